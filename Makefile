@@ -1,0 +1,40 @@
+# The two commands a newcomer needs (see README): `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: run demo serve test lint bench
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+# Serve the bot on SQLite when Slack credentials are set (environment or .env); otherwise
+# run the demo against local stand-ins and say how to connect a workspace.
+run: $(VENV)/.installed
+	$(PY) -m bot migrate
+	@if $(PY) -c "import sys; from bot.config import load_settings as l; s = l(); sys.exit(0 if s.slack_bot_token and s.slack_signing_secret else 1)"; then \
+		$(PY) -m bot serve; \
+	else \
+		echo "No SLACK_BOT_TOKEN/SLACK_SIGNING_SECRET set: running the demo instead (see README, 'Connect a workspace')."; \
+		$(PY) -m bot demo; \
+	fi
+
+demo: $(VENV)/.installed
+	$(PY) -m bot demo
+
+serve: $(VENV)/.installed
+	$(PY) -m bot migrate
+	$(PY) -m bot serve
+
+# Every test, on SQLite and on the Postgres at TEST_DATABASE_URL.
+test: $(VENV)/.installed
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+	TEST_DATABASE_URL='$(TEST_DATABASE_URL)' $(PY) -m pytest -q
+
+bench: $(VENV)/.installed
+	$(PY) -m bench

@@ -1,0 +1,106 @@
+"""Command line: `python -m bot <command>`. Settings are read and checked once, here."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from bot.config import ConfigError, Settings, load_settings
+
+log = logging.getLogger("bot")
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    settings.require("slack_bot_token", "slack_signing_secret", "triage_channel")
+    from bot.slack.app import build_app
+    from bot.slack.server import EVENTS_PATH, make_server
+
+    runtime = _runtime(settings)
+    server = make_server(build_app(runtime), host=args.host, port=settings.port)
+    log.info("serving Slack requests on http://%s:%s%s", args.host, settings.port, EVENTS_PATH)
+    server.run()
+    return 0
+
+
+def _socket(settings: Settings, args: argparse.Namespace) -> int:
+    settings.require("slack_bot_token", "slack_app_token", "triage_channel")
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.slack.app import build_app
+    from bot.slack.gateway import make_client
+
+    runtime = _runtime(settings)
+    web_client = make_client(settings.slack_app_token, settings.slack_api_url)
+    handler = SocketModeHandler(
+        build_app(runtime, socket_mode=True), settings.slack_app_token, web_client=web_client
+    )
+    log.info("connecting to Slack in Socket Mode")
+    handler.start()
+    return 0
+
+
+def _migrate(settings: Settings, args: argparse.Namespace) -> int:
+    from db import migrate
+    from db.session import make_engine
+
+    engine = make_engine(settings.database_url)
+    migrate.upgrade(engine)
+    print(f"database at revision {migrate.current_revision(engine)} (head)")
+    return 0
+
+
+def _demo(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.demo import run_demo
+
+    return run_demo(out=sys.stdout)
+
+
+def _runtime(settings: Settings):
+    """The wired bot, after checking the database schema is current."""
+    from bot.wiring import build_runtime
+    from db import migrate
+    from db.session import make_engine
+
+    engine = make_engine(settings.database_url)
+    if migrate.current_revision(engine) != migrate.head_revision():
+        raise ConfigError("DATABASE_URL", "a migrated database: run `python -m bot migrate`")
+    return build_runtime(settings, engine=engine)
+
+
+COMMANDS = {
+    "serve": (_serve, "serve Slack over HTTP on PORT (path /slack/events)"),
+    "socket": (_socket, "connect to Slack in Socket Mode (no public URL needed)"),
+    "migrate": (_migrate, "upgrade the database schema to the latest revision"),
+    "demo": (_demo, "run a scripted case against local stand-ins; no credentials needed"),
+}
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    commands = root.add_subparsers(dest="command", required=True, metavar="command")
+    for name, (_, help_text) in COMMANDS.items():
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        if name == "serve":
+            sub.add_argument("--host", default="0.0.0.0", help="address to listen on")
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        logging.basicConfig(
+            level=settings.log_level,
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
+        return COMMANDS[args.command][0](settings, args)
+    except ConfigError as error:
+        print(f"configuration error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

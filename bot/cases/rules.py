@@ -1,0 +1,314 @@
+"""The conditions of the log-request process, as one table of checks.
+
+Each row names the intake field an error belongs to, the condition that breaks the rule, and
+the sentence the requester reads next to that field. Rows marked `waivable` are the ones an
+exception request (approved by Legal) may set aside. Only the first broken row per field is
+reported, so the table is ordered from the most basic check to the most specific.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from bot.cases.model import OTHER_EVENT, Deployment, Intake, Limits
+from bot.cases.windows import earliest_allowed_start
+
+
+class Field(enum.StrEnum):
+    ORGANISATION = "organisation"
+    TICKET_URL = "ticket_url"
+    PLAN = "plan"
+    DEPLOYMENT = "deployment"
+    NAMESPACE = "namespace"
+    OWNERSHIP = "ownership"
+    WINDOW_START = "window_start"
+    WINDOW_END = "window_end"
+    PROJECTS = "projects"
+    GROUPS = "groups"
+    USERS = "users"
+    EVENT_TYPES = "event_types"
+    EVENT_OTHER = "event_other"
+    PERSONAL_DATA = "personal_data"
+    ACCESS_LOGS = "access_logs"
+    SUMMARY = "summary"
+    EXCEPTION = "exception"
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a check may look at besides the intake: the moment of the request and the limits."""
+
+    now: datetime
+    limits: Limits
+
+
+Check = Callable[[Intake, Context], bool]
+
+
+@dataclass(frozen=True)
+class Rule:
+    field: Field
+    broken: Check
+    message: str
+    waivable: bool = False
+    needs: tuple[str, ...] = ()  # intake values the check reads; skipped while one is missing
+
+
+# GitLab paths: letters, digits, '_', '-', '.'; groups nest with '/'.
+_SEGMENT = r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,254}"
+_GROUP_PATH = re.compile(rf"^{_SEGMENT}$")
+_NESTED_PATH = re.compile(rf"^{_SEGMENT}(/{_SEGMENT})*$")
+_USERNAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,254}$")
+
+
+def _blank(text: str) -> bool:
+    return not text.strip()
+
+
+def _not_a_ticket_url(intake: Intake, _: Context) -> bool:
+    parts = urlsplit(intake.ticket_url.strip())
+    return parts.scheme not in ("http", "https") or not parts.netloc
+
+
+def _inside(path: str, namespace: str) -> bool:
+    path, namespace = path.lower(), namespace.lower()
+    return path == namespace or path.startswith(namespace + "/")
+
+
+def outside_namespace(paths: tuple[str, ...], namespace: str) -> list[str]:
+    """The paths that do not sit under the owned namespace (GitLab paths ignore case)."""
+    return [path for path in paths if not _inside(path, namespace)]
+
+
+def _projects_outside(intake: Intake, _: Context) -> bool:
+    return _valid_namespace(intake) and bool(outside_namespace(intake.projects, intake.namespace))
+
+
+def _groups_outside(intake: Intake, _: Context) -> bool:
+    return _valid_namespace(intake) and bool(outside_namespace(intake.groups, intake.namespace))
+
+
+def _valid_namespace(intake: Intake) -> bool:
+    """Until the namespace itself is right, the namespace field carries the only error."""
+    return bool(_GROUP_PATH.match(intake.namespace))
+
+
+def _window_too_old(intake: Intake, ctx: Context) -> bool:
+    return intake.window_start < earliest_allowed_start(ctx.now, intake.requester_tz)
+
+
+_WINDOW = ("window_start", "window_end")
+
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        Field.ORGANISATION,
+        lambda i, _: _blank(i.organisation),
+        "Enter the customer's organisation name.",
+    ),
+    Rule(
+        Field.ORGANISATION,
+        lambda i, _: len(i.organisation.strip()) > 200,
+        "Keep the organisation name under 200 characters.",
+    ),
+    Rule(
+        Field.TICKET_URL,
+        _not_a_ticket_url,
+        "Paste the link to the support ticket or CRM record (it starts with https://).",
+    ),
+    Rule(Field.PLAN, lambda i, _: i.plan is None, "Choose the customer's plan."),
+    Rule(
+        Field.PLAN,
+        lambda i, _: not i.plan.is_eligible,
+        "Log requests are only for paying Premium or Ultimate customers. To ask anyway, "
+        "explain why in the exception request at the bottom: Legal must approve it first.",
+        waivable=True,
+        needs=("plan",),
+    ),
+    Rule(
+        Field.DEPLOYMENT,
+        lambda i, _: i.deployment is None,
+        "Choose where the customer runs GitLab.",
+    ),
+    Rule(
+        Field.DEPLOYMENT,
+        lambda i, _: i.deployment is Deployment.SELF_MANAGED,
+        "GitLab cannot produce logs for self-managed instances: the customer holds those "
+        "logs themselves. Only GitLab.com (SaaS) accounts can be searched.",
+    ),
+    Rule(
+        Field.NAMESPACE,
+        lambda i, _: _blank(i.namespace),
+        "Enter the top-level group the customer owns, e.g. acme-corp.",
+    ),
+    Rule(
+        Field.NAMESPACE,
+        lambda i, _: not _GROUP_PATH.match(i.namespace),
+        "Enter only the top-level group path, e.g. acme-corp (no slashes, spaces or URL).",
+    ),
+    Rule(
+        Field.OWNERSHIP,
+        lambda i, _: not i.owns_namespace,
+        "Requests only cover an account the customer owns. For an account they don't own, "
+        "a legal subpoena is required: ask the customer to contact GitLab Legal.",
+    ),
+    Rule(
+        Field.WINDOW_START,
+        lambda i, _: i.window_start is None,
+        "Pick when the window starts (date and time).",
+    ),
+    Rule(
+        Field.WINDOW_END,
+        lambda i, _: i.window_end is None,
+        "Pick when the window ends (date and time).",
+    ),
+    Rule(
+        Field.WINDOW_END,
+        lambda i, c: i.window_end > c.now,
+        "The window can't end in the future: pick a time before now.",
+        needs=_WINDOW,
+    ),
+    Rule(
+        Field.WINDOW_END,
+        lambda i, _: i.window_end <= i.window_start,
+        "The window must end after it starts.",
+        needs=_WINDOW,
+    ),
+    Rule(
+        Field.WINDOW_START,
+        _window_too_old,
+        "GitLab can't search more than one calendar month back from today. Narrow the window, "
+        "or explain why in the exception request: Legal must approve it first.",
+        waivable=True,
+        needs=_WINDOW,
+    ),
+    Rule(
+        Field.PROJECTS,
+        lambda i, _: not all(_NESTED_PATH.match(p) for p in i.projects),
+        "Write one project path per line, e.g. acme-corp/backend/api.",
+    ),
+    Rule(
+        Field.PROJECTS,
+        _projects_outside,
+        "Requests only cover the account the customer owns: every project must sit under "
+        "the namespace above.",
+    ),
+    Rule(
+        Field.GROUPS,
+        lambda i, _: not all(_NESTED_PATH.match(g) for g in i.groups),
+        "Write one group path per line, e.g. acme-corp/platform.",
+    ),
+    Rule(
+        Field.GROUPS,
+        _groups_outside,
+        "Requests only cover the account the customer owns: every group must sit under the "
+        "namespace above.",
+    ),
+    Rule(
+        Field.USERS,
+        lambda i, _: not all(_USERNAME.match(u) for u in i.users),
+        "Write one GitLab username per line, e.g. jdoe.",
+    ),
+    Rule(
+        Field.PROJECTS,
+        lambda i, _: i.resource_count == 0,
+        "The request must name specific resources: list at least one project, group or user.",
+    ),
+    Rule(
+        Field.PROJECTS,
+        lambda i, c: i.resource_count > c.limits.max_resources,
+        "That is more than {max_resources} projects, groups and users in total: narrow the "
+        "scope to the resources that matter.",
+    ),
+    Rule(
+        Field.EVENT_TYPES,
+        lambda i, _: i.event_count == 0,
+        "The request must name specific events: choose at least one event type.",
+    ),
+    Rule(
+        Field.EVENT_TYPES,
+        lambda i, c: i.event_count > c.limits.max_event_types,
+        "That is more than {max_event_types} event types: narrow the scope to the events "
+        "that matter.",
+    ),
+    Rule(
+        Field.EVENT_OTHER,
+        lambda i, _: OTHER_EVENT in i.event_types and _blank(i.event_other),
+        "You chose 'Other': describe the events of interest here.",
+    ),
+    Rule(
+        Field.EVENT_OTHER,
+        lambda i, _: len(i.event_other) > 300,
+        "Keep the other event description under 300 characters.",
+    ),
+    Rule(
+        Field.PERSONAL_DATA,
+        lambda i, _: i.personal_data is None,
+        "Say whether user names or IP addresses must be disclosed.",
+    ),
+    Rule(
+        Field.ACCESS_LOGS,
+        lambda i, _: i.access_logs is None,
+        "Say whether access logs are being asked for.",
+    ),
+    Rule(
+        Field.ACCESS_LOGS,
+        lambda i, _: bool(i.access_logs),
+        "GitLab can't search access logs (HTTP request logs); only application logs and "
+        "logs of other production components are searched. Choose 'No' to go on with those.",
+    ),
+    Rule(
+        Field.SUMMARY, lambda i, _: _blank(i.summary), "Summarise the incident in a few sentences."
+    ),
+    Rule(
+        Field.SUMMARY,
+        lambda i, c: len(i.summary) > c.limits.summary_max_chars,
+        "Keep the summary under {summary_max_chars} characters.",
+    ),
+    Rule(
+        Field.EXCEPTION,
+        lambda i, _: len(i.exception_justification) > 3000,
+        "Keep the exception justification under 3000 characters.",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The verdict on an intake: errors per field, and whether Legal must look first."""
+
+    errors: dict[Field, str]
+    waived: tuple[Field, ...]
+    exception_requested: bool
+
+    @property
+    def accepted(self) -> bool:
+        return not self.errors
+
+    @property
+    def needs_legal(self) -> bool:
+        return self.exception_requested
+
+
+def assess(intake: Intake, *, now: datetime, limits: Limits) -> Assessment:
+    """Runs every rule of the table and returns the first broken one per field."""
+    ctx = Context(now=now, limits=limits)
+    errors: dict[Field, str] = {}
+    waived: list[Field] = []
+    for rule in RULES:
+        if rule.field in errors or any(getattr(intake, n) is None for n in rule.needs):
+            continue
+        if not rule.broken(intake, ctx):
+            continue
+        if rule.waivable and intake.exception_requested:
+            waived.append(rule.field)
+            continue
+        errors[rule.field] = rule.message.format(**vars(limits))
+    return Assessment(
+        errors=errors, waived=tuple(waived), exception_requested=intake.exception_requested
+    )

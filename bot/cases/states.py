@@ -1,0 +1,118 @@
+"""The life of a case: which action may move it from which state, and the record it leaves.
+
+`transition` is the only function that decides a case's next state. Callers persist the
+returned `Event`; nothing else assigns a state, and nothing ever edits an event.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bot.cases.errors import InvalidTransition
+from bot.cases.model import ENDED_STATES, State
+
+
+class Action(enum.StrEnum):
+    SUBMIT = "submit"
+    ACCEPT = "accept"
+    REFER_TO_LEGAL = "refer_to_legal"
+    LEGAL_APPROVE = "legal_approve"
+    LEGAL_DENY = "legal_deny"
+    CLAIM = "claim"
+    UNCLAIM = "unclaim"
+    HAND_OVER = "hand_over"
+    ADD_FINDING = "add_finding"
+    REQUEST_RESCOPE = "request_rescope"
+    RESCOPE = "rescope"
+    COST_NOTICE = "cost_notice"
+    SUBMIT_FOR_REVIEW = "submit_for_review"
+    REVIEW_APPROVE = "review_approve"
+    REVIEW_COMPLETE = "review_complete"
+    REVIEW_REJECT = "review_reject"
+    MARK_SHARED = "mark_shared"
+    RECORD_GAP = "record_gap"
+    CLOSE = "close"
+    WITHDRAW = "withdraw"
+    CUSTOMER_UPDATE = "customer_update"
+    PURGE = "purge"
+
+
+S = State
+OPEN_STATES = tuple(s for s in State if s not in ENDED_STATES and s is not State.SUBMITTED)
+WORKING_STATES = (S.INVESTIGATING, S.RESCOPE_REQUESTED, S.IN_REVIEW)
+
+# (from, action) -> to. Actions that record something without moving the case map a state to
+# itself; they are listed so that a stale click on an ended case is refused like any other.
+TRANSITIONS: dict[tuple[State | None, Action], State] = {
+    (None, Action.SUBMIT): S.SUBMITTED,
+    (S.SUBMITTED, Action.ACCEPT): S.TRIAGE,
+    (S.SUBMITTED, Action.REFER_TO_LEGAL): S.PENDING_LEGAL,
+    (S.PENDING_LEGAL, Action.LEGAL_APPROVE): S.TRIAGE,
+    (S.PENDING_LEGAL, Action.LEGAL_DENY): S.REJECTED,
+    (S.TRIAGE, Action.CLAIM): S.INVESTIGATING,
+    (S.INVESTIGATING, Action.UNCLAIM): S.TRIAGE,
+    (S.INVESTIGATING, Action.REQUEST_RESCOPE): S.RESCOPE_REQUESTED,
+    (S.RESCOPE_REQUESTED, Action.RESCOPE): S.INVESTIGATING,
+    (S.INVESTIGATING, Action.SUBMIT_FOR_REVIEW): S.IN_REVIEW,
+    (S.IN_REVIEW, Action.REVIEW_APPROVE): S.IN_REVIEW,
+    (S.IN_REVIEW, Action.REVIEW_COMPLETE): S.APPROVED,
+    (S.IN_REVIEW, Action.REVIEW_REJECT): S.INVESTIGATING,
+    (S.APPROVED, Action.MARK_SHARED): S.SHARED,
+    (S.SHARED, Action.RECORD_GAP): S.SHARED,
+    (S.SHARED, Action.CLOSE): S.CLOSED,
+    **{(s, Action.HAND_OVER): s for s in WORKING_STATES},
+    **{(s, Action.ADD_FINDING): s for s in WORKING_STATES},
+    **{(s, Action.COST_NOTICE): s for s in (S.INVESTIGATING, S.RESCOPE_REQUESTED)},
+    **{(s, Action.WITHDRAW): S.WITHDRAWN for s in OPEN_STATES},
+    **{(s, Action.CUSTOMER_UPDATE): s for s in OPEN_STATES},
+    **{(s, Action.PURGE): s for s in ENDED_STATES},
+}
+
+
+@dataclass(frozen=True)
+class Event:
+    """One line of a case's history: who did what, when, from which state to which, and why."""
+
+    action: Action
+    from_state: State | None
+    to_state: State
+    actor_id: str
+    at: datetime
+    reason: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def changes_state(self) -> bool:
+        return self.from_state is not self.to_state
+
+
+def allowed(state: State | None, action: Action) -> bool:
+    return (state, action) in TRANSITIONS
+
+
+def transition(
+    state: State | None,
+    action: Action,
+    *,
+    actor_id: str,
+    at: datetime,
+    reason: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> Event:
+    """Returns the event that moves a case in `state` by `action`, or refuses the move."""
+    try:
+        to_state = TRANSITIONS[(state, action)]
+    except KeyError:
+        raise InvalidTransition(state, action) from None
+    return Event(
+        action=action,
+        from_state=state,
+        to_state=to_state,
+        actor_id=actor_id,
+        at=at,
+        reason=reason,
+        data=dict(data or {}),
+    )

@@ -1,0 +1,167 @@
+"""Settings: the configuration contract, read from the environment (and `.env`) once.
+
+`load_settings` checks every value's form; `Settings.require` checks that what a command needs
+is present. Either failure is a `ConfigError` whose one line names the variable and what is
+expected, and the command stops with it. Nothing else in the bot reads the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from dotenv import dotenv_values
+
+DEFAULT_DATABASE_URL = "sqlite:///info_request.db"
+BUNDLED_CATALOGUE = Path(__file__).resolve().parent.parent / "messages" / "event_catalogue.toml"
+
+
+class ConfigError(Exception):
+    """One missing or malformed setting; the message is the line the operator reads."""
+
+    def __init__(self, variable: str, expected: str, got: str | None = None) -> None:
+        shown = "" if got is None else f" (got {got!r})"
+        super().__init__(f"{variable}: expected {expected}{shown}")
+        self.variable = variable
+
+
+def _url(name: str, value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(name, "an http(s) URL such as https://example.com", value)
+    return value
+
+
+def _pattern(regex: str, expected: str) -> Callable[[str, str], str]:
+    compiled = re.compile(regex)
+
+    def check(name: str, value: str) -> str:
+        if not compiled.fullmatch(value):
+            raise ConfigError(name, expected, _redact(name, value))
+        return value
+
+    return check
+
+
+def _int(low: int, high: int) -> Callable[[str, str], int]:
+    def check(name: str, value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            number = low - 1
+        if not low <= number <= high:
+            raise ConfigError(name, f"a whole number from {low} to {high}", value)
+        return number
+
+    return check
+
+
+def _database_url(name: str, value: str) -> str:
+    if not re.match(r"^(sqlite|postgresql)(\+\w+)?://", value):
+        raise ConfigError(name, "a SQLAlchemy URL starting sqlite:// or postgresql://", value)
+    return value
+
+
+def _existing_file(name: str, value: str) -> Path:
+    path = Path(value)
+    if not path.is_file():
+        raise ConfigError(name, "the path of a readable TOML file", value)
+    return path
+
+
+def _redact(name: str, value: str) -> str:
+    return value[:5] + "…" if "TOKEN" in name or "SECRET" in name else value
+
+
+_channel = _pattern(r"[CG][A-Z0-9]{2,}", "a Slack channel id such as C0123ABCD")
+_group = _pattern(r"S[A-Z0-9]{2,}", "a Slack user group id such as S0123ABCD")
+_groups = _pattern(
+    r"S[A-Z0-9]{2,}(,S[A-Z0-9]{2,})*", "comma-separated user group ids (S0123,S0456)"
+)
+
+
+def _spec(parse: Callable[[str, str], object] | None = None, default: object = None) -> object:
+    return field(default=default, metadata={"parse": parse})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting the bot knows; names are the environment variable names, lowercased."""
+
+    database_url: str = _spec(_database_url, DEFAULT_DATABASE_URL)
+    slack_bot_token: str | None = _spec(_pattern(r"xoxb-[\w-]+", "a bot token starting xoxb-"))
+    slack_signing_secret: str | None = _spec(
+        _pattern(r"[0-9a-zA-Z]{8,}", "the app's signing secret")
+    )
+    slack_app_token: str | None = _spec(
+        _pattern(r"xapp-[\w-]+", "an app-level token starting xapp-")
+    )
+    slack_api_url: str = _spec(_url, "https://slack.com/api/")
+    gitlab_url: str = _spec(_url, "https://gitlab.com")
+    gitlab_token: str | None = _spec()
+    gitlab_sirt_project: str | None = _spec()
+    gitlab_gap_project: str | None = _spec()
+    sirt_mention: str = _spec(
+        _pattern(r"@[\w./-]+", "a GitLab handle starting with @"), "@gitlab-com/gl-security/sirt"
+    )
+    triage_channel: str | None = _spec(_channel)
+    leads_channel: str | None = _spec(_channel)
+    requester_groups: str | None = _spec(_groups)
+    support_group: str | None = _spec(_group)
+    sirt_group: str | None = _spec(_group)
+    security_review_group: str | None = _spec(_group)
+    legal_group: str | None = _spec(_group)
+    leads_group: str | None = _spec(_group)
+    port: int = _spec(_int(1, 65535), 3000)
+    event_catalogue: Path = _spec(_existing_file, BUNDLED_CATALOGUE)
+    max_resources: int = _spec(_int(1, 500), 20)
+    max_event_types: int = _spec(_int(1, 100), 10)
+    log_level: str = _spec(
+        _pattern(r"DEBUG|INFO|WARNING|ERROR", "DEBUG, INFO, WARNING or ERROR"), "INFO"
+    )
+
+    def require(self, *names: str) -> None:
+        """Stops a command that needs these settings when one of them is unset."""
+        for name in names:
+            if getattr(self, name) in (None, ""):
+                raise ConfigError(name.upper(), _WHAT[name])
+
+    @property
+    def requester_group_ids(self) -> tuple[str, ...]:
+        return tuple(self.requester_groups.split(",")) if self.requester_groups else ()
+
+
+_WHAT = {
+    "slack_bot_token": "the bot token (xoxb-…) from the Slack app's OAuth page; "
+    "no workspace yet? run `python -m bot demo`",
+    "slack_signing_secret": "the signing secret from the Slack app's Basic Information page; "
+    "no workspace yet? run `python -m bot demo`",
+    "slack_app_token": "an app-level token (xapp-…) with connections:write, for Socket Mode",
+    "triage_channel": "the id of the private channel where cases are claimed (C…)",
+    "leads_channel": "the id of the private channel for escalations (C…)",
+    "gitlab_token": "a GitLab token with the api scope",
+    "gitlab_sirt_project": "the SIRT tracker project, as a path (group/project) or id",
+    "gitlab_gap_project": "the product project for Audit Events gap issues, path or id",
+}
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, dotenv_path: str | Path | None = ".env"
+) -> Settings:
+    """Reads and checks every setting; the environment wins over the `.env` file."""
+    source: dict[str, str | None] = {}
+    if dotenv_path is not None and Path(dotenv_path).is_file():
+        source.update(dotenv_values(dotenv_path))
+    source.update(os.environ if environ is None else environ)
+    values: dict[str, object] = {}
+    for spec in fields(Settings):
+        raw = source.get(spec.name.upper())
+        if raw is None or not raw.strip():
+            continue
+        parse = spec.metadata["parse"]
+        values[spec.name] = parse(spec.name.upper(), raw.strip()) if parse else raw.strip()
+    return Settings(**values)

@@ -1,0 +1,135 @@
+"""Use cases: each one short transaction that checks, changes a case, records and enqueues.
+
+Listeners call these with parsed values; these never talk to Slack or GitLab directly. What
+must reach Slack (the card, a DM) is written to the outbox in the same transaction, so a crash
+after the commit loses nothing and a failed send is retried by the drain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.cases.errors import CaseError
+from bot.cases.model import CaseSnapshot, Intake, Limits, State
+from bot.cases.routing import is_long_window, route_for
+from bot.cases.rules import Field, assess
+from bot.cases.states import Action, transition
+from db import cases as case_repo
+from db import outbox
+from db.models import Case
+from db.session import transaction
+
+SLACK = "slack"
+CARD = "card"
+RECEIPT = "dm_receipt"
+
+
+class IntakeRejected(CaseError):
+    """The intake breaks the rules; `errors` says which field and why."""
+
+    def __init__(self, errors: dict[Field, str]) -> None:
+        super().__init__("The request does not meet the conditions; see the highlighted fields.")
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Requester:
+    user_id: str
+    team_id: str
+
+
+@dataclass(frozen=True)
+class Filed:
+    case: CaseSnapshot
+    created: bool  # False when this submission had already been filed (a resubmission)
+
+
+@dataclass
+class Services:
+    sessions: sessionmaker[Session]
+    clock: Callable[[], datetime]
+    limits: Limits
+
+    def submit_intake(self, *, intake: Intake, requester: Requester, view_id: str) -> Filed:
+        """Files a new case from an intake modal, once per modal however often it arrives."""
+        now = self.clock()
+        verdict = assess(intake, now=now, limits=self.limits)
+        if not verdict.accepted:
+            raise IntakeRejected(verdict.errors)
+        try:
+            with transaction(self.sessions) as session:
+                existing = case_repo.get_by_intake_view(session=session, view_id=view_id)
+                if existing is not None:
+                    return Filed(case_repo.snapshot(existing), created=False)
+                case = self._open_case(session, intake, requester, view_id, now, verdict.waived)
+                return Filed(case_repo.snapshot(case), created=True)
+        except IntegrityError:
+            # Two deliveries of one submission raced; the other one filed it.
+            with transaction(self.sessions) as session:
+                existing = case_repo.get_by_intake_view(session=session, view_id=view_id)
+                if existing is None:
+                    raise
+                return Filed(case_repo.snapshot(existing), created=False)
+
+    def _open_case(
+        self,
+        session: Session,
+        intake: Intake,
+        requester: Requester,
+        view_id: str,
+        now: datetime,
+        waived: tuple[Field, ...],
+    ) -> Case:
+        route = route_for(intake, now=now)
+        case = Case(
+            state="submitted",
+            route=route.value,
+            organisation=intake.organisation.strip(),
+            ticket_url=intake.ticket_url.strip(),
+            plan=intake.plan.value,
+            deployment=intake.deployment.value,
+            namespace=intake.namespace.strip(),
+            owns_namespace=intake.owns_namespace,
+            window_start_at=intake.window_start,
+            window_end_at=intake.window_end,
+            requester_tz=intake.requester_tz,
+            projects=list(intake.projects),
+            groups=list(intake.groups),
+            users=list(intake.users),
+            event_types=list(intake.event_types),
+            event_other=intake.event_other.strip(),
+            personal_data=bool(intake.personal_data),
+            access_logs=bool(intake.access_logs),
+            summary=intake.summary.strip(),
+            exception_justification=intake.exception_justification.strip(),
+            long_window=is_long_window(intake, now=now),
+            requester_id=requester.user_id,
+            requester_team_id=requester.team_id,
+            relay_contact_id=requester.user_id,
+            intake_view_id=view_id,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(case)
+        session.flush()
+        actor = requester.user_id
+        data = {"route": route.value, "waived": [f.value for f in waived]}
+        case_repo.record(
+            session=session,
+            case=case,
+            event=transition(None, Action.SUBMIT, actor_id=actor, at=now, data=data),
+        )
+        next_action = Action.REFER_TO_LEGAL if intake.exception_requested else Action.ACCEPT
+        case_repo.record(
+            session=session,
+            case=case,
+            event=transition(State(case.state), next_action, actor_id=actor, at=now),
+        )
+        for kind in (CARD, RECEIPT):
+            outbox.enqueue(session=session, case_id=case.id, topic=SLACK, kind=kind, now=now)
+        return case

@@ -1,0 +1,42 @@
+"""The Bolt app: verification, the inside-only guard, listeners and the one error handler."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from slack_bolt import App, BoltResponse, Respond
+
+from bot.slack.guards import inside_only
+from bot.slack.listeners import register_listeners
+from bot.slack.replies import unexpected
+from bot.slack.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+def build_app(rt: Runtime, *, socket_mode: bool = False) -> App:
+    app = App(
+        client=rt.gateway.client,
+        signing_secret=rt.settings.slack_signing_secret or "socket-mode-unused",
+        token_verification_enabled=False,
+        request_verification_enabled=not socket_mode,
+        ignoring_self_events_enabled=True,
+        listener_executor=ThreadPoolExecutor(max_workers=32, thread_name_prefix="listener"),
+    )
+    app.use(inside_only(rt.gateway))
+    register_listeners(app, rt)
+
+    @app.error
+    def on_error(error: Exception, body: dict[str, Any], respond: Respond) -> BoltResponse:
+        # Reached only by surprises: listeners turn refusals into replies themselves.
+        text = unexpected(log, str(body.get("type") or body.get("command") or "request"))
+        if body.get("response_url"):
+            try:
+                respond(text=text, response_type="ephemeral", replace_original=False)
+            except Exception:
+                log.warning("could not tell the user about error", exc_info=True)
+        return BoltResponse(status=200, body="")
+
+    return app

@@ -1,0 +1,114 @@
+"""Sending the Slack side of the outbox: the triage card and participants' DMs.
+
+Messages are rendered when they are sent, from the case as it is then, so a card that was
+queued twice still shows the latest state. Before anything goes to a channel the channel is
+checked again: one that became shared outside the company gets nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Settings
+from bot.outbox import Apply, Permanent, Retry
+from bot.services import CARD, RECEIPT
+from bot.slack.gateway import SlackGateway, SlackUnavailable
+from db import cases as case_repo
+from db.models import Case, OutboxMessage
+from db.session import transaction
+from messages.card import build_triage_card
+from messages.dm import build_receipt
+
+PERMANENT_ERRORS = {
+    "invalid_blocks",
+    "invalid_blocks_format",
+    "msg_too_long",
+    "no_text",
+    "invalid_arguments",
+    "user_not_found",
+    "cannot_dm_bot",
+}
+
+
+def _classify(error: Exception) -> Exception:
+    if isinstance(error, SlackApiError):
+        status = error.response.status_code
+        code = error.response.get("error", "") if isinstance(error.response.data, dict) else ""
+        if status == 429:
+            after = error.response.headers.get("Retry-After") or error.response.headers.get(
+                "retry-after"
+            )
+            return Retry(f"rate limited ({code or status})", float(after) if after else None)
+        if code in PERMANENT_ERRORS:
+            return Permanent(f"Slack refused: {code}")
+        return Retry(f"Slack error {status} {code}".strip())
+    return Retry(f"Slack unreachable: {error}")
+
+
+class SlackDelivery:
+    """The outbox sender for topic `slack`."""
+
+    def __init__(
+        self, sessions: sessionmaker[Session], gateway: SlackGateway, settings: Settings
+    ) -> None:
+        self.sessions, self.gateway, self.settings = sessions, gateway, settings
+        self._senders: dict[str, Callable[[Case], Apply | None]] = {
+            CARD: self._card,
+            RECEIPT: self._receipt,
+        }
+
+    def __call__(self, message: OutboxMessage) -> Apply | None:
+        with transaction(self.sessions) as session:
+            case = case_repo.get(session=session, case_id=message.case_id)
+        if case is None:
+            raise Permanent(f"case {message.case_id} does not exist")
+        sender = self._senders.get(message.kind)
+        if sender is None:
+            raise Permanent(f"unknown Slack message kind {message.kind!r}")
+        try:
+            return sender(case)
+        except (SlackApiError, SlackClientError, OSError) as error:
+            raise _classify(error) from error
+
+    def _internal_channel(self, channel_id: str | None) -> str:
+        if not channel_id:
+            raise Permanent("no channel configured")
+        try:
+            channel = self.gateway.channel(channel_id)
+        except SlackUnavailable as error:
+            raise Retry(str(error)) from error
+        if channel.is_external or not channel.is_private:
+            raise Retry(f"channel {channel_id} is not private and internal; not posting there")
+        return channel_id
+
+    def _card(self, case: Case) -> Apply | None:
+        message = build_triage_card(case_repo.snapshot(case))
+        if case.card_ts and case.card_channel_id:
+            self._internal_channel(case.card_channel_id)
+            self.gateway.client.chat_update(
+                channel=case.card_channel_id, ts=case.card_ts, **message
+            )
+            return None
+        channel = self._internal_channel(self.settings.triage_channel)
+        response = self.gateway.client.chat_postMessage(channel=channel, **message)
+        ts, case_id = response["ts"], case.id
+
+        def remember(session: Session) -> None:
+            row = case_repo.get(session=session, case_id=case_id)
+            row.card_channel_id, row.card_ts = channel, ts
+
+        return remember
+
+    def _dm(self, user_id: str, message: dict[str, Any]) -> None:
+        channel = self.gateway.client.conversations_open(users=user_id)["channel"]["id"]
+        self.gateway.client.chat_postMessage(channel=channel, **message)
+
+    def _receipt(self, case: Case) -> None:
+        snapshot = case_repo.snapshot(case)
+        self._dm(
+            case.requester_id, build_receipt(snapshot, triage_channel=self.settings.triage_channel)
+        )

@@ -1,0 +1,95 @@
+"""Reading submitted modals into domain values, trusting nothing about their shape.
+
+A missing, mistyped or forged value becomes "not given" (None or empty), and the rules table
+then explains what is missing on the right field; nothing here raises on bad input.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.cases.model import OTHER_EVENT, Deployment, Intake, Plan
+from bot.cases.rules import Field
+from messages.catalogue import EventType
+from messages.ids import INPUT
+
+MAX_TS = 253402300799  # 9999-12-31T23:59:59Z
+
+
+def _element(values: dict[str, Any], field: Field) -> dict[str, Any]:
+    block = values.get(field.value)
+    element = block.get(INPUT) if isinstance(block, dict) else None
+    return element if isinstance(element, dict) else {}
+
+
+def _text(values: dict[str, Any], field: Field) -> str:
+    value = _element(values, field).get("value")
+    return value if isinstance(value, str) else ""
+
+
+def _selected(values: dict[str, Any], field: Field) -> str | None:
+    option = _element(values, field).get("selected_option")
+    value = option.get("value") if isinstance(option, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def _selected_many(values: dict[str, Any], field: Field) -> list[str]:
+    options = _element(values, field).get("selected_options")
+    if not isinstance(options, list):
+        return []
+    chosen = [o.get("value") for o in options if isinstance(o, dict)]
+    return [value for value in chosen if isinstance(value, str)]
+
+
+def _moment(values: dict[str, Any], field: Field) -> datetime | None:
+    stamp = _element(values, field).get("selected_date_time")
+    if isinstance(stamp, bool) or not isinstance(stamp, int) or not 0 <= stamp <= MAX_TS:
+        return None
+    return datetime.fromtimestamp(stamp, tz=UTC)
+
+
+def _lines(values: dict[str, Any], field: Field, *, strip_at: bool = False) -> tuple[str, ...]:
+    lines = (line.strip() for line in _text(values, field).splitlines())
+    cleaned = (line.lstrip("@") if strip_at else line for line in lines)
+    return tuple(dict.fromkeys(line.strip("/") for line in cleaned if line))
+
+
+def _enum(kind: type, value: str | None) -> Any:
+    try:
+        return kind(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _yes_no(value: str | None) -> bool | None:
+    return {"yes": True, "no": False}.get(value or "")
+
+
+def parse_intake(
+    state_values: object, *, catalogue: tuple[EventType, ...], requester_tz: str
+) -> Intake:
+    """The intake a view submission describes; unknown event ids are dropped."""
+    values = state_values if isinstance(state_values, dict) else {}
+    known = {e.id for e in catalogue} | {OTHER_EVENT}
+    events = [e for e in _selected_many(values, Field.EVENT_TYPES) if e in known]
+    return Intake(
+        organisation=_text(values, Field.ORGANISATION).strip(),
+        ticket_url=_text(values, Field.TICKET_URL).strip(),
+        plan=_enum(Plan, _selected(values, Field.PLAN)),
+        deployment=_enum(Deployment, _selected(values, Field.DEPLOYMENT)),
+        namespace=_text(values, Field.NAMESPACE).strip().strip("/"),
+        owns_namespace="owns" in _selected_many(values, Field.OWNERSHIP),
+        window_start=_moment(values, Field.WINDOW_START),
+        window_end=_moment(values, Field.WINDOW_END),
+        projects=_lines(values, Field.PROJECTS),
+        groups=_lines(values, Field.GROUPS),
+        users=_lines(values, Field.USERS, strip_at=True),
+        event_types=tuple(dict.fromkeys(events)),
+        event_other=_text(values, Field.EVENT_OTHER).strip(),
+        personal_data=_yes_no(_selected(values, Field.PERSONAL_DATA)),
+        access_logs=_yes_no(_selected(values, Field.ACCESS_LOGS)),
+        summary=_text(values, Field.SUMMARY).strip(),
+        exception_justification=_text(values, Field.EXCEPTION).strip(),
+        requester_tz=requester_tz,
+    )

@@ -1,0 +1,12 @@
+"""Listeners, one module per surface, wired explicitly by `register_listeners`."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.slack.listeners import intake
+from bot.slack.runtime import Runtime
+
+
+def register_listeners(app: App, rt: Runtime) -> None:
+    intake.register(app, rt)

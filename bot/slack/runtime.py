@@ -1,0 +1,43 @@
+"""What listeners need, handed to them at registration (no module-level clients)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from bot.cases.model import Limits
+from bot.config import Settings
+from bot.outbox import Drain
+from bot.services import Services
+from bot.slack.gateway import SlackGateway, SlackUnavailable
+from messages.catalogue import EventType
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    services: Services
+    gateway: SlackGateway
+    catalogue: tuple[EventType, ...]
+    slack_drain: Drain
+
+    @property
+    def limits(self) -> Limits:
+        return self.services.limits
+
+    def is_requester(self, user_id: str) -> bool:
+        """Members of REQUESTER_GROUPS may file; unconfigured or unanswerable means no."""
+        try:
+            return self.gateway.is_member(user_id, self.settings.requester_group_ids)
+        except SlackUnavailable as error:
+            log.warning("group check for %s failed closed: %s", user_id, error)
+            return False
+
+    def deliver_slack(self, case_id: int) -> None:
+        """Sends the case's queued Slack messages now; whatever fails stays for the worker."""
+        try:
+            self.slack_drain.run(case_id=case_id)
+        except Exception:
+            log.exception("delivering Slack messages for case %s failed; left queued", case_id)

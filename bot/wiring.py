@@ -1,0 +1,51 @@
+"""The composition root: settings in, a ready runtime out. Every entry point builds here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine
+
+from bot.cases.model import Limits
+from bot.config import ConfigError, Settings
+from bot.outbox import Drain, drain_owner
+from bot.services import SLACK, Services
+from bot.slack.delivery import SlackDelivery
+from bot.slack.gateway import SlackGateway, make_client
+from bot.slack.runtime import Runtime
+from db.session import make_engine, make_session_factory
+from messages.catalogue import CatalogueError, load_catalogue
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def build_runtime(
+    settings: Settings, *, engine: Engine | None = None, clock: Callable[[], datetime] = utc_now
+) -> Runtime:
+    """Wires database, Slack client, services and drains from one validated Settings."""
+    try:
+        catalogue = load_catalogue(settings.event_catalogue)
+    except CatalogueError as error:
+        raise ConfigError("EVENT_CATALOGUE", f"a valid event catalogue: {error}") from None
+    engine = engine or make_engine(settings.database_url)
+    sessions = make_session_factory(engine)
+    gateway = SlackGateway(make_client(settings.slack_bot_token, settings.slack_api_url))
+    limits = Limits(max_resources=settings.max_resources, max_event_types=settings.max_event_types)
+    services = Services(sessions=sessions, clock=clock, limits=limits)
+    slack_drain = Drain(
+        sessions=sessions,
+        topic=SLACK,
+        clock=clock,
+        owner=drain_owner(),
+        send=SlackDelivery(sessions, gateway, settings),
+    )
+    return Runtime(
+        settings=settings,
+        services=services,
+        gateway=gateway,
+        catalogue=catalogue,
+        slack_drain=slack_drain,
+    )

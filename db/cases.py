@@ -1,0 +1,70 @@
+"""Repository functions for cases and their history."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.cases.model import CaseSnapshot, Route, State, count_events
+from bot.cases.states import Event
+from db.models import Case, CaseEvent
+
+
+def get(*, session: Session, case_id: int, for_update: bool = False) -> Case | None:
+    """Returns a case by number, locking its row when the caller is about to change it."""
+    query = select(Case).where(Case.id == case_id)
+    if for_update:
+        query = query.with_for_update()
+    return session.scalars(query).one_or_none()
+
+
+def get_by_intake_view(*, session: Session, view_id: str) -> Case | None:
+    """Returns the case filed from one intake modal (a resubmission finds the first)."""
+    return session.scalars(select(Case).where(Case.intake_view_id == view_id)).one_or_none()
+
+
+def record(*, session: Session, case: Case, event: Event) -> CaseEvent:
+    """Writes one event and applies its state: the only place a case's state is assigned."""
+    row = CaseEvent(
+        case_id=case.id,
+        at=event.at,
+        actor_id=event.actor_id,
+        action=event.action.value,
+        from_state=event.from_state.value if event.from_state else None,
+        to_state=event.to_state.value,
+        reason=event.reason,
+        data=event.data,
+    )
+    case.state = event.to_state.value
+    case.updated_at = event.at
+    if not State(case.state).is_open and case.ended_at is None:
+        case.ended_at = event.at
+    session.add(row)
+    return row
+
+
+def history(*, session: Session, case_id: int) -> list[CaseEvent]:
+    """Returns a case's events, oldest first."""
+    query = select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)
+    return list(session.scalars(query))
+
+
+def snapshot(case: Case) -> CaseSnapshot:
+    """What the surfaces may show, read from the row."""
+    return CaseSnapshot(
+        number=case.id,
+        state=State(case.state),
+        route=Route(case.route),
+        organisation=case.organisation,
+        requester_id=case.requester_id,
+        relay_contact_id=case.relay_contact_id,
+        owner_id=case.owner_id,
+        created_at=case.created_at,
+        window_start=case.window_start_at,
+        window_end=case.window_end_at,
+        long_window=case.long_window,
+        exception_requested=bool(case.exception_justification.strip()),
+        personal_data=case.personal_data,
+        resource_count=len(case.projects) + len(case.groups) + len(case.users),
+        event_count=count_events(case.event_types, case.event_other),
+    )

@@ -1,0 +1,180 @@
+"""SQLAlchemy 2 typed models: the case, its append-only history, and the outbox.
+
+Datetimes are timezone-aware UTC in Python (`UTCDateTime` re-attaches UTC on SQLite, which
+stores them naive). Personal data (paths, user names, free text) lives only on `Case` columns
+listed in `PERSONAL_FIELDS`, so the retention purge knows exactly what to clear.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    event,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in and out, whatever the database keeps."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[str]: JSON}
+
+
+class Case(Base):
+    """One log request, from intake to its end. `id` is the case number people quote."""
+
+    __tablename__ = "info_case"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    state: Mapped[str] = mapped_column(String(32))
+    route: Mapped[str] = mapped_column(String(16))
+
+    organisation: Mapped[str] = mapped_column(String(200))
+    ticket_url: Mapped[str] = mapped_column(String(2000))
+    plan: Mapped[str] = mapped_column(String(32))
+    deployment: Mapped[str] = mapped_column(String(16))
+    namespace: Mapped[str] = mapped_column(String(255))
+    owns_namespace: Mapped[bool] = mapped_column(Boolean)
+    window_start_at: Mapped[datetime]
+    window_end_at: Mapped[datetime]
+    requester_tz: Mapped[str] = mapped_column(String(64))
+    projects: Mapped[list[str]]
+    groups: Mapped[list[str]]
+    users: Mapped[list[str]]
+    event_types: Mapped[list[str]]
+    event_other: Mapped[str] = mapped_column(Text, default="")
+    personal_data: Mapped[bool] = mapped_column(Boolean)
+    access_logs: Mapped[bool] = mapped_column(Boolean)
+    summary: Mapped[str] = mapped_column(Text)
+    exception_justification: Mapped[str] = mapped_column(Text, default="")
+    long_window: Mapped[bool] = mapped_column(Boolean)
+
+    requester_id: Mapped[str] = mapped_column(String(32))
+    requester_team_id: Mapped[str] = mapped_column(String(32))
+    relay_contact_id: Mapped[str] = mapped_column(String(32))
+    owner_id: Mapped[str | None] = mapped_column(String(32))
+
+    # The modal a requester submitted: Slack may deliver a submission twice, one case results.
+    intake_view_id: Mapped[str] = mapped_column(String(64), unique=True)
+    response_url: Mapped[str | None] = mapped_column(String(2000))
+    card_channel_id: Mapped[str | None] = mapped_column(String(32))
+    card_ts: Mapped[str | None] = mapped_column(String(32))
+
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    purged_at: Mapped[datetime | None]
+
+    events: Mapped[list[CaseEvent]] = relationship(
+        back_populates="case", order_by="CaseEvent.id", lazy="raise_on_sql"
+    )
+
+    __table_args__ = (Index("ix_info_case_state_created_at", "state", "created_at"),)
+
+
+PERSONAL_FIELDS = (
+    "namespace",
+    "projects",
+    "groups",
+    "users",
+    "event_other",
+    "summary",
+    "exception_justification",
+    "ticket_url",
+    "response_url",
+)
+
+
+class CaseEvent(Base):
+    """One line of history. Rows are only ever inserted (see the guards below)."""
+
+    __tablename__ = "case_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("info_case.id"), index=True)
+    at: Mapped[datetime]
+    actor_id: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(32))
+    from_state: Mapped[str | None] = mapped_column(String(32))
+    to_state: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    case: Mapped[Case] = relationship(back_populates="events")
+
+
+class OutboxMessage(Base):
+    """A message to Slack or GitLab, written with the change that causes it, sent later.
+
+    Drains claim rows by lease (`lease_until`), so several processes never send one twice;
+    rows of one case go out in `id` order.
+    """
+
+    __tablename__ = "outbox_message"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("info_case.id"))
+    topic: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(48))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    available_at: Mapped[datetime]
+    lease_until: Mapped[datetime | None]
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index("ix_outbox_message_status_available_at", "status", "available_at"),
+        Index("ix_outbox_message_case_id_status", "case_id", "status"),
+    )
+
+
+@event.listens_for(CaseEvent, "before_update")
+def _events_are_never_updated(mapper: Any, connection: Any, target: CaseEvent) -> None:
+    raise PermissionError("case events are append-only; write a new event instead")
+
+
+@event.listens_for(CaseEvent, "before_delete")
+def _events_are_never_deleted(mapper: Any, connection: Any, target: CaseEvent) -> None:
+    raise PermissionError("case events are append-only and are never deleted")

@@ -1,0 +1,142 @@
+"""The outbox table: messages written with the change that causes them, claimed by lease.
+
+A drain claims a batch with one UPDATE ... RETURNING, setting a lease; another drain skips
+leased rows until the lease runs out (a crashed drain's rows come back by themselves). On
+Postgres the candidate rows are picked with FOR UPDATE SKIP LOCKED so drains don't wait on
+each other. Rows of one case are handed out oldest first, and never while an older row of the
+same case is still unsent, so a case's messages keep their order.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.orm import Session, aliased
+
+from db.models import OutboxMessage
+
+PENDING, SENT, PARKED = "pending", "sent", "parked"
+
+
+def enqueue(
+    *,
+    session: Session,
+    case_id: int,
+    topic: str,
+    kind: str,
+    now: datetime,
+    payload: dict[str, Any] | None = None,
+) -> OutboxMessage:
+    """Adds a message to the outbox in the caller's transaction."""
+    row = OutboxMessage(
+        case_id=case_id,
+        topic=topic,
+        kind=kind,
+        payload=payload or {},
+        status=PENDING,
+        attempts=0,
+        available_at=now,
+        created_at=now,
+    )
+    session.add(row)
+    return row
+
+
+def claim(
+    *,
+    session: Session,
+    topic: str,
+    owner: str,
+    now: datetime,
+    lease: timedelta,
+    limit: int = 50,
+    case_id: int | None = None,
+) -> list[OutboxMessage]:
+    """Leases up to `limit` due messages of `topic`, at most the oldest unsent one per case."""
+    older = aliased(OutboxMessage)
+    earlier_unsent = (
+        select(older.id)
+        .where(
+            older.case_id == OutboxMessage.case_id,
+            older.id < OutboxMessage.id,
+            older.status == PENDING,
+        )
+        .exists()
+    )
+    candidates = (
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.topic == topic,
+            OutboxMessage.status == PENDING,
+            OutboxMessage.available_at <= now,
+            (OutboxMessage.lease_until.is_(None)) | (OutboxMessage.lease_until < now),
+            ~earlier_unsent,
+        )
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
+    if case_id is not None:
+        candidates = candidates.where(OutboxMessage.case_id == case_id)
+    if session.get_bind().dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True, of=OutboxMessage)
+    ids = list(session.scalars(candidates))
+    if not ids:
+        return []
+    claimed = session.scalars(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_(ids),
+            OutboxMessage.status == PENDING,
+            (OutboxMessage.lease_until.is_(None)) | (OutboxMessage.lease_until < now),
+        )
+        .values(lease_owner=owner, lease_until=now + lease, attempts=OutboxMessage.attempts + 1)
+        .returning(OutboxMessage)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(claimed, key=lambda row: row.id)
+
+
+def mark_sent(*, session: Session, message_id: int, owner: str, now: datetime) -> bool:
+    """Marks a message sent if this drain still holds its lease."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.lease_owner == owner,
+            OutboxMessage.status == PENDING,
+        )
+        .values(status=SENT, sent_at=now, lease_until=None, last_error=None)
+    )
+    return result.rowcount == 1
+
+
+def mark_failed(
+    *, session: Session, message_id: int, owner: str, error: str, retry_at: datetime | None
+) -> None:
+    """Releases a message for another try at `retry_at`, or parks it when that is None."""
+    values: dict[str, Any] = {"last_error": error[:2000], "lease_until": None}
+    if retry_at is None:
+        values["status"] = PARKED
+    else:
+        values["available_at"] = retry_at
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.lease_owner == owner)
+        .values(**values)
+    )
+
+
+def backlog(*, session: Session, topic: str | None = None) -> dict[str, int]:
+    """Counts of pending and parked messages, for `/case-status` and `doctor`."""
+    query = (
+        select(OutboxMessage.status, func.count())
+        .where(OutboxMessage.status.in_((PENDING, PARKED)))
+        .group_by(OutboxMessage.status)
+    )
+    if topic:
+        query = query.where(and_(OutboxMessage.topic == topic))
+    counts = dict.fromkeys((PENDING, PARKED), 0)
+    counts.update({status: count for status, count in session.execute(query)})
+    return counts

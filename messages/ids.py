@@ -1,0 +1,70 @@
+"""Every Slack string id the bot uses, and the one place button values and metadata are coded.
+
+Listeners match on these names and builders emit them, so a rename happens here only.
+Values that come back from Slack are decoded defensively: anything malformed or forged
+becomes `None`, and the caller answers with a clear refusal.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from typing import Any
+
+# The intake modal's input blocks are named after the rule fields (bot.cases.rules.Field);
+# every input element inside them uses this action id.
+INPUT = "input"
+
+
+class Command(enum.StrEnum):
+    INFO_REQUEST = "/info-request"
+    CASE_STATUS = "/case-status"
+
+
+class Callback(enum.StrEnum):
+    INTAKE = "intake"
+
+
+class ActionId(enum.StrEnum):
+    CLAIM = "case_claim"
+    OPEN_CASE = "case_open"  # link buttons: Slack still sends an action, which we acknowledge
+
+
+class Block(enum.StrEnum):
+    CARD_ACTIONS = "card_actions"
+    WINDOW_NOTICE = "window_notice"
+
+
+MAX_METADATA = 3000
+
+
+def encode(data: dict[str, Any]) -> str:
+    """Compact JSON for `private_metadata` and button values (Slack caps them at 3000/2000)."""
+    text = json.dumps(data, separators=(",", ":"), sort_keys=True)
+    if len(text) > MAX_METADATA:
+        raise ValueError("metadata too long for Slack")
+    return text
+
+
+def decode(text: object) -> dict[str, Any] | None:
+    """The dict encoded by `encode`, or None for anything else."""
+    if not isinstance(text, str) or not text or len(text) > MAX_METADATA:
+        return None
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def case_value(case_number: int) -> str:
+    return encode({"case": case_number})
+
+
+def decode_case_value(text: object) -> int | None:
+    """The case number a button carries, or None when the value is not one of ours."""
+    data = decode(text)
+    number = data.get("case") if data else None
+    if isinstance(number, int) and not isinstance(number, bool) and 0 < number < 2**31:
+        return number
+    return None

@@ -1,0 +1,35 @@
+"""Valid values to start from; each test changes only what it is about."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from bot.cases.model import Deployment, Intake, Plan
+
+NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
+
+
+def intake(**changes: object) -> Intake:
+    """A Support-sized request: 3 days back, no personal data, Premium, owned namespace."""
+    base = Intake(
+        organisation="Acme Corp",
+        ticket_url="https://support.example.com/tickets/4242",
+        plan=Plan.PREMIUM,
+        deployment=Deployment.SAAS,
+        namespace="acme-corp",
+        owns_namespace=True,
+        window_start=NOW - timedelta(days=3),
+        window_end=NOW - timedelta(days=1),
+        projects=("acme-corp/backend/api",),
+        groups=("acme-corp/platform",),
+        users=("jdoe",),
+        event_types=("sign_in", "pat"),
+        event_other="",
+        personal_data=False,
+        access_logs=False,
+        summary="A token was used from an unknown address on Monday.",
+        exception_justification="",
+        requester_tz="Europe/London",
+    )
+    return replace(base, **changes)
