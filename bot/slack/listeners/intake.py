@@ -8,10 +8,10 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.slack.forms import parse_intake
-from bot.slack.runtime import Runtime
-from bot.slack.replies import unexpected
 from bot.services import IntakeRejected, Requester
+from bot.slack.forms import parse_intake
+from bot.slack.replies import unexpected
+from bot.slack.runtime import Runtime
 from messages.ids import Callback, Command, encode
 from messages.intake import build_confirmation_view, build_intake_modal
 from messages.refusals import refusal_view
