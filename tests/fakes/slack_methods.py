@@ -1,0 +1,308 @@
+"""Handlers for the Slack Web API methods the fake implements.
+
+Each handler takes the world and the decoded arguments and returns the body of
+a successful answer (without ``ok``), or raises :class:`SlackError` with the
+error name Slack documents for that situation. Handlers run under the world
+lock, so they may read and mutate it freely.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from tests.fakes.slack_validation import MESSAGE_TEXT_LIMIT, validate_message_blocks, validate_view
+from tests.fakes.slack_world import TEAM_DOMAIN, FakeChannel, SlackWorld, real_monotonic
+
+Handler = Callable[[SlackWorld, dict[str, Any]], dict[str, Any]]
+METHODS: dict[str, Handler] = {}
+
+
+class SlackError(Exception):
+    """A Web API error answer: ``{"ok": false, "error": error, **extra}``."""
+
+    def __init__(self, error: str, **extra: Any) -> None:
+        super().__init__(error)
+        self.error = error
+        self.extra = extra
+
+    def body(self) -> dict[str, Any]:
+        return {"ok": False, "error": self.error, **self.extra}
+
+
+def method(name: str) -> Callable[[Handler], Handler]:
+    """Register a handler under its Web API method name."""
+
+    def register(handler: Handler) -> Handler:
+        METHODS[name] = handler
+        return handler
+
+    return register
+
+
+# ------------------------------------------------------------------ identity
+@method("auth.test")
+def auth_test(world: SlackWorld, args: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "url": f"https://{TEAM_DOMAIN}.slack.com/",
+        "team": TEAM_DOMAIN,
+        "user": "bot",
+        "team_id": world.team_id,
+        "user_id": world.bot_user_id,
+        "bot_id": world.bot_id,
+        "is_enterprise_install": False,
+    }
+
+
+@method("users.info")
+def users_info(world: SlackWorld, args: dict[str, Any]) -> dict[str, Any]:
+    user = world.users.get(str(args.get("user") or ""))
+    if user is None:
+        raise SlackError("user_not_found")
+    return {"user": user.to_api()}
+
+
+@method("usergroups.users.list")
+def usergroups_users_list(world: SlackWorld, args: dict[str, Any]) -> dict[str, Any]:
+    group_id = args.get("usergroup")
+    if not group_id:
+        raise SlackError("invalid_arguments")
+    if group_id not in world.usergroups:
+        raise SlackError("no_such_subteam")
+    return {"users": list(world.usergroups[group_id])}
+
+
+# ------------------------------------------------------------- conversations
+@method("conversations.info")
+def conversations_info(world: SlackWorld, args: dict[str, Any]) -> dict[str, Any]:
+    channel = world.channels.get(str(args.get("channel") or ""))
+    if channel is None:
+        raise SlackError("channel_not_found")
+    return {"channel": channel.to_api(world.bot_user_id)}
+
+
+@method("conversations.open")
+def conversations_open(world: SlackWorld, args: dict[str, Any]) -> dict[str, Any]:
+    users = args.get("users")
+    if isinstance(users, str):
+        users = [u.strip() for u in users.split(",") if u.strip()]
+    if not users:
+        channel_id = args.get("channel")
+        if not channel_id:
+            raise SlackError("users_list_not_supplied")
+        if channel_id not in world.channels:
+            raise SlackError("channel_not_found")
+        return {"channel": {"id": channel_id}}
+    for user_id in users:
+        user = world.users.get(user_id)
+        if user is None:
+            raise SlackError("user_not_found")
+        if user.deleted:
+            raise SlackError("user_disabled")
+    if len(users) == 1:
+        return {"channel": {"id": world.open_im(users[0]).id}}
+    channel_id = "G" + "".join(sorted(users))
+    if channel_id not in world.channels:
+        world.channels[channel_id] = FakeChannel(
+            id=channel_id,
+            name=f"mpdm-{'--'.join(sorted(users)).lower()}-1",
+            is_mpim=True,
+            members=[world.bot_user_id, *users],
+        )
+    return {"channel": {"id": channel_id}}
+
+
+# ---------------------------------------------------------------------- chat
+@method("chat.postMessage")
+def chat_post_message(world: SlackWorld, args: dict[str, Any]) -> dict[str, Any]:
+    channel = _postable_channel(world, args.get("channel"))
+    text, blocks = _message_content(world, "chat.postMessage", args)
+    message = world.store_message(channel.id, text, blocks, args.get("thread_ts"))
+    return {"channel": channel.id, "ts": message["ts"], "message": message}
+
+
+@method("chat.update")
+def chat_update(world: SlackWorld, args: dict[str, Any]) -> dict[str, Any]:
+    channel_id = args.get("channel")
+    if not channel_id or channel_id not in world.channels:
+        raise SlackError("channel_not_found")
+    ts = args.get("ts")
+    if not ts or ts not in world.messages.get(channel_id, {}):
+        raise SlackError("message_not_found")
+    text, blocks = _message_content(world, "chat.update", args)
+    changes: dict[str, Any] = {"text": text}
+    if "blocks" in args:  # Slack keeps the previous blocks when none are given
+        changes["blocks"] = blocks or []
+    message = world.replace_message(channel_id, ts, changes)
+    return {"channel": channel_id, "ts": ts, "text": text, "message": message}
+
+
+@method("chat.postEphemeral")
+def chat_post_ephemeral(world: SlackWorld, args: dict[str, Any]) -> dict[str, Any]:
+    channel = _postable_channel(world, args.get("channel"))
+    user_id = args.get("user")
+    if not user_id or user_id not in world.users:
+        raise SlackError("user_not_found")
+    if user_id not in channel.members:
+        raise SlackError("user_not_in_channel")
+    text, blocks = _message_content(world, "chat.postEphemeral", args)
+    ts = world.new_ts()
+    world.ephemerals.append(
+        {
+            "source": "chat.postEphemeral",
+            "channel": channel.id,
+            "user": user_id,
+            "text": text,
+            "blocks": blocks,
+            "ts": ts,
+            "thread_ts": args.get("thread_ts"),
+        }
+    )
+    return {"message_ts": ts}
+
+
+def _postable_channel(world: SlackWorld, channel_id: Any) -> FakeChannel:
+    """Resolve ``channel`` like Slack: a conversation the bot is in, or a user id (opens the DM)."""
+    if not channel_id or not isinstance(channel_id, str):
+        raise SlackError("channel_not_found")
+    channel = world.channels.get(channel_id)
+    if channel is None:
+        user = world.users.get(channel_id)
+        if user is None:
+            raise SlackError("channel_not_found")
+        return world.open_im(user.id)
+    if channel.is_archived:
+        raise SlackError("is_archived")
+    if world.bot_user_id not in channel.members:
+        raise SlackError("not_in_channel")
+    return channel
+
+
+def _message_content(
+    world: SlackWorld, method_name: str, args: dict[str, Any]
+) -> tuple[str, list[Any] | None]:
+    """Validate text/blocks of a chat.* call and return them."""
+    text = args.get("text") or ""
+    blocks = args.get("blocks")
+    if isinstance(blocks, str):
+        raise SlackError("invalid_blocks_format")
+    if blocks is not None:
+        errors = validate_message_blocks(blocks)
+        if errors:
+            world.validation_errors.extend(f"{method_name}: {e}" for e in errors)
+            raise SlackError(
+                "invalid_blocks", errors=errors, response_metadata={"messages": errors}
+            )
+    if not text and not blocks and not args.get("attachments"):
+        raise SlackError("no_text")
+    if len(text) > MESSAGE_TEXT_LIMIT:
+        raise SlackError("msg_too_long")
+    return text, blocks
+
+
+# --------------------------------------------------------------------- views
+@method("views.open")
+def views_open(world: SlackWorld, args: dict[str, Any]) -> dict[str, Any]:
+    view = _checked_view(world, "views.open", args)
+    owner = _exchange_trigger(world, args)
+    _reject_duplicate_external_id(world, view)
+    return {"view": world.store_view(view, owner=owner)}
+
+
+@method("views.push")
+def views_push(world: SlackWorld, args: dict[str, Any]) -> dict[str, Any]:
+    view = _checked_view(world, "views.push", args)
+    owner = _exchange_trigger(world, args)
+    _reject_duplicate_external_id(world, view)
+    # Push onto the user's most recent modal stack, as Slack does for the trigger's modal.
+    previous = next(
+        (
+            v
+            for v_id, v in reversed(world.views.items())
+            if world.view_owners.get(v_id) == owner and v.get("type") == "modal"
+        ),
+        None,
+    )
+    return {
+        "view": world.store_view(
+            view,
+            owner=owner,
+            root_view_id=previous["root_view_id"] if previous else None,
+            previous_view_id=previous["id"] if previous else None,
+        )
+    }
+
+
+@method("views.update")
+def views_update(world: SlackWorld, args: dict[str, Any]) -> dict[str, Any]:
+    view = _checked_view(world, "views.update", args)
+    if not args.get("view_id") and not args.get("external_id"):
+        raise SlackError("invalid_arguments", response_metadata={"messages": ["missing view_id"]})
+    view_id = args.get("view_id") or world.external_ids.get(str(args["external_id"]))
+    current = world.views.get(str(view_id or ""))
+    if current is None:
+        raise SlackError("not_found")
+    if args.get("hash") and args["hash"] != current["hash"]:
+        raise SlackError("hash_conflict")
+    return {
+        "view": world.store_view(
+            view,
+            owner=world.view_owners.get(current["id"]),
+            view_id=current["id"],
+            root_view_id=current["root_view_id"],
+            previous_view_id=current["previous_view_id"],
+        )
+    }
+
+
+@method("views.publish")
+def views_publish(world: SlackWorld, args: dict[str, Any]) -> dict[str, Any]:
+    view = _checked_view(world, "views.publish", args)
+    user_id = args.get("user_id")
+    if not user_id:
+        raise SlackError("invalid_arguments", response_metadata={"messages": ["missing user_id"]})
+    if view.get("type") != "home":
+        raise SlackError(
+            "invalid_arguments", response_metadata={"messages": ["view type must be home"]}
+        )
+    current_id = world.home_views.get(user_id)
+    if current_id and args.get("hash") and args["hash"] != world.views[current_id]["hash"]:
+        raise SlackError("hash_conflict")
+    stored = world.store_view(view, owner=user_id, view_id=current_id)
+    world.home_views[user_id] = stored["id"]
+    return {"view": stored}
+
+
+def _checked_view(world: SlackWorld, method_name: str, args: dict[str, Any]) -> dict[str, Any]:
+    view = args.get("view")
+    if view is None:
+        raise SlackError("invalid_arguments", response_metadata={"messages": ["missing view"]})
+    errors = validate_view(view)
+    if errors:
+        messages = [f"[ERROR] {e}" for e in errors]
+        world.validation_errors.extend(f"{method_name}: {e}" for e in errors)
+        raise SlackError("invalid_arguments", response_metadata={"messages": messages})
+    return view
+
+
+def _exchange_trigger(world: SlackWorld, args: dict[str, Any]) -> str:
+    """Consume a trigger_id; Slack allows one use within a few seconds of the interaction."""
+    trigger_id = args.get("trigger_id") or args.get("interactivity_pointer")
+    if not trigger_id:
+        raise SlackError(
+            "invalid_arguments", response_metadata={"messages": ["missing trigger_id"]}
+        )
+    trigger = world.triggers.get(trigger_id)
+    if trigger is None:
+        raise SlackError("invalid_trigger_id")
+    if trigger.used:
+        raise SlackError("exchanged_trigger_id")
+    if real_monotonic() > trigger.expires_at:
+        raise SlackError("expired_trigger_id")
+    trigger.used = True
+    return trigger.user_id
+
+
+def _reject_duplicate_external_id(world: SlackWorld, view: dict[str, Any]) -> None:
+    if view.get("external_id") and view["external_id"] in world.external_ids:
+        raise SlackError("duplicate_external_id")
