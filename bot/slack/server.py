@@ -43,3 +43,12 @@ def make_server(app: App, *, host: str, port: int, threads: int = 16):
         ident="info-request-bot",
         channel_timeout=30,
     )
+
+
+def stop_server(server) -> None:
+    """Stops a server started with `make_server(...).run()`: open connections and workers too."""
+    from waitress import wasyncore
+
+    server.close()
+    wasyncore.close_all(server._map)
+    server.task_dispatcher.shutdown()

@@ -1,0 +1,248 @@
+"""The bot served over HTTP against the fake Slack, with people to drive it.
+
+`Desk` starts the real composition (settings → runtime → Bolt app → waitress) on an ephemeral
+port, with a workspace of staff, an outsider, a guest and a shared channel, and offers the
+moves a person makes in Slack: type a command, fill in the modal, click a button.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import requests
+
+from bot.config import load_settings
+from bot.slack.app import build_app
+from bot.slack.server import make_server, stop_server
+from bot.wiring import build_runtime
+from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_requests import (
+    SlackSender,
+    checkboxes,
+    datetimepicker,
+    multi_static_select,
+    plain_text_input,
+    radio_buttons,
+    state_values,
+    static_select,
+    url_text_input,
+)
+
+TEAM = "T0INSIDE"
+OUTSIDE_TEAM = "T0OUTSIDE"
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+TRIAGE, LEADS, WORK, SHARED = "C0TRIAGE", "C0LEADS", "C0WORK", "C0SHARED"
+REQUESTERS, SUPPORT, SIRT = "S0REQ", "S0SUPPORT", "S0SIRT"
+SECURITY, LEGAL, LEAD_GROUP = "S0SECURITY", "S0LEGAL", "S0LEADS"
+
+STAFF = {
+    "UREQ": REQUESTERS,
+    "UREQ2": REQUESTERS,
+    "USUP": SUPPORT,
+    "USUP2": SUPPORT,
+    "USIRT": SIRT,
+    "USEC": SECURITY,
+    "ULEGAL": LEGAL,
+    "ULEAD": LEAD_GROUP,
+}
+
+
+def settings_env(slack: FakeSlack, database_url: str) -> dict[str, str]:
+    return {
+        "DATABASE_URL": database_url,
+        "SLACK_BOT_TOKEN": slack_token(slack),
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": slack.base_url,
+        "TRIAGE_CHANNEL": TRIAGE,
+        "LEADS_CHANNEL": LEADS,
+        "REQUESTER_GROUPS": REQUESTERS,
+        "SUPPORT_GROUP": SUPPORT,
+        "SIRT_GROUP": SIRT,
+        "SECURITY_REVIEW_GROUP": SECURITY,
+        "LEGAL_GROUP": LEGAL,
+        "LEADS_GROUP": LEAD_GROUP,
+    }
+
+
+def slack_token(slack: FakeSlack) -> str:
+    return slack.bot_token if hasattr(slack, "bot_token") else "xoxb-test-token"
+
+
+def populate(slack: FakeSlack) -> None:
+    """The workspace every end-to-end test starts from."""
+    for user in STAFF:
+        slack.add_user(user, tz="Europe/London")
+    slack.add_user("UAKL", tz="Pacific/Auckland")
+    slack.add_user("UEXT", team_id=OUTSIDE_TEAM)
+    slack.add_user("UGUEST", is_restricted=True)
+    slack.add_user("UNOBODY")
+    groups: dict[str, list[str]] = {}
+    for user, group in STAFF.items():
+        groups.setdefault(group, []).append(user)
+    groups[REQUESTERS] += ["UAKL", "UGUEST", "UEXT"]
+    for group, members in groups.items():
+        slack.add_usergroup(group, members)
+    slack.add_channel(TRIAGE, name="log-requests-triage")
+    slack.add_channel(LEADS, name="log-requests-leads")
+    slack.add_channel(WORK, is_private=False, name="support-team")
+    slack.add_channel(SHARED, is_private=False, is_shared=True, is_ext_shared=True, name="acme-ext")
+
+
+@dataclass
+class Desk:
+    slack: FakeSlack
+    sender: SlackSender
+    runtime: Any
+    server: Any
+    thread: threading.Thread
+    url: str
+    submissions: list[str] = field(default_factory=list)
+
+    # -- what people do -------------------------------------------------------------------
+    def command(
+        self,
+        user: str,
+        command: str = "/info-request",
+        text: str = "",
+        *,
+        channel: str = WORK,
+        team: str = TEAM,
+    ) -> requests.Response:
+        return self.sender.command(
+            command,
+            text,
+            user_id=user,
+            team_id=team,
+            channel_id=channel,
+            trigger_id=self.slack.issue_trigger(user),
+            response_url=self.slack.new_response_url(user, channel_id=channel),
+        )
+
+    def open_intake(self, user: str = "UREQ", **kwargs: Any) -> dict[str, Any]:
+        """Types /info-request and returns the modal Slack shows."""
+        before = len(self.slack.calls("views.open"))
+        response = self.command(user, **kwargs)
+        assert response.status_code == 200, response.text
+        calls = self.wait_until(
+            lambda: self.slack.calls("views.open")[before:], what="the modal to open"
+        )
+        assert len(calls) == 1
+        return self.slack.get_view(calls[0].response["view"]["id"])
+
+    def submit(
+        self,
+        view: dict[str, Any],
+        answers: dict[str, Any],
+        *,
+        user: str = "UREQ",
+        team: str = TEAM,
+        **kwargs: Any,
+    ) -> requests.Response:
+        return self.sender.view_submission(view, answers, user_id=user, team_id=team, **kwargs)
+
+    def file(self, user: str = "UREQ", **changes: Any) -> requests.Response:
+        """Opens the modal and submits it with a valid request changed by `changes`."""
+        view = self.open_intake(user)
+        return self.submit(view, intake_answers(**changes), user=user)
+
+    def click(
+        self,
+        action_id: str,
+        value: str,
+        *,
+        user: str,
+        channel: str = TRIAGE,
+        message_ts: str | None = None,
+        team: str = TEAM,
+    ) -> requests.Response:
+        return self.sender.block_action(
+            action_id,
+            value,
+            user_id=user,
+            team_id=team,
+            channel_id=channel,
+            message_ts=message_ts,
+            response_url=self.slack.new_response_url(
+                user, channel_id=channel, message_ts=message_ts
+            ),
+            trigger_id=self.slack.issue_trigger(user),
+        )
+
+    # -- what people see ------------------------------------------------------------------
+    def wait_until(self, check, timeout: float = 5.0, what: str = "condition") -> Any:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            result = check()
+            if result:
+                return result
+            time.sleep(0.02)
+        raise AssertionError(f"timed out waiting for {what}\n{self.slack.dump_calls()}")
+
+    def cards(self) -> list[dict[str, Any]]:
+        return self.slack.messages_in(TRIAGE)
+
+    def wait_for_card(self, case_number: int) -> dict[str, Any]:
+        def find():
+            return next(
+                (m for m in self.cards() if f"Case {case_number}:" in m.get("text", "")), None
+            )
+
+        return self.wait_until(find, what=f"card of case {case_number}")
+
+    def wait_for_dm(self, user: str, words: str) -> dict[str, Any]:
+        def find():
+            return next((m for m in self.slack.dms_to(user) if words in m.get("text", "")), None)
+
+        return self.wait_until(find, what=f"DM to {user} containing {words!r}")
+
+
+def intake_answers(now: datetime | None = None, **changes: Any) -> dict[str, Any]:
+    """Modal state values of a valid Support request (3 days back); `changes` override."""
+    now = now or datetime.now(UTC)
+    answers: dict[str, Any] = {
+        "organisation": plain_text_input("Acme Corp"),
+        "ticket_url": url_text_input("https://support.example.com/tickets/4242"),
+        "plan": static_select("premium"),
+        "deployment": radio_buttons("saas"),
+        "namespace": plain_text_input("acme-corp"),
+        "ownership": checkboxes(["owns"]),
+        "window_start": datetimepicker(int((now - timedelta(days=3)).timestamp())),
+        "window_end": datetimepicker(int((now - timedelta(days=1)).timestamp())),
+        "projects": plain_text_input("acme-corp/backend/api"),
+        "groups": plain_text_input("acme-corp/platform"),
+        "users": plain_text_input("@jdoe-acme\nmallory-acme"),
+        "event_types": multi_static_select(["sign_in", "pat"]),
+        "event_other": plain_text_input(None),
+        "personal_data": radio_buttons("no"),
+        "access_logs": radio_buttons("no"),
+        "summary": plain_text_input("A token was used from 203.0.113.77 on Monday."),
+        "exception": plain_text_input(None),
+    }
+    for name, value in changes.items():
+        answers[name] = value
+    return state_values({(name, "input"): value for name, value in answers.items()})
+
+
+def start_desk(database_url: str, **env: str) -> Desk:
+    slack = FakeSlack().start()
+    populate(slack)
+    settings = load_settings({**settings_env(slack, database_url), **env}, dotenv_path=None)
+    runtime = build_runtime(settings)
+    server = make_server(build_app(runtime), host="127.0.0.1", port=0, loop_timeout=0.05)
+    thread = threading.Thread(target=server.run, name="bot-http", daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.effective_port}"
+    sender = SlackSender(url, SECRET)
+    return Desk(slack=slack, sender=sender, runtime=runtime, server=server, thread=thread, url=url)
+
+
+def stop_desk(desk: Desk) -> None:
+    desk.sender.close()
+    stop_server(desk.server)
+    desk.thread.join(timeout=5)
+    desk.runtime.services.sessions.kw["bind"].dispose()
+    desk.slack.stop()
