@@ -146,7 +146,8 @@ def _readings(day: date, wall: time, place: ZoneInfo) -> tuple[datetime, datetim
     They differ only at a clock change: both real when the clock repeats `wall`, neither real
     when it skips it (then they bracket the change).
     """
-    first, second = (datetime.combine(day, wall, place, fold=f).astimezone(UTC) for f in (0, 1))
+    local = datetime.combine(day, wall, place)
+    first, second = (local.replace(fold=f).astimezone(UTC) for f in (0, 1))
     return min(first, second), max(first, second)
 
 

@@ -31,8 +31,11 @@ def wsgi_app(app: App) -> Callable[..., Iterable[bytes]]:
     return application
 
 
-def make_server(app: App, *, host: str, port: int, threads: int = 16):
-    """A waitress server, not yet running: `.run()` serves, `.close()` stops (tests use both)."""
+def make_server(app: App, *, host: str, port: int, threads: int = 16, loop_timeout: float = 1.0):
+    """A waitress server, not yet running: `.run()` serves, `stop_server` stops it.
+
+    `loop_timeout` bounds how long the server takes to notice it was stopped.
+    """
     from waitress.server import create_server
 
     return create_server(
@@ -42,6 +45,7 @@ def make_server(app: App, *, host: str, port: int, threads: int = 16):
         threads=threads,
         ident="info-request-bot",
         channel_timeout=30,
+        asyncore_loop_timeout=loop_timeout,
     )
 
 
