@@ -94,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
             level=settings.log_level,
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         )
+        logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
         return COMMANDS[args.command][0](settings, args)
     except ConfigError as error:
         print(f"configuration error: {error}", file=sys.stderr)

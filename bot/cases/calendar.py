@@ -77,7 +77,7 @@ def is_business_moment(
     """True when the local wall clock is in [start, end) on a working weekday, not a holiday."""
     local = _aware(moment).astimezone(zone(tz))
     return (
-        hours.start <= local.time() < hours.end
+        hours.start <= local.time() <= hours.end
         and local.weekday() in hours.weekdays
         and not is_holiday(local.date())
     )
@@ -120,8 +120,13 @@ def due_time(
     is_holiday: HolidayCheck = no_holidays,
     interval: timedelta = UPDATE_INTERVAL,
 ) -> datetime:
-    """When the next customer update is due: `interval` of elapsed time, then business hours."""
-    return next_business_moment(_aware(last_update) + interval, tz, hours, is_holiday)
+    """When the next customer update is due: `interval` of elapsed time, then business hours.
+
+    The sum is taken in UTC: Python adds to a zoned datetime on its wall clock, which would make
+    "12 hours" 11 or 13 real hours across a clock change.
+    """
+    elapsed = _aware(last_update).astimezone(UTC) + interval
+    return next_business_moment(elapsed, tz, hours, is_holiday)
 
 
 def _period_starts(day: date, place: ZoneInfo, hours: BusinessHours) -> Iterator[datetime]:

@@ -50,9 +50,12 @@ def make_server(app: App, *, host: str, port: int, threads: int = 16, loop_timeo
 
 
 def stop_server(server) -> None:
-    """Stops a server started with `make_server(...).run()`: open connections and workers too."""
+    """Stops a server started with `make_server(...).run()`, from any thread.
+
+    The sockets are closed by the server's own loop (woken through its trigger), so the loop
+    never selects on a descriptor another thread just closed; then the workers finish.
+    """
     from waitress import wasyncore
 
-    server.close()
-    wasyncore.close_all(server._map)
+    server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
     server.task_dispatcher.shutdown()

@@ -1,0 +1,127 @@
+"""`python -m bot demo`: a scripted case against local stand-ins, printed as people see it.
+
+The bot runs for real (HTTP server, signed requests, database, outbox) on a temporary SQLite
+file, against the same local fake Slack the test suite uses; nothing leaves this machine and
+no credentials are needed. Run it from a checkout of the project.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import textwrap
+from pathlib import Path
+from typing import Any, TextIO
+
+PEOPLE = {"UREQ": "Priya (CSM)", "UEXT": "Mallory (outside the company)", "USUP": "Sam (Support)"}
+
+
+def render(blocks: list[dict[str, Any]]) -> list[str]:
+    """Block Kit as plain lines, roughly as Slack lays it out."""
+    lines: list[str] = []
+    for block in blocks:
+        kind = block.get("type")
+        if kind == "section":
+            if "text" in block:
+                lines.append(block["text"]["text"])
+            for field in block.get("fields", []):
+                lines.append("  " + field["text"].replace("\n", ": ", 1))
+        elif kind == "context":
+            lines.extend("  " + e.get("text", "") for e in block["elements"])
+        elif kind == "actions":
+            lines.append("  " + "  ".join(f"[{e['text']['text']}]" for e in block["elements"]))
+        elif kind == "input":
+            optional = " (optional)" if block.get("optional") else ""
+            lines.append(f"  ▢ {block['label']['text']}{optional}")
+    return [_people(line) for line in lines]
+
+
+def _people(text: str) -> str:
+    for user, name in PEOPLE.items():
+        text = text.replace(f"<@{user}>", f"@{name.split()[0]}")
+    return text.replace("&gt;", ">").replace("&lt;", "<").replace("&amp;", "&")
+
+
+class Transcript:
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+
+    def step(self, title: str) -> None:
+        print(f"\n── {title} " + "─" * max(0, 70 - len(title)), file=self.out)
+
+    def sees(self, who: str, where: str, lines: list[str]) -> None:
+        print(f"{who} sees in {where}:", file=self.out)
+        for line in lines:
+            print(textwrap.indent(line, "    │ "), file=self.out)
+
+
+def run_demo(out: TextIO) -> int:
+    try:
+        from tests.e2e.harness import SHARED, intake_answers, start_desk, stop_desk
+        from tests.fakes.slack_requests import radio_buttons
+    except ImportError:
+        print("The demo uses the local stand-ins in tests/: run it from a checkout.", file=out)
+        return 1
+    from db import migrate
+    from db.session import make_engine
+
+    # The transcript is the output; the bot's own logging would only interleave with it.
+    for name in ("", "alembic"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+    with tempfile.TemporaryDirectory(prefix="info-request-demo-") as folder:
+        url = f"sqlite:///{Path(folder) / 'demo.db'}"
+        engine = make_engine(url)
+        migrate.upgrade(engine)
+        engine.dispose()
+        desk = start_desk(url)
+        show = Transcript(out)
+        try:
+            print(
+                "Info-request bot demo: a local Slack stand-in, a temporary SQLite database.",
+                file=out,
+            )
+            show.step("Priya, a CSM, types /info-request")
+            view = desk.open_intake("UREQ")
+            show.sees(
+                PEOPLE["UREQ"],
+                f"a modal titled '{view['title']['text']}'",
+                [*render(view["blocks"])[:6], "    … 17 questions in all"],
+            )
+
+            show.step("She submits it, but the customer runs GitLab self-managed")
+            body = desk.submit(view, intake_answers(deployment=radio_buttons("self_managed")))
+            errors = body.json()["errors"]
+            show.sees(
+                PEOPLE["UREQ"],
+                "the modal, next to the field",
+                [f"{field}: {text}" for field, text in errors.items()],
+            )
+
+            show.step("She corrects it: the account is on GitLab.com")
+            body = desk.submit(view, intake_answers())
+            show.sees(PEOPLE["UREQ"], "the modal", render(body.json()["view"]["blocks"]))
+
+            card = desk.wait_for_card(1)
+            show.step("The card lands in the private triage channel (no personal data)")
+            show.sees("Support and SIRT", "#log-requests-triage", render(card["blocks"]))
+
+            receipt = desk.wait_for_dm("UREQ", "Case 1 filed")
+            show.step("Priya gets her receipt")
+            show.sees(PEOPLE["UREQ"], "a DM from the bot", render(receipt["blocks"]))
+
+            show.step("Someone tries from a channel shared with the customer")
+            refused = desk.command("UREQ", channel=SHARED).json()
+            show.sees(PEOPLE["UREQ"], "an ephemeral reply", [refused["text"]])
+            refused = desk.command("UEXT", team="T0OUTSIDE").json()
+            show.sees(PEOPLE["UEXT"], "an ephemeral reply", [refused["text"]])
+
+            posts = desk.slack.channel_posts()
+            print(
+                f"\nDone: 1 case filed, {len(posts)} channel message(s), "
+                f"{len(desk.slack.calls('chat.postMessage'))} message(s) sent in all.",
+                file=out,
+            )
+        finally:
+            stop_desk(desk)
+    return 0

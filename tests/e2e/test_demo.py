@@ -1,0 +1,35 @@
+"""`python -m bot demo` runs as a newcomer would run it: no credentials, no network."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_demo_walks_a_case_through_intake_and_exits_0(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL"))}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "demo"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    transcript = result.stdout
+    for line in (
+        "GitLab cannot produce logs for self-managed instances",
+        "Filed as *case 1* (Support)",
+        "*Case 1* · Acme Corp",
+        "[Claim]",
+        "Your log request for *Acme Corp* is *case 1*",
+        "shared outside the company",
+        "only works for members of this workspace",
+    ):
+        assert line in transcript, line
+    assert "Traceback" not in result.stderr
