@@ -45,6 +45,7 @@ def _migrate(settings: Settings, args: argparse.Namespace) -> int:
     from db.session import make_engine
 
     engine = make_engine(settings.database_url)
+    logging.getLogger("alembic").setLevel(logging.INFO)  # show each revision applied
     migrate.upgrade(engine)
     print(f"database at revision {migrate.current_revision(engine)} (head)")
     return 0
@@ -94,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
             level=settings.log_level,
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         )
-        logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+        if settings.log_level != "DEBUG":
+            logging.getLogger("alembic").setLevel(logging.WARNING)
         return COMMANDS[args.command][0](settings, args)
     except ConfigError as error:
         print(f"configuration error: {error}", file=sys.stderr)

@@ -62,8 +62,14 @@ def _int(low: int, high: int) -> Callable[[str, str], int]:
 
 def _database_url(name: str, value: str) -> str:
     if not re.match(r"^(sqlite|postgresql)(\+\w+)?://", value):
-        raise ConfigError(name, "a SQLAlchemy URL starting sqlite:// or postgresql://", value)
+        shown = re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", value)  # never echo a password
+        raise ConfigError(name, "a SQLAlchemy URL starting sqlite:// or postgresql://", shown)
     return value
+
+
+def _api_url(name: str, value: str) -> str:
+    """The Slack SDK joins method names onto this URL, so it must end with a slash."""
+    return _url(name, value if value.endswith("/") else value + "/")
 
 
 def _existing_file(name: str, value: str) -> Path:
@@ -74,7 +80,9 @@ def _existing_file(name: str, value: str) -> Path:
 
 
 def _redact(name: str, value: str) -> str:
-    return value[:5] + "…" if "TOKEN" in name or "SECRET" in name else value
+    if "TOKEN" not in name and "SECRET" not in name:
+        return value
+    return value[:5] + "…" if len(value) > 12 else "…"
 
 
 _channel = _pattern(r"[CG][A-Z0-9]{2,}", "a Slack channel id such as C0123ABCD")
@@ -100,7 +108,7 @@ class Settings:
     slack_app_token: str | None = _spec(
         _pattern(r"xapp-[\w-]+", "an app-level token starting xapp-")
     )
-    slack_api_url: str = _spec(_url, "https://slack.com/api/")
+    slack_api_url: str = _spec(_api_url, "https://slack.com/api/")
     gitlab_url: str = _spec(_url, "https://gitlab.com")
     gitlab_token: str | None = _spec()
     gitlab_sirt_project: str | None = _spec()
