@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine
 
 from bot.cases.model import Limits
+from bot.casework import Casework
 from bot.config import ConfigError, Settings
 from bot.outbox import Drain, drain_owner
 from bot.services import SLACK, Services
@@ -42,9 +43,11 @@ def build_runtime(
         owner=drain_owner(),
         send=SlackDelivery(sessions, gateway, settings),
     )
+    casework = Casework(sessions=sessions, clock=clock, limits=limits)
     return Runtime(
         settings=settings,
         services=services,
+        casework=casework,
         gateway=gateway,
         catalogue=catalogue,
         slack_drain=slack_drain,

@@ -5,7 +5,15 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.cases.model import CaseSnapshot, Route, State, count_events
+from bot.cases.model import (
+    CaseSnapshot,
+    Deployment,
+    Intake,
+    Plan,
+    Route,
+    State,
+    count_events,
+)
 from bot.cases.states import Event
 from db.models import Case, CaseEvent
 
@@ -67,4 +75,47 @@ def snapshot(case: Case) -> CaseSnapshot:
         personal_data=case.personal_data,
         resource_count=len(case.projects) + len(case.groups) + len(case.users),
         event_count=count_events(case.event_types, case.event_other),
+        approvals=tuple(
+            (role, user)
+            for role, user in (
+                ("Security", case.security_approver_id),
+                ("Legal", case.legal_approver_id),
+            )
+            if user
+        ),
     )
+
+
+def intake(case: Case) -> Intake:
+    """The request as filed (or last re-scoped), to pre-fill the edit modal."""
+    return Intake(
+        organisation=case.organisation,
+        ticket_url=case.ticket_url,
+        plan=Plan(case.plan),
+        deployment=Deployment(case.deployment),
+        namespace=case.namespace,
+        owns_namespace=case.owns_namespace,
+        window_start=case.window_start_at,
+        window_end=case.window_end_at,
+        projects=tuple(case.projects),
+        groups=tuple(case.groups),
+        users=tuple(case.users),
+        event_types=tuple(case.event_types),
+        event_other=case.event_other,
+        personal_data=case.personal_data,
+        access_logs=case.access_logs,
+        summary=case.summary,
+        exception_justification=case.exception_justification,
+        requester_tz=case.requester_tz,
+    )
+
+
+def last_reason(*, session: Session, case_id: int, action: str) -> str | None:
+    """The reason given with the latest event of `action` on a case."""
+    query = (
+        select(CaseEvent.reason)
+        .where(CaseEvent.case_id == case_id, CaseEvent.action == action)
+        .order_by(CaseEvent.id.desc())
+        .limit(1)
+    )
+    return session.scalar(query)

@@ -98,6 +98,17 @@ class Case(Base):
     card_channel_id: Mapped[str | None] = mapped_column(String(32))
     card_ts: Mapped[str | None] = mapped_column(String(32))
 
+    # What the handler collected, as recorded for review (the artefacts never pass through).
+    artefact_description: Mapped[str | None] = mapped_column(Text)
+    artefact_count: Mapped[int | None] = mapped_column(Integer)
+    artefact_location: Mapped[str | None] = mapped_column(Text)
+    artefact_checksum: Mapped[str | None] = mapped_column(String(200))
+    # Approvals of the current review round; cleared when the artefacts are resubmitted.
+    security_approver_id: Mapped[str | None] = mapped_column(String(32))
+    legal_approver_id: Mapped[str | None] = mapped_column(String(32))
+    gap_description: Mapped[str | None] = mapped_column(Text)
+    no_gap_reason: Mapped[str | None] = mapped_column(Text)
+
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
@@ -120,6 +131,10 @@ PERSONAL_FIELDS = (
     "exception_justification",
     "ticket_url",
     "response_url",
+    "artefact_description",
+    "artefact_location",
+    "gap_description",
+    "no_gap_reason",
 )
 
 
@@ -139,6 +154,18 @@ class CaseEvent(Base):
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
     case: Mapped[Case] = relationship(back_populates="events")
+
+
+class Finding(Base):
+    """A dated note of what the handler found; may hold personal data, so it is purgeable."""
+
+    __tablename__ = "case_finding"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("info_case.id"), index=True)
+    at: Mapped[datetime]
+    author_id: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
 
 
 class OutboxMessage(Base):

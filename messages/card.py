@@ -44,6 +44,16 @@ def build_triage_card(case: CaseSnapshot) -> dict[str, Any]:
             ("Scope", f"{case.resource_count} resources, {case.event_count} event types"),
         ),
     ]
+    if case.state is State.IN_REVIEW:
+        given = dict(case.approvals)
+        blocks.append(
+            fields(
+                *(
+                    (role, f"approved by <@{given[role]}>" if role in given else "waiting")
+                    for role in ("Security", "Legal")
+                )
+            )
+        )
     notes = []
     if case.exception_requested:
         notes.append(":scales: Exception requested: Legal decides before work starts.")
@@ -55,11 +65,44 @@ def build_triage_card(case: CaseSnapshot) -> dict[str, Any]:
         notes.append(f"<{case.issue_url}|Confidential issue>")
     if notes:
         blocks.append(context("\n".join(notes)))
-    if case.state is State.TRIAGE:
-        blocks.append(
-            actions(
-                Block.CARD_ACTIONS.value,
-                button("Claim", ActionId.CLAIM.value, case_value(case.number), style="primary"),
-            )
-        )
+    buttons = [
+        button(text, action.value, case_value(case.number), style=style)
+        for text, action, style in CARD_BUTTONS.get(case.state, ())
+    ]
+    if buttons:
+        blocks.append(actions(Block.CARD_ACTIONS.value, *buttons))
     return {"text": card_text(case), "blocks": blocks}
+
+
+# Buttons shown per state. Showing is no permission: every click is checked on the server.
+_WITHDRAW = ("Withdraw", ActionId.WITHDRAW, None)
+CARD_BUTTONS: dict[State, tuple[tuple[str, ActionId, str | None], ...]] = {
+    State.PENDING_LEGAL: (
+        ("Approve exception", ActionId.LEGAL_APPROVE, "primary"),
+        ("Deny exception", ActionId.LEGAL_DENY, "danger"),
+        _WITHDRAW,
+    ),
+    State.TRIAGE: (("Claim", ActionId.CLAIM, "primary"), _WITHDRAW),
+    State.INVESTIGATING: (
+        ("Add finding", ActionId.ADD_FINDING, None),
+        ("Submit for review", ActionId.SUBMIT_REVIEW, "primary"),
+        ("Request re-scope", ActionId.REQUEST_RESCOPE, None),
+        ("Customer told of cost", ActionId.COST_NOTICE, None),
+        ("Hand over", ActionId.HAND_OVER, None),
+        ("Unclaim", ActionId.UNCLAIM, None),
+        _WITHDRAW,
+    ),
+    State.RESCOPE_REQUESTED: (
+        ("Add finding", ActionId.ADD_FINDING, None),
+        ("Hand over", ActionId.HAND_OVER, None),
+        _WITHDRAW,
+    ),
+    State.IN_REVIEW: (
+        ("Approve", ActionId.APPROVE, "primary"),
+        ("Reject", ActionId.REJECT, "danger"),
+        ("Hand over", ActionId.HAND_OVER, None),
+        _WITHDRAW,
+    ),
+    State.APPROVED: (("Mark shared", ActionId.MARK_SHARED, "primary"), _WITHDRAW),
+    State.SHARED: (("Record Audit Events gap and close", ActionId.CLOSE_GAP, "primary"),),
+}

@@ -26,7 +26,7 @@ def load_catalogue(path: Path) -> tuple[EventType, ...]:
     """Reads and checks the catalogue; the file is the operator's, so errors name the entry."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as error:
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise CatalogueError(f"cannot read {path.name}: {error}") from None
     entries = data.get("event")
     if not isinstance(entries, list) or not entries:
@@ -35,6 +35,8 @@ def load_catalogue(path: Path) -> tuple[EventType, ...]:
         raise CatalogueError(f"{path.name} has {len(entries)} events; at most {MAX_ENTRIES}")
     catalogue: list[EventType] = []
     for number, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict):
+            raise CatalogueError(f"event {number}: must be an [[event]] table")
         event_id, label = entry.get("id"), entry.get("label")
         if not isinstance(event_id, str) or not event_id or len(event_id) > 64:
             raise CatalogueError(f"event {number}: `id` must be a short string")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
 from bot.cases.model import CaseSnapshot
-from messages.blocks import context, escape, fields, section
+from messages.blocks import actions, button, context, escape, fields, section
+from messages.ids import ActionId, Block, case_value
 from messages.text import next_steps, window_notice
 
 
@@ -22,7 +24,8 @@ def build_receipt(case: CaseSnapshot, *, triage_channel: str | None) -> dict[str
             ("State", case.state.label),
             (
                 "Window (UTC)",
-                f"{case.window_start:%Y-%m-%d %H:%M} → {case.window_end:%Y-%m-%d %H:%M}",
+                f"{case.window_start.astimezone(UTC):%Y-%m-%d %H:%M} → "
+                f"{case.window_end.astimezone(UTC):%Y-%m-%d %H:%M}",
             ),
             ("Scope", f"{case.resource_count} resources, {case.event_count} event types"),
         ),
@@ -31,5 +34,72 @@ def build_receipt(case: CaseSnapshot, *, triage_channel: str | None) -> dict[str
     if case.long_window:
         blocks.append(section(window_notice()))
     blocks.append(context(f"Quote case {case.number} in `/case-status {case.number}`."))
-    text = f"Case {case.number} filed: {case.organisation} ({case.route.label})"
+    text = f"Case {case.number} filed: {escape(case.organisation)} ({case.route.label})"
     return {"text": text, "blocks": blocks}
+
+
+def build_rescope_dm(case: CaseSnapshot, reason: str) -> dict[str, Any]:
+    """To the requester: the handler wants a narrower scope; Edit opens the request pre-filled."""
+    blocks = [
+        section(
+            f":mag: The handler of *case {case.number}* ({escape(case.organisation)}) asks "
+            "for a narrower scope:"
+        ),
+        section(f">{escape(reason)}"),
+        actions(
+            Block.DM_ACTIONS.value,
+            button(
+                "Edit the request",
+                ActionId.EDIT_SCOPE.value,
+                case_value(case.number),
+                style="primary",
+            ),
+        ),
+        context(
+            "Agree the narrower scope with the customer first; the edited request is "
+            "checked by the same rules."
+        ),
+    ]
+    return {"text": f"Case {case.number}: re-scope requested", "blocks": blocks}
+
+
+def build_approved_dm(case: CaseSnapshot) -> dict[str, Any]:
+    blocks = [
+        section(
+            f":white_check_mark: Security and Legal approved the artefacts of *case "
+            f"{case.number}* ({escape(case.organisation)}). Share them with the customer, "
+            "then press *Mark shared* on the case card."
+        ),
+    ]
+    return {"text": f"Case {case.number}: approved, share the artefacts", "blocks": blocks}
+
+
+def build_legal_decision_dm(
+    case: CaseSnapshot, *, approved: bool, reason: str | None
+) -> dict[str, Any]:
+    if approved:
+        text = (
+            f":scales: Legal approved the exception for *case {case.number}* "
+            f"({escape(case.organisation)}). It is now in triage."
+        )
+    else:
+        text = (
+            f":scales: Legal denied the exception for *case {case.number}* "
+            f"({escape(case.organisation)}). The request is rejected."
+        )
+    blocks = [section(text)]
+    if reason:
+        blocks.append(section(f">{escape(reason)}"))
+    verdict = "approved" if approved else "denied"
+    return {"text": f"Case {case.number}: exception {verdict}", "blocks": blocks}
+
+
+def build_handed_over_dm(case: CaseSnapshot) -> dict[str, Any]:
+    blocks = [
+        section(
+            f":handshake: *Case {case.number}* ({escape(case.organisation)}, "
+            f"{case.route.label}) was handed over to you. The card in the triage "
+            "channel has its actions."
+        )
+    ]
+    return {"text": f"Case {case.number} was handed to you", "blocks": blocks}

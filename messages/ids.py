@@ -23,16 +23,51 @@ class Command(enum.StrEnum):
 
 class Callback(enum.StrEnum):
     INTAKE = "intake"
+    RESCOPE_EDIT = "rescope_edit"  # the intake modal, pre-filled, for a re-scope
+    FINDING = "finding"
+    RESCOPE_REASON = "rescope_reason"
+    COST_NOTICE = "cost_notice"
+    REVIEW_SUBMIT = "review_submit"
+    REVIEW_REJECT = "review_reject"
+    LEGAL_DENY = "legal_deny"
+    HAND_OVER = "hand_over"
+    GAP = "gap"
+    WITHDRAW = "withdraw"
 
 
 class ActionId(enum.StrEnum):
     CLAIM = "case_claim"
+    UNCLAIM = "case_unclaim"
+    HAND_OVER = "case_hand_over"
+    ADD_FINDING = "case_add_finding"
+    REQUEST_RESCOPE = "case_request_rescope"
+    COST_NOTICE = "case_cost_notice"
+    SUBMIT_REVIEW = "case_submit_review"
+    APPROVE = "case_approve"
+    REJECT = "case_reject"
+    LEGAL_APPROVE = "case_legal_approve"
+    LEGAL_DENY = "case_legal_deny"
+    MARK_SHARED = "case_mark_shared"
+    CLOSE_GAP = "case_close_gap"
+    WITHDRAW = "case_withdraw"
+    EDIT_SCOPE = "case_edit_scope"
     OPEN_CASE = "case_open"  # link buttons: Slack still sends an action, which we acknowledge
 
 
 class Block(enum.StrEnum):
     CARD_ACTIONS = "card_actions"
     WINDOW_NOTICE = "window_notice"
+    DM_ACTIONS = "dm_actions"
+    # inputs of the case modals
+    TEXT = "text"
+    USER = "user"
+    ARTEFACT_DESCRIPTION = "artefact_description"
+    ARTEFACT_COUNT = "artefact_count"
+    ARTEFACT_LOCATION = "artefact_location"
+    ARTEFACT_CHECKSUM = "artefact_checksum"
+    REDACTED = "redacted"
+    GAP = "gap"
+    NO_GAP = "no_gap"
 
 
 MAX_METADATA = 3000
@@ -52,7 +87,7 @@ def decode(text: object) -> dict[str, Any] | None:
         return None
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # forged values may nest arbitrarily deep
         return None
     return data if isinstance(data, dict) else None
 

@@ -13,6 +13,14 @@ from typing import Any
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.cases.states import Action
+from bot.casework import (
+    DM_APPROVED,
+    DM_HANDED_OVER,
+    DM_LEGAL_APPROVED,
+    DM_LEGAL_DENIED,
+    DM_RESCOPE,
+)
 from bot.config import Settings
 from bot.outbox import Apply, Permanent, Retry
 from bot.services import CARD, RECEIPT
@@ -21,7 +29,13 @@ from db import cases as case_repo
 from db.models import Case, OutboxMessage
 from db.session import transaction
 from messages.card import build_triage_card
-from messages.dm import build_receipt
+from messages.dm import (
+    build_approved_dm,
+    build_handed_over_dm,
+    build_legal_decision_dm,
+    build_receipt,
+    build_rescope_dm,
+)
 
 PERMANENT_ERRORS = {
     "invalid_blocks",
@@ -59,6 +73,15 @@ class SlackDelivery:
         self._senders: dict[str, Callable[[Case], Apply | None]] = {
             CARD: self._card,
             RECEIPT: self._receipt,
+            DM_RESCOPE: self._rescope,
+            DM_APPROVED: lambda case: self._dm(
+                case.relay_contact_id, build_approved_dm(case_repo.snapshot(case))
+            ),
+            DM_LEGAL_APPROVED: lambda case: self._legal(case, approved=True),
+            DM_LEGAL_DENIED: lambda case: self._legal(case, approved=False),
+            DM_HANDED_OVER: lambda case: self._dm(
+                case.owner_id, build_handed_over_dm(case_repo.snapshot(case))
+            ),
         }
 
     def __call__(self, message: OutboxMessage) -> Apply | None:
@@ -106,6 +129,21 @@ class SlackDelivery:
     def _dm(self, user_id: str, message: dict[str, Any]) -> None:
         channel = self.gateway.client.conversations_open(users=user_id)["channel"]["id"]
         self.gateway.client.chat_postMessage(channel=channel, **message)
+
+    def _reason(self, case: Case, action: Action) -> str:
+        with transaction(self.sessions) as session:
+            return case_repo.last_reason(session=session, case_id=case.id, action=action) or ""
+
+    def _rescope(self, case: Case) -> None:
+        reason = self._reason(case, Action.REQUEST_RESCOPE)
+        self._dm(case.requester_id, build_rescope_dm(case_repo.snapshot(case), reason))
+
+    def _legal(self, case: Case, *, approved: bool) -> None:
+        action = Action.LEGAL_APPROVE if approved else Action.LEGAL_DENY
+        message = build_legal_decision_dm(
+            case_repo.snapshot(case), approved=approved, reason=self._reason(case, action)
+        )
+        self._dm(case.requester_id, message)
 
     def _receipt(self, case: Case) -> None:
         snapshot = case_repo.snapshot(case)

@@ -6,6 +6,8 @@ import logging
 from dataclasses import dataclass
 
 from bot.cases.model import Limits
+from bot.cases.permissions import Actor, Role
+from bot.casework import Casework
 from bot.config import Settings
 from bot.outbox import Drain
 from bot.services import Services
@@ -19,6 +21,7 @@ log = logging.getLogger(__name__)
 class Runtime:
     settings: Settings
     services: Services
+    casework: Casework
     gateway: SlackGateway
     catalogue: tuple[EventType, ...]
     slack_drain: Drain
@@ -34,6 +37,27 @@ class Runtime:
         except SlackUnavailable as error:
             log.warning("group check for %s failed closed: %s", user_id, error)
             return False
+
+    def actor(self, user_id: str) -> Actor:
+        """The user with the roles their Slack user groups give; a failed lookup gives none."""
+        s = self.settings
+        groups = {
+            Role.REQUESTER: s.requester_group_ids,
+            Role.SUPPORT: (s.support_group,),
+            Role.SIRT: (s.sirt_group,),
+            Role.SECURITY: (s.security_review_group,),
+            Role.LEGAL: (s.legal_group,),
+            Role.LEAD: (s.leads_group,),
+        }
+        roles = set()
+        for role, ids in groups.items():
+            configured = tuple(group for group in ids if group)
+            try:
+                if configured and self.gateway.is_member(user_id, configured):
+                    roles.add(role)
+            except SlackUnavailable as error:
+                log.warning("role %s for %s failed closed: %s", role, user_id, error)
+        return Actor(user_id=user_id, roles=frozenset(roles))
 
     def deliver_slack(self, case_id: int) -> None:
         """Sends the case's queued Slack messages now; whatever fails stays for the worker."""

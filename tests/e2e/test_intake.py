@@ -52,7 +52,7 @@ def test_a_support_case_from_command_to_card_and_receipt(desk):
     card = desk.wait_for_card(1)
     assert card["text"] == "Case 1: Acme Corp — Support, triage"
     claim = [e for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert [e["text"]["text"] for e in claim] == ["Claim"]
+    assert [e["text"]["text"] for e in claim] == ["Claim", "Withdraw"]
     receipt = desk.wait_for_dm("UREQ", "Case 1 filed")
     assert "GitLab Support picks the case up" in json.dumps(receipt["blocks"])
     assert "takes longer" not in json.dumps(receipt["blocks"])
@@ -86,7 +86,10 @@ def test_an_exception_request_waits_for_legal(desk):
     assert events_of(desk, 1)[-1] == ("refer_to_legal", "submitted", "pending_legal")
     card = desk.wait_for_card(1)
     assert "pending legal" in card["text"]
-    assert not [b for b in card["blocks"] if b["type"] == "actions"], "no Claim before Legal"
+    buttons = [
+        e["text"]["text"] for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]
+    ]
+    assert buttons == ["Approve exception", "Deny exception", "Withdraw"], "no Claim yet"
 
 
 OUTSIDE = plain_text_input("rival-corp/secrets")

@@ -1,0 +1,323 @@
+"""Working a case, from claim to close: each step one transaction through `_act`.
+
+`_act` locks the case row, checks the actor may do the action (permissions), asks the state
+machine for the event, applies the step's own changes, records the event, and queues the card
+refresh and any DMs in the same transaction. A refused step changes and records nothing; the
+refusal is logged with actor, action and reason.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.cases.errors import CaseError, NotAllowed, NotFound
+from bot.cases.model import CaseSnapshot, Intake, Limits, Route, State
+from bot.cases.permissions import Actor, Parties, ReviewRole, authorise, can_handle, review_role
+from bot.cases.rules import assess
+from bot.cases.states import Action, transition
+from bot.services import CARD, SLACK, IntakeRejected
+from db import cases as case_repo
+from db import outbox
+from db.models import Case, Finding
+from db.session import transaction
+
+log = logging.getLogger(__name__)
+
+# DMs queued for delivery; bot.slack.delivery renders each from the case when it is sent.
+DM_RESCOPE = "dm_rescope"
+DM_APPROVED = "dm_approved"
+DM_LEGAL_DENIED = "dm_legal_denied"
+DM_LEGAL_APPROVED = "dm_legal_approved"
+DM_HANDED_OVER = "dm_handed_over"
+
+
+# DMs a completing second step sends.
+FOLLOW_DMS = {Action.REVIEW_COMPLETE: (DM_APPROVED,)}
+
+
+@dataclass(frozen=True)
+class Artefacts:
+    description: str
+    count: int
+    location: str
+    checksum: str
+    redacted: bool
+
+
+Change = Callable[[Case], None]
+
+
+@dataclass
+class Casework:
+    sessions: sessionmaker[Session]
+    clock: Callable[[], datetime]
+    limits: Limits
+
+    def _act(
+        self,
+        case_id: int,
+        actor: Actor,
+        action: Action,
+        *,
+        reason: str | None = None,
+        data: dict[str, Any] | None = None,
+        change: Change | None = None,
+        check: Callable[[Case], None] | None = None,
+        dms: tuple[str, ...] = (),
+        then: Callable[[Case], Action | None] | None = None,
+    ) -> CaseSnapshot:
+        """One step: lock, authorise, transition, change, record, queue; or refuse it all.
+
+        `then` may name a second step the first one completes (both approvals given; the gap
+        recorded), decided under the same lock.
+        """
+        now = self.clock()
+        try:
+            with transaction(self.sessions) as session:
+                case = case_repo.get(session=session, case_id=case_id, for_update=True)
+                if case is None:
+                    raise NotFound(f"There is no case {case_id}.")
+                authorise(action, actor, _parties(case))
+                if check:
+                    check(case)
+                event = transition(
+                    State(case.state),
+                    action,
+                    actor_id=actor.user_id,
+                    at=now,
+                    reason=reason,
+                    data=data,
+                )
+                if change:
+                    change(case)
+                case_repo.record(session=session, case=case, event=event)
+                follow = then(case) if then else None
+                if follow is not None:
+                    second = transition(event.to_state, follow, actor_id=actor.user_id, at=now)
+                    case_repo.record(session=session, case=case, event=second)
+                    dms = (*dms, *FOLLOW_DMS.get(follow, ()))
+                for kind in (CARD, *dms):
+                    outbox.enqueue(
+                        session=session, case_id=case.id, topic=SLACK, kind=kind, now=now
+                    )
+                return case_repo.snapshot(case)
+        except CaseError as refused:
+            log.info(
+                "refused actor=%s action=%s case=%s reason=%r",
+                actor.user_id,
+                action.value,
+                case_id,
+                refused.user_text,
+            )
+            raise
+
+    def check(self, case_id: int, actor: Actor, action: Action) -> None:
+        """Refuses now what `action` would refuse, before a modal asks for details."""
+        with transaction(self.sessions) as session:
+            case = case_repo.get(session=session, case_id=case_id)
+            if case is None:
+                raise NotFound(f"There is no case {case_id}.")
+            authorise(action, actor, _parties(case))
+            transition(State(case.state), action, actor_id=actor.user_id, at=self.clock())
+
+    # -- triage --------------------------------------------------------------------------
+    def claim(self, case_id: int, actor: Actor) -> CaseSnapshot:
+        def taken(case: Case) -> None:
+            if case.owner_id and State(case.state) is not State.TRIAGE:
+                raise NotAllowed(f"<@{case.owner_id}> already claimed case {case.id}.")
+
+        def own(case: Case) -> None:
+            case.owner_id = actor.user_id
+
+        return self._act(case_id, actor, Action.CLAIM, check=taken, change=own)
+
+    def unclaim(self, case_id: int, actor: Actor) -> CaseSnapshot:
+        return self._act(case_id, actor, Action.UNCLAIM, change=_set(owner_id=None))
+
+    def hand_over(self, case_id: int, actor: Actor, to: Actor) -> CaseSnapshot:
+        def eligible(case: Case) -> None:
+            if to.user_id == case.owner_id:
+                raise NotAllowed("That person already owns the case.")
+            if not can_handle(to, Route(case.route)):
+                raise NotAllowed(f"<@{to.user_id}> can't handle {case.route.upper()} cases.")
+
+        return self._act(
+            case_id,
+            actor,
+            Action.HAND_OVER,
+            check=eligible,
+            change=_set(owner_id=to.user_id),
+            data={"to": to.user_id},
+            dms=(DM_HANDED_OVER,),
+        )
+
+    def decide_exception(
+        self, case_id: int, actor: Actor, *, approve: bool, reason: str | None
+    ) -> CaseSnapshot:
+        if approve:
+            return self._act(
+                case_id, actor, Action.LEGAL_APPROVE, reason=reason, dms=(DM_LEGAL_APPROVED,)
+            )
+        _require(reason, "Give the reason for the denial: the requester will read it.")
+        return self._act(case_id, actor, Action.LEGAL_DENY, reason=reason, dms=(DM_LEGAL_DENIED,))
+
+    # -- investigating -------------------------------------------------------------------
+    def add_finding(self, case_id: int, actor: Actor, text: str) -> CaseSnapshot:
+        text = _require(text, "Write what you found.")
+
+        def note(case: Case) -> None:
+            session = Session.object_session(case)
+            session.add(
+                Finding(case_id=case.id, at=self.clock(), author_id=actor.user_id, text=text[:3000])
+            )
+
+        return self._act(case_id, actor, Action.ADD_FINDING, change=note)
+
+    def request_rescope(self, case_id: int, actor: Actor, reason: str) -> CaseSnapshot:
+        reason = _require(reason, "Say why the scope is too broad: the requester reads it.")
+        return self._act(case_id, actor, Action.REQUEST_RESCOPE, reason=reason, dms=(DM_RESCOPE,))
+
+    def record_cost_notice(self, case_id: int, actor: Actor, note: str) -> CaseSnapshot:
+        note = _require(note, "Say what the customer was told about the cost.")
+        return self._act(case_id, actor, Action.COST_NOTICE, reason=note)
+
+    def rescope(self, case_id: int, actor: Actor, intake: Intake) -> CaseSnapshot:
+        """The requester's edited scope, checked by the same rules as a new request."""
+        with transaction(self.sessions) as session:
+            case = case_repo.get(session=session, case_id=case_id)
+            filed_at = case.created_at if case else self.clock()
+        verdict = assess(intake, now=filed_at, limits=self.limits)
+        if not verdict.accepted:
+            raise IntakeRejected(verdict.errors)
+        return self._act(case_id, actor, Action.RESCOPE, change=_scope(intake))
+
+    def submit_for_review(self, case_id: int, actor: Actor, artefacts: Artefacts) -> CaseSnapshot:
+        if not artefacts.redacted:
+            raise NotAllowed("Confirm the artefacts are redacted before submitting them.")
+        return self._act(
+            case_id,
+            actor,
+            Action.SUBMIT_FOR_REVIEW,
+            data={"count": artefacts.count},
+            change=_set(
+                artefact_description=artefacts.description,
+                artefact_count=artefacts.count,
+                artefact_location=artefacts.location,
+                artefact_checksum=artefacts.checksum,
+                security_approver_id=None,
+                legal_approver_id=None,
+            ),
+        )
+
+    # -- review and after ----------------------------------------------------------------
+    def review(
+        self, case_id: int, actor: Actor, *, approve: bool, reason: str | None = None
+    ) -> CaseSnapshot:
+        """Security and Legal each approve once, two different people, neither the handler."""
+        if not approve:
+            reason = _require(reason, "Say what must change: the handler reads it.")
+            return self._act(
+                case_id,
+                actor,
+                Action.REVIEW_REJECT,
+                reason=reason,
+                change=_set(security_approver_id=None, legal_approver_id=None),
+            )
+        chosen: dict[str, ReviewRole] = {}
+        data: dict[str, Any] = {}
+
+        def pick_role(case: Case) -> None:
+            given = {
+                role: user
+                for role, user in (
+                    (ReviewRole.SECURITY, case.security_approver_id),
+                    (ReviewRole.LEGAL, case.legal_approver_id),
+                )
+                if user
+            }
+            chosen["role"] = review_role(actor, given)
+            data["as"] = chosen["role"].value
+
+        def approve_as(case: Case) -> None:
+            setattr(case, f"{chosen['role'].value}_approver_id", actor.user_id)
+
+        def complete(case: Case) -> Action | None:
+            both = case.security_approver_id and case.legal_approver_id
+            return Action.REVIEW_COMPLETE if both else None
+
+        return self._act(
+            case_id,
+            actor,
+            Action.REVIEW_APPROVE,
+            check=pick_role,
+            change=approve_as,
+            then=complete,
+            data=data,
+        )
+
+    def mark_shared(self, case_id: int, actor: Actor) -> CaseSnapshot:
+        return self._act(case_id, actor, Action.MARK_SHARED)
+
+    def close_with_gap(
+        self, case_id: int, actor: Actor, *, gap: str | None, no_gap_reason: str | None
+    ) -> CaseSnapshot:
+        """The Audit Events gap step: describe the gap, or say why there is none; then close."""
+        gap, no_gap_reason = (gap or "").strip() or None, (no_gap_reason or "").strip() or None
+        if not gap and not no_gap_reason:
+            raise NotAllowed("Describe the missing audit information, or say why there's none.")
+        return self._act(
+            case_id,
+            actor,
+            Action.RECORD_GAP,
+            then=Action.CLOSE,
+            data={"gap": bool(gap)},
+            change=_set(gap_description=gap, no_gap_reason=no_gap_reason),
+        )
+
+    def withdraw(self, case_id: int, actor: Actor, reason: str) -> CaseSnapshot:
+        reason = _require(reason, "Say why the request is withdrawn.")
+        return self._act(case_id, actor, Action.WITHDRAW, reason=reason)
+
+
+def _parties(case: Case) -> Parties:
+    return Parties(
+        requester_id=case.requester_id,
+        relay_contact_id=case.relay_contact_id,
+        owner_id=case.owner_id,
+        route=Route(case.route),
+    )
+
+
+def _set(**values: Any) -> Change:
+    def change(case: Case) -> None:
+        for name, value in values.items():
+            setattr(case, name, value)
+
+    return change
+
+
+def _scope(intake: Intake) -> Change:
+    return _set(
+        namespace=intake.namespace,
+        projects=list(intake.projects),
+        groups=list(intake.groups),
+        users=list(intake.users),
+        event_types=list(intake.event_types),
+        event_other=intake.event_other,
+        window_start_at=intake.window_start,
+        window_end_at=intake.window_end,
+        personal_data=bool(intake.personal_data),
+        summary=intake.summary,
+    )
+
+
+def _require(text: str | None, message: str) -> str:
+    if not text or not text.strip():
+        raise NotAllowed(message)
+    return text.strip()

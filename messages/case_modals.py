@@ -1,0 +1,176 @@
+"""The small modals of working a case: a reason, a finding, the artefacts, a handover, the gap."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from messages.blocks import context, plain, section
+from messages.ids import INPUT, Block, Callback, encode
+
+
+def _modal(
+    callback: Callback,
+    title: str,
+    case_number: int,
+    blocks: list[dict[str, Any]],
+    submit: str = "Save",
+) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "callback_id": callback.value,
+        "title": plain(title, 24),
+        "submit": plain(submit, 24),
+        "close": plain("Cancel", 24),
+        "private_metadata": encode({"case": case_number}),
+        "blocks": blocks,
+    }
+
+
+def _text_input(
+    block: Block,
+    label: str,
+    *,
+    hint: str = "",
+    multiline: bool = True,
+    max_length: int = 3000,
+    optional: bool = False,
+) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": INPUT,
+        "multiline": multiline,
+        "max_length": max_length,
+    }
+    result: dict[str, Any] = {
+        "type": "input",
+        "block_id": block.value,
+        "label": plain(label),
+        "element": element,
+        "optional": optional,
+    }
+    if hint:
+        result["hint"] = plain(hint)
+    return result
+
+
+# callback → (title, label, hint, submit label)
+TEXT_MODALS: dict[Callback, tuple[str, str, str, str]] = {
+    Callback.FINDING: (
+        "Add a finding",
+        "What did you find?",
+        "Dated and kept on the case; the relay contact sees it in the next "
+        "update reminder. It goes to the confidential issue, never a channel.",
+        "Add",
+    ),
+    Callback.RESCOPE_REASON: (
+        "Request re-scope",
+        "Why is the scope too broad?",
+        "The requester gets this with a button to edit the request.",
+        "Send",
+    ),
+    Callback.COST_NOTICE: (
+        "Customer told of cost",
+        "What was the customer told?",
+        "Recorded on the case as a decision.",
+        "Record",
+    ),
+    Callback.REVIEW_REJECT: (
+        "Reject artefacts",
+        "What must change?",
+        "The case goes back to the handler with this reason.",
+        "Reject",
+    ),
+    Callback.LEGAL_DENY: (
+        "Deny exception",
+        "Reason for the denial",
+        "The requester reads this in a DM.",
+        "Deny",
+    ),
+    Callback.WITHDRAW: (
+        "Withdraw request",
+        "Why is it withdrawn?",
+        "The case ends; its history stays.",
+        "Withdraw",
+    ),
+}
+
+
+def build_text_modal(callback: Callback, case_number: int) -> dict[str, Any]:
+    title, label, hint, submit = TEXT_MODALS[callback]
+    blocks = [section(f"*Case {case_number}*"), _text_input(Block.TEXT, label, hint=hint)]
+    return _modal(callback, title, case_number, blocks, submit)
+
+
+def build_review_submit_modal(case_number: int) -> dict[str, Any]:
+    """What was collected; the artefacts themselves never pass through Slack or the bot."""
+    blocks = [
+        section(
+            f"*Case {case_number}*: describe what you collected. Don't attach or paste "
+            "the artefacts: they stay where they are stored."
+        ),
+        _text_input(Block.ARTEFACT_DESCRIPTION, "What was collected", max_length=2000),
+        _text_input(Block.ARTEFACT_COUNT, "Number of log entries", multiline=False, max_length=9),
+        _text_input(
+            Block.ARTEFACT_LOCATION,
+            "Where it is stored",
+            multiline=False,
+            max_length=500,
+            hint="A path or link reviewers can open.",
+        ),
+        _text_input(
+            Block.ARTEFACT_CHECKSUM, "Checksum (e.g. SHA-256)", multiline=False, max_length=200
+        ),
+        {
+            "type": "input",
+            "block_id": Block.REDACTED.value,
+            "label": plain("Redaction"),
+            "element": {
+                "type": "checkboxes",
+                "action_id": INPUT,
+                "options": [
+                    {
+                        "text": plain(
+                            "Redacted: no other accounts' data, no "
+                            "GitLab-confidential or system information",
+                            75,
+                        ),
+                        "value": "redacted",
+                    }
+                ],
+            },
+        },
+    ]
+    return _modal(Callback.REVIEW_SUBMIT, "Submit for review", case_number, blocks, "Submit")
+
+
+def build_hand_over_modal(case_number: int) -> dict[str, Any]:
+    blocks = [
+        section(f"*Case {case_number}*"),
+        {
+            "type": "input",
+            "block_id": Block.USER.value,
+            "label": plain("Hand the case to"),
+            "element": {"type": "users_select", "action_id": INPUT},
+            "hint": plain("Another Support or SIRT handler who can take this route."),
+        },
+    ]
+    return _modal(Callback.HAND_OVER, "Hand over", case_number, blocks, "Hand over")
+
+
+def build_gap_modal(case_number: int) -> dict[str, Any]:
+    blocks = [
+        section(
+            f"*Case {case_number}*: before closing, document the gap in Audit Events "
+            "that made this request necessary."
+        ),
+        _text_input(
+            Block.GAP,
+            "Missing audit information",
+            optional=True,
+            hint="Becomes an issue labelled Category:Audit Events and Enterprise "
+            "Edition. No customer names, namespaces, users or IP addresses.",
+        ),
+        _text_input(Block.NO_GAP, "Or: why there is no gap", optional=True),
+        context("Fill in one of the two."),
+    ]
+    return _modal(Callback.GAP, "Audit Events gap", case_number, blocks, "Close case")
