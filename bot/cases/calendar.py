@@ -21,7 +21,8 @@ UPDATE_INTERVAL = timedelta(hours=12)
 MAX_SEARCH_DAYS = 400  # a year of holidays plus slack; beyond that the configuration is broken
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_HOURS = re.compile(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*")
+MONDAY_TO_FRIDAY = frozenset(range(5))
+_HOURS = re.compile(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", re.ASCII)
 
 
 def no_holidays(day: date) -> bool:
@@ -35,9 +36,10 @@ class BusinessHours:
 
     start: time = time(9)
     end: time = time(17)
-    weekdays: frozenset[int] = frozenset(range(5))
+    weekdays: frozenset[int] = MONDAY_TO_FRIDAY
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "weekdays", frozenset(self.weekdays))  # a set would not hash
         if self.start.tzinfo is not None or self.end.tzinfo is not None:
             raise ValueError("business hours are wall-clock times: start and end take no tzinfo")
         if not self.start < self.end:
@@ -54,7 +56,7 @@ class BusinessHours:
         h1, m1, h2, m2 = (int(part) for part in found.groups())
         if not (h1 < 24 and h2 < 24 and m1 < 60 and m2 < 60):
             raise ValueError(f"business hours need times from 00:00 to 23:59, got {text!r}")
-        weekdays = cls.parse_days(days) if days is not None else frozenset(range(5))
+        weekdays = cls.parse_days(days) if days is not None else MONDAY_TO_FRIDAY
         return cls(time(h1, m1), time(h2, m2), weekdays)
 
     @staticmethod
@@ -77,7 +79,7 @@ def is_business_moment(
     """True when the local wall clock is in [start, end) on a working weekday, not a holiday."""
     local = _aware(moment).astimezone(zone(tz))
     return (
-        hours.start <= local.time() <= hours.end
+        hours.start <= local.time() < hours.end
         and local.weekday() in hours.weekdays
         and not is_holiday(local.date())
     )
@@ -135,30 +137,26 @@ def _period_starts(day: date, place: ZoneInfo, hours: BusinessHours) -> Iterator
     Either the local clock reads `start` (once, or twice when the clock falls back), or it
     jumps: forward over a skipped `start`, or back from `end` or later into the hours.
     """
-    early, late = _readings(day, hours.start, place)
-    occurrences = [i for i in sorted({early, late}) if _reads(i, day, hours.start, place)]
-    yield from occurrences
-    if not occurrences:
-        yield _clock_change(early, late, place)
-    early, late = _readings(day, hours.end, place)
-    if early != late and _reads(late, day, hours.end, place):
+    early, late, real = _readings(day, hours.start, place)
+    yield from real or [_clock_change(early, late, place)]
+    early, late, real = _readings(day, hours.end, place)
+    if len(real) == 2:
         yield _clock_change(early, late, place)
 
 
-def _readings(day: date, wall: time, place: ZoneInfo) -> tuple[datetime, datetime]:
-    """The UTC instants for `wall` on `day` with fold 0 and 1, earliest first.
+def _readings(day: date, wall: time, place: ZoneInfo) -> tuple[datetime, datetime, list[datetime]]:
+    """`wall` on `day` read with fold 0 and 1 (UTC, earliest first), and which of them are real.
 
-    They differ only at a clock change: both real when the clock repeats `wall`, neither real
-    when it skips it (then they bracket the change).
+    The two differ only at a clock change, which they then bracket: both are real when the
+    clock repeats `wall`, neither is when it skips it.
     """
     local = datetime.combine(day, wall, place)
-    first, second = (local.replace(fold=f).astimezone(UTC) for f in (0, 1))
-    return min(first, second), max(first, second)
-
-
-def _reads(instant: datetime, day: date, wall: time, place: ZoneInfo) -> bool:
-    """True when the local clock really shows `wall` on `day` at `instant`."""
-    return instant.astimezone(place).replace(tzinfo=None) == datetime.combine(day, wall)
+    early, late = sorted(local.replace(fold=fold).astimezone(UTC) for fold in (0, 1))
+    shown = local.replace(tzinfo=None)
+    real = [
+        i for i in dict.fromkeys((early, late)) if i.astimezone(place).replace(tzinfo=None) == shown
+    ]
+    return early, late, real
 
 
 def _clock_change(before: datetime, after: datetime, place: ZoneInfo) -> datetime:

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from bot.cases.calendar import (
     UPDATE_INTERVAL,
     BusinessHours,
+    HolidayCheck,
     due_time,
     is_business_moment,
     next_business_moment,
@@ -34,11 +35,15 @@ MINUTE = timedelta(minutes=1)
 
 
 def at(tz: str, *fields: int, fold: int = 0) -> datetime:
-    """A local wall-clock time in `tz` (compares with other datetimes by instant)."""
-    return datetime(*fields, tzinfo=ZoneInfo(tz), fold=fold)  # type: ignore[misc]
+    """The UTC instant of a local wall-clock time in `tz`.
+
+    In UTC because Python never finds a repeated local time equal to an instant in another zone.
+    """
+    return datetime(*fields, tzinfo=ZoneInfo(tz), fold=fold).astimezone(UTC)
 
 
-def on(*days: date):
+def on(*days: date) -> HolidayCheck:
+    """A holiday calendar holding just `days`."""
     return frozenset(days).__contains__
 
 
@@ -131,6 +136,9 @@ def test_the_next_business_morning_is_on_the_local_clock_across_a_clock_change(
 def test_twelve_hours_are_elapsed_time_not_wall_clock_time(tz, updated, due):
     hours = BusinessHours(weekdays=EVERY_DAY)
     assert due_time(at(tz, *updated), tz, hours) == at(tz, *due)
+    # Python adds to a zoned datetime on its wall clock: the sum must not be taken there.
+    zoned = at(tz, *updated).astimezone(ZoneInfo(tz))
+    assert due_time(zoned, tz, hours) == at(tz, *due)
 
 
 LOS_ANGELES = "America/Los_Angeles"
@@ -162,6 +170,38 @@ def test_hours_the_clock_repeats_open_again_on_the_second_pass():
     after_first_pass = at(LOS_ANGELES, 2026, 11, 1, 1, 45, fold=0)
     due = next_business_moment(after_first_pass, LOS_ANGELES, hours)
     assert due == at(LOS_ANGELES, 2026, 11, 1, 1, 0, fold=1)  # 09:00 UTC, not the next day
+
+
+def test_a_repeated_start_counts_again_when_the_first_pass_is_missed():
+    hours = BusinessHours(time(1, 30), time(1, 45), EVERY_DAY)
+    after_first_pass = at(LOS_ANGELES, 2026, 11, 1, 1, 50, fold=0)
+    due = next_business_moment(after_first_pass, LOS_ANGELES, hours)
+    assert (
+        due
+        == at(LOS_ANGELES, 2026, 11, 1, 1, 30, fold=1)
+        == datetime(2026, 11, 1, 9, 30, tzinfo=UTC)
+    )
+
+
+# St John's changed its clocks at 00:01 until 2011: on 30 October 2005 the clock went from
+# Sunday 00:00:59 NDT back to Saturday 23:01 NST, so local dates ran out of order.
+ST_JOHNS = "America/St_Johns"
+BACK_TO_SATURDAY = datetime(2005, 10, 30, 2, 31, tzinfo=UTC)
+
+
+def test_a_clock_falling_back_over_midnight_reopens_the_day_before():
+    sunday_just_after_midnight = BACK_TO_SATURDAY - timedelta(seconds=30)
+    saturday_late = BusinessHours(time(23, 15), time(23, 45), frozenset({5}))
+    due = next_business_moment(sunday_just_after_midnight, ST_JOHNS, saturday_late)
+    assert due == datetime(2005, 10, 30, 2, 45, tzinfo=UTC)  # Saturday 23:15 NST
+
+
+def test_a_clock_falling_back_over_midnight_still_finds_the_earliest_moment():
+    weekend = BusinessHours(time(0), time(23, 30), frozenset({5, 6}))
+    saturday_evening = BACK_TO_SATURDAY - timedelta(minutes=11)  # 23:50 NDT, closed
+    # Saturday reopens at 23:01 NST, but Sunday 00:00 NDT comes a minute earlier.
+    due = next_business_moment(saturday_evening, ST_JOHNS, weekend)
+    assert due == BACK_TO_SATURDAY - timedelta(minutes=1)
 
 
 def test_falling_back_into_the_hours_opens_them_at_the_clock_change():
@@ -301,9 +341,12 @@ CLOCK_CHANGES = [
 def scenarios(draw: st.DrawFn) -> tuple[datetime, str, BusinessHours, frozenset[date]]:
     """A last update, a zone, business hours on quarter hours and holidays near the due time.
 
-    Half the instants are spread over the century, half sit near one of the zone's clock
-    changes, where the interesting cases live.
+    Half the instants are spread over the century; half sit near one of the zone's clock
+    changes, mostly with business hours that begin or end close to it, where the edge cases
+    live.
     """
+    quarters = st.lists(st.integers(0, 95), min_size=2, max_size=2, unique=True)
+    weekdays = st.frozensets(st.integers(0, 6), min_size=1)
     if draw(st.booleans()):
         tz = draw(st.sampled_from(ZONES))
         last_update = draw(
@@ -311,15 +354,22 @@ def scenarios(draw: st.DrawFn) -> tuple[datetime, str, BusinessHours, frozenset[
         )
     else:
         tz, change = draw(st.sampled_from(CLOCK_CHANGES))
-        nudge = draw(st.integers(-60 * 60 * 48, 60 * 60 * 12))
+        hour = 60 * 60
+        nudge = draw(st.integers(-48 * hour, 12 * hour) | st.integers(-6 * hour, hour))
         last_update = change - UPDATE_INTERVAL + timedelta(seconds=nudge)
-    start, end = sorted(draw(st.lists(st.integers(0, 95), min_size=2, max_size=2, unique=True)))
+        wall = change.astimezone(ZoneInfo(tz))
+        near_change = st.integers(-8, 8).map(lambda q: (wall.hour * 4 + wall.minute // 15 + q) % 96)
+        quarters = quarters | st.lists(near_change, min_size=2, max_size=2, unique=True)
+        weekdays = weekdays | weekdays.map(lambda days: days | {wall.weekday()})
+    if draw(st.booleans()):  # as stored (UTC) or as the contact saw it
+        last_update = last_update.astimezone(ZoneInfo(tz))
+    start, end = sorted(draw(quarters))
     hours = BusinessHours(
         time(*divmod(start * 15, 60)),
         time(*divmod(end * 15, 60)),
-        draw(st.frozensets(st.integers(0, 6), min_size=1)),
+        draw(weekdays),
     )
-    near = (last_update + UPDATE_INTERVAL).astimezone(ZoneInfo(tz)).date()
+    near = (last_update.astimezone(UTC) + UPDATE_INTERVAL).astimezone(ZoneInfo(tz)).date()
     holidays = draw(st.frozensets(st.integers(-2, 30), max_size=8))
     return last_update, tz, hours, frozenset(near + timedelta(days=n) for n in holidays)
 
@@ -345,7 +395,7 @@ def _closed_throughout(
     hour, and every minute of a quarter hour that holds a clock change.
     """
     place = ZoneInfo(tz)
-    if _open(begin, tz, hours, holidays):
+    if begin < end and _open(begin, tz, hours, holidays):
         return False
     cell = begin.replace(minute=begin.minute // 15 * 15, second=0, microsecond=0)
     while cell < end:
@@ -363,7 +413,7 @@ def _closed_throughout(
 def test_the_due_time_is_the_first_business_moment_twelve_hours_on(scenario):
     last_update, tz, hours, holidays = scenario
     due = due_time(last_update, tz, hours, holidays.__contains__)
-    earliest = last_update + UPDATE_INTERVAL
+    earliest = last_update.astimezone(UTC) + UPDATE_INTERVAL  # elapsed, not wall-clock, time
     assert due.tzinfo is UTC
     assert due >= earliest
     assert _open(due, tz, hours, holidays)
