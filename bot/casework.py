@@ -275,7 +275,7 @@ class Casework:
             case_id,
             actor,
             Action.RECORD_GAP,
-            then=Action.CLOSE,
+            then=lambda case: Action.CLOSE,
             data={"gap": bool(gap)},
             change=_set(gap_description=gap, no_gap_reason=no_gap_reason),
         )

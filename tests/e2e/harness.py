@@ -84,6 +84,9 @@ def populate(slack: FakeSlack) -> None:
     for user, group in STAFF.items():
         groups.setdefault(group, []).append(user)
     groups[REQUESTERS] += ["UAKL", "UGUEST", "UEXT"]
+    slack.add_user("USIRTSEC")  # a SIRT handler who is also a Security reviewer
+    groups[SIRT].append("USIRTSEC")
+    groups[SECURITY].append("USIRTSEC")
     for group, members in groups.items():
         slack.add_usergroup(group, members)
     slack.add_channel(TRIAGE, name="log-requests-triage")

@@ -84,19 +84,19 @@ def _text(values: dict[str, Any], block: Block) -> str:
 
 def register(app: App, rt: Runtime) -> None:
     def clicked(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
+        # The step is one short transaction, done before the ack so the click's answer means
+        # "recorded"; Slack messages it causes go out after the ack.
         action = (body.get("actions") or [{}])[0]
         user_id = (body.get("user") or {}).get("id", "")
         case_id = decode_case_value(action.get("value"))
-        if case_id is None:
-            respond(text=FORGED, response_type="ephemeral", replace_original=False)
-            return
         action_id = ActionId(action["action_id"])
+        reply = None
         try:
-            if action_id in IMMEDIATE:
+            if case_id is None:
+                reply = FORGED
+            elif action_id in IMMEDIATE:
                 method, kwargs = IMMEDIATE[action_id]
                 getattr(rt.casework, method)(case_id, rt.actor(user_id), **kwargs)
-                rt.deliver_slack(case_id)
             elif action_id is ActionId.EDIT_SCOPE:
                 _open_rescope(rt, body, case_id, user_id)
             else:
@@ -105,13 +105,14 @@ def register(app: App, rt: Runtime) -> None:
                     trigger_id=body.get("trigger_id", ""), view=MODALS[action_id](case_id)
                 )
         except CaseError as refused:
-            respond(text=refused.user_text, response_type="ephemeral", replace_original=False)
+            reply = refused.user_text
         except Exception:
-            respond(
-                text=unexpected(log, f"button {action_id.value}"),
-                response_type="ephemeral",
-                replace_original=False,
-            )
+            reply = unexpected(log, f"button {action_id.value}")
+        ack()
+        if reply:
+            respond(text=reply, response_type="ephemeral", replace_original=False)
+        elif action_id in IMMEDIATE:
+            rt.deliver_slack(case_id)
 
     for action_id in (*IMMEDIATE, *MODALS, ActionId.EDIT_SCOPE):
         app.action(action_id.value)(clicked)
