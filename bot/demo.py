@@ -13,7 +13,13 @@ import textwrap
 from pathlib import Path
 from typing import Any, TextIO
 
-PEOPLE = {"UREQ": "Priya (CSM)", "UEXT": "Mallory (outside the company)", "USUP": "Sam (Support)"}
+PEOPLE = {
+    "UREQ": "Priya (CSM)",
+    "UEXT": "Mallory (outside the company)",
+    "USUP": "Sam (Support)",
+    "USEC": "Ana (Security)",
+    "ULEGAL": "Lee (Legal)",
+}
 
 
 def render(blocks: list[dict[str, Any]]) -> list[str]:
@@ -116,12 +122,70 @@ def run_demo(out: TextIO) -> int:
             refused = desk.command("UEXT", team="T0OUTSIDE").json()
             show.sees(PEOPLE["UEXT"], "an ephemeral reply", [refused["text"]])
 
+            _work_the_case(desk, show)
             posts = desk.slack.channel_posts()
             print(
-                f"\nDone: 1 case filed, {len(posts)} channel message(s), "
+                f"\nDone: case 1 closed; {len(posts)} versions of channel messages, "
                 f"{len(desk.slack.calls('chat.postMessage'))} message(s) sent in all.",
                 file=out,
             )
         finally:
             stop_desk(desk)
     return 0
+
+
+def _work_the_case(desk: Any, show: Transcript) -> None:
+    """Claim, a finding, review by Security and Legal, share, the Audit Events gap, close."""
+    from tests.fakes.slack_requests import checkboxes, plain_text_input
+
+    def card(title: str) -> None:
+        show.step(title)
+        show.sees(
+            "Support and SIRT", "#log-requests-triage", render(desk.wait_for_card(1)["blocks"])
+        )
+
+    desk.press("case_claim", 1, user="USUP")
+    card("Sam from Support claims it")
+    desk.fill(
+        "case_add_finding",
+        1,
+        {"text": plain_text_input("3 sign-ins from 203.0.113.77")},
+        user="USUP",
+    )
+    show.step("Sam logs a finding (kept on the case, never in a channel)")
+    desk.fill(
+        "case_submit_review",
+        1,
+        {
+            "artefact_description": plain_text_input("Sign-in events for the named users"),
+            "artefact_count": plain_text_input("42"),
+            "artefact_location": plain_text_input("the SIRT evidence bucket, case-1/"),
+            "artefact_checksum": plain_text_input("sha256:9f2c…"),
+            "redacted": checkboxes(["redacted"]),
+        },
+        user="USUP",
+    )
+    card("Sam submits what he collected for review (the artefacts stay where they are)")
+    desk.press("case_approve", 1, user="USUP")
+    refusal = desk.wait_until(lambda: desk.slack.ephemerals_to("USUP"), what="refusal")
+    show.sees(PEOPLE["USUP"], "an ephemeral reply when he tries to approve", [refusal[-1]["text"]])
+    desk.press("case_approve", 1, user="USEC")
+    desk.press("case_approve", 1, user="ULEGAL")
+    card("Ana (Security) and Lee (Legal) approve")
+    show.sees(
+        PEOPLE["UREQ"],
+        "a DM from the bot",
+        render(desk.wait_for_dm("UREQ", "approved, share")["blocks"]),
+    )
+    desk.press("case_mark_shared", 1, user="UREQ")
+    desk.fill(
+        "case_close_gap",
+        1,
+        {
+            "gap": plain_text_input(
+                "Audit Events don't record sign-ins by IP address for group members"
+            )
+        },
+        user="USUP",
+    )
+    card("Priya shares the artefacts; Sam records the Audit Events gap, and the case closes")

@@ -19,6 +19,7 @@ from bot.config import load_settings
 from bot.slack.app import build_app
 from bot.slack.server import make_server, stop_server
 from bot.wiring import build_runtime
+from messages.ids import case_value
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import (
     SlackSender,
@@ -174,6 +175,29 @@ class Desk:
             ),
             trigger_id=self.slack.issue_trigger(user),
         )
+
+    def press(self, action_id: str, case: int, *, user: str, **kwargs: Any) -> None:
+        """Clicks a case button and waits until what it caused has been delivered."""
+        response = self.click(action_id, case_value(case), user=user, **kwargs)
+        assert response.status_code == 200, response.text
+        self.runtime.deliver_slack(case)
+
+    def modal_from(self, action_id: str, case: int, *, user: str) -> dict[str, Any]:
+        """Clicks a button that opens a modal and returns the modal."""
+        before = len(self.slack.calls("views.open"))
+        self.click(action_id, case_value(case), user=user)
+        calls = self.wait_until(lambda: self.slack.calls("views.open")[before:], what="modal")
+        return self.slack.get_view(calls[0].response["view"]["id"])
+
+    def fill(
+        self, action_id: str, case: int, answers: dict[str, Any], *, user: str
+    ) -> requests.Response:
+        """Clicks a button, fills in the modal it opens (block id → element value), submits."""
+        view = self.modal_from(action_id, case, user=user)
+        values = state_values({(block, "input"): value for block, value in answers.items()})
+        response = self.submit(view, values, user=user)
+        self.runtime.deliver_slack(case)
+        return response
 
     # -- what people see ------------------------------------------------------------------
     def wait_until(self, check, timeout: float = 5.0, what: str = "condition") -> Any:

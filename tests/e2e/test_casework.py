@@ -16,7 +16,6 @@ from tests.fakes.slack_requests import (
     checkboxes,
     plain_text_input,
     radio_buttons,
-    state_values,
 )
 
 
@@ -34,9 +33,7 @@ def actions(desk, n=1) -> list[str]:
 
 
 def click(desk, action, user, n=1, **kwargs):
-    response = desk.click(action, case_value(n), user=user, **kwargs)
-    assert response.status_code == 200
-    desk.runtime.deliver_slack(n)  # the listener delivers too; this waits for it to settle
+    desk.press(action, n, user=user, **kwargs)
 
 
 def refusal(desk, user) -> str:
@@ -45,18 +42,11 @@ def refusal(desk, user) -> str:
 
 
 def modal(desk, action, user, n=1) -> dict:
-    before = len(desk.slack.calls("views.open"))
-    desk.click(action, case_value(n), user=user)
-    calls = desk.wait_until(lambda: desk.slack.calls("views.open")[before:], what="modal")
-    return desk.slack.get_view(calls[0].response["view"]["id"])
+    return desk.modal_from(action, n, user=user)
 
 
 def fill(desk, action, user, answers: dict, n=1):
-    view = modal(desk, action, user, n)
-    values = state_values({(block, "input"): value for block, value in answers.items()})
-    response = desk.submit(view, values, user=user)
-    desk.runtime.deliver_slack(n)
-    return response
+    return desk.fill(action, n, answers, user=user)
 
 
 def text(value: str) -> dict:

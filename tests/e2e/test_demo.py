@@ -10,7 +10,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_the_demo_walks_a_case_through_intake_and_exits_0(tmp_path):
+def test_the_demo_walks_a_case_from_intake_to_closed_and_exits_0(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL"))}
     result = subprocess.run(
         [sys.executable, "-m", "bot", "demo"],
@@ -30,6 +30,9 @@ def test_the_demo_walks_a_case_through_intake_and_exits_0(tmp_path):
         "Your log request for *Acme Corp* is *case 1*",
         "shared outside the company",
         "only works for members of this workspace",
+        "Only Security reviewers and Legal can review the artefacts.",
+        "*State*: closed",
+        "Done: case 1 closed",
     ):
         assert line in transcript, line
     assert "Traceback" not in result.stderr
