@@ -15,7 +15,11 @@ from bot.cases.model import (
     count_events,
 )
 from bot.cases.states import Event
+from db import outbox
 from db.models import Case, CaseEvent
+
+GITLAB = "gitlab"
+MIRROR_EVENT = "event"
 
 
 def get(*, session: Session, case_id: int, for_update: bool = False) -> Case | None:
@@ -48,6 +52,17 @@ def record(*, session: Session, case: Case, event: Event) -> CaseEvent:
     if not State(case.state).is_open and case.ended_at is None:
         case.ended_at = event.at
     session.add(row)
+    session.flush()
+    # The GitLab mirror follows the event log: every event becomes one mirror operation,
+    # queued in this same transaction (see bot/gitlab/).
+    outbox.enqueue(
+        session=session,
+        case_id=case.id,
+        topic=GITLAB,
+        kind=MIRROR_EVENT,
+        now=event.at,
+        payload={"event_id": row.id},
+    )
     return row
 
 

@@ -109,6 +109,19 @@ class Case(Base):
     gap_description: Mapped[str | None] = mapped_column(Text)
     no_gap_reason: Mapped[str | None] = mapped_column(Text)
 
+    # The GitLab mirror (filled in by the outbox drain once GitLab answered).
+    gitlab_issue_iid: Mapped[int | None] = mapped_column(Integer)
+    gitlab_issue_url: Mapped[str | None] = mapped_column(String(500))
+    gap_issue_url: Mapped[str | None] = mapped_column(String(500))
+
+    # The customer-update cadence: the clock starts at acceptance and restarts at each update.
+    last_customer_update_at: Mapped[datetime | None]
+    next_update_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    reminded_due_at: Mapped[datetime | None]  # the due time the relay contact was DM'd for
+    nudged_due_at: Mapped[datetime | None]  # the due time the owner was nudged for
+    escalated_due_at: Mapped[datetime | None]  # the due time escalated to the leads
+    snoozed_until_at: Mapped[datetime | None]
+
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
@@ -166,6 +179,15 @@ class Finding(Base):
     at: Mapped[datetime]
     author_id: Mapped[str] = mapped_column(String(32))
     text: Mapped[str] = mapped_column(Text)
+
+
+class ProcessedEvent(Base):
+    """Events API deliveries already handled; Slack retries the same event_id up to 3 times."""
+
+    __tablename__ = "processed_event"
+
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received_at: Mapped[datetime]
 
 
 class OutboxMessage(Base):

@@ -4,7 +4,8 @@ A drain claims a batch with one UPDATE ... RETURNING, setting a lease; another d
 leased rows until the lease runs out (a crashed drain's rows come back by themselves). On
 Postgres the candidate rows are picked with FOR UPDATE SKIP LOCKED so drains don't wait on
 each other. Rows of one case are handed out oldest first, and never while an older row of the
-same case is still unsent, so a case's messages keep their order.
+same case and topic is still unsent, so a case's messages keep their order (and a GitLab
+backlog never holds up Slack).
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ def claim(
         select(older.id)
         .where(
             older.case_id == OutboxMessage.case_id,
+            older.topic == OutboxMessage.topic,
             older.id < OutboxMessage.id,
             older.status == PENDING,
         )

@@ -14,11 +14,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import requests
+from sqlalchemy import func, select
 
 from bot.config import load_settings
 from bot.slack.app import build_app
 from bot.slack.server import make_server, stop_server
 from bot.wiring import build_runtime
+from db.models import OutboxMessage
 from messages.ids import case_value
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import (
@@ -180,7 +182,25 @@ class Desk:
         """Clicks a case button and waits until what it caused has been delivered."""
         response = self.click(action_id, case_value(case), user=user, **kwargs)
         assert response.status_code == 200, response.text
-        self.runtime.deliver_slack(case)
+        self.settle(case)
+
+    def settle(self, case: int) -> None:
+        """Waits until every Slack message the case has queued has gone out."""
+
+        def delivered() -> bool:
+            with self.runtime.services.sessions() as session:
+                pending = session.scalar(
+                    select(func.count())
+                    .select_from(OutboxMessage)
+                    .where(
+                        OutboxMessage.case_id == case,
+                        OutboxMessage.topic == "slack",
+                        OutboxMessage.status == "pending",
+                    )
+                )
+            return pending == 0
+
+        self.wait_until(delivered, what=f"Slack messages of case {case} to go out")
 
     def modal_from(self, action_id: str, case: int, *, user: str) -> dict[str, Any]:
         """Clicks a button that opens a modal and returns the modal."""
@@ -196,7 +216,7 @@ class Desk:
         view = self.modal_from(action_id, case, user=user)
         values = state_values({(block, "input"): value for block, value in answers.items()})
         response = self.submit(view, values, user=user)
-        self.runtime.deliver_slack(case)
+        self.settle(case)
         return response
 
     # -- what people see ------------------------------------------------------------------
