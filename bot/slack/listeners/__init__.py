@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.slack.listeners import casework, intake
+from bot.slack.listeners import casework, intake, status
 from bot.slack.runtime import Runtime
 
 
 def register_listeners(app: App, rt: Runtime) -> None:
     intake.register(app, rt)
     casework.register(app, rt)
+    status.register(app, rt)
