@@ -57,6 +57,12 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
     return run_demo(out=sys.stdout)
 
 
+def _doctor(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.doctor import run_doctor
+
+    return run_doctor(settings, sys.stdout)
+
+
 def _runtime(settings: Settings):
     """The wired bot, after checking the database schema is current."""
     from bot.wiring import build_runtime
@@ -74,6 +80,7 @@ COMMANDS = {
     "socket": (_socket, "connect to Slack in Socket Mode (no public URL needed)"),
     "migrate": (_migrate, "upgrade the database schema to the latest revision"),
     "demo": (_demo, "run a scripted case against local stand-ins; no credentials needed"),
+    "doctor": (_doctor, "check settings, database, Slack channels and groups, GitLab access"),
 }
 
 
