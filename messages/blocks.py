@@ -19,6 +19,12 @@ def section(text: str, **extra: Any) -> Block:
     return {"type": "section", "text": mrkdwn(text), **extra}
 
 
+def quote(text: str) -> list[Block]:
+    """Someone's words as a quote, every line of it, split over as many sections as it needs."""
+    quoted = "\n".join(">" + line for line in escape(text).splitlines() or [""])
+    return [section(quoted[i : i + 2900]) for i in range(0, len(quoted), 2900)]
+
+
 def fields(*pairs: tuple[str, str]) -> Block:
     return {"type": "section", "fields": [mrkdwn(f"*{k}*\n{v}") for k, v in pairs[:10]]}
 

@@ -131,7 +131,7 @@ def build_review_submit_modal(case_number: int) -> dict[str, Any]:
                     {
                         "text": plain(
                             "Redacted: no other accounts' data, no "
-                            "GitLab-confidential or system information",
+                            "GitLab-confidential or system info",
                             75,
                         ),
                         "value": "redacted",

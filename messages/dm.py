@@ -6,7 +6,7 @@ from datetime import UTC
 from typing import Any
 
 from bot.cases.model import CaseSnapshot
-from messages.blocks import actions, button, context, escape, fields, section
+from messages.blocks import actions, button, context, escape, fields, quote, section
 from messages.ids import ActionId, Block, case_value
 from messages.text import next_steps, window_notice
 
@@ -45,7 +45,7 @@ def build_rescope_dm(case: CaseSnapshot, reason: str) -> dict[str, Any]:
             f":mag: The handler of *case {case.number}* ({escape(case.organisation)}) asks "
             "for a narrower scope:"
         ),
-        section(f">{escape(reason)}"),
+        *quote(reason),
         actions(
             Block.DM_ACTIONS.value,
             button(
@@ -89,7 +89,7 @@ def build_legal_decision_dm(
         )
     blocks = [section(text)]
     if reason:
-        blocks.append(section(f">{escape(reason)}"))
+        blocks.extend(quote(reason))
     verdict = "approved" if approved else "denied"
     return {"text": f"Case {case.number}: exception {verdict}", "blocks": blocks}
 

@@ -19,6 +19,11 @@ RELAY_CONTACT = "U0RELAY"
 OWNER = "U0OWNER"
 TRIAGE_CHANNEL = "C0TRIAGE"
 ISSUE_URL = "https://gitlab.example.com/security/log-requests/-/issues/103"
+SECURITY_APPROVER = "U0SECURITY"
+LEGAL_APPROVER = "U0LEGAL"
+
+# A reason a handler or Legal typed into a case modal: it reaches a DM, so it must not ping.
+REASON = "Only <@U0OTHER>'s project & the last 2 days, please <!channel>"
 
 # A small catalogue of its own, so an edit to the bundled file does not rewrite the modal goldens.
 # It holds the event types `tests.factories.intake()` picks.

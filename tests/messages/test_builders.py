@@ -23,8 +23,21 @@ from slack_sdk.models.views import View
 from bot.cases.model import Intake, Limits, State
 from bot.config import BUNDLED_CATALOGUE
 from messages.card import build_triage_card
+from messages.case_modals import (
+    TEXT_MODALS,
+    build_gap_modal,
+    build_hand_over_modal,
+    build_review_submit_modal,
+    build_text_modal,
+)
 from messages.catalogue import MAX_ENTRIES, MAX_LABEL, EventType, load_catalogue
-from messages.dm import build_receipt
+from messages.dm import (
+    build_approved_dm,
+    build_handed_over_dm,
+    build_legal_decision_dm,
+    build_receipt,
+    build_rescope_dm,
+)
 from messages.ids import MAX_METADATA, ActionId, decode_case_value, encode
 from messages.intake import build_confirmation_view, build_intake_modal
 from messages.refusals import refusal_view
@@ -35,6 +48,8 @@ from tests.messages.samples import (
     INVESTIGATING_WITH_OWNER,
     ISSUE_URL,
     OWNER,
+    REASON,
+    SECURITY_APPROVER,
     SIRT_PENDING_LEGAL,
     SUPPORT_IN_TRIAGE,
     TRIAGE_CHANNEL,
@@ -79,6 +94,48 @@ SURFACES: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {
         lambda: build_receipt(SIRT_PENDING_LEGAL, triage_channel=TRIAGE_CHANNEL),
     ),
     "refusal": (VIEW, lambda: refusal_view(REFUSAL)),
+    # the card in the states the cases above do not reach, each with its own buttons
+    "card_in_review_security_approved_legal_waiting": (
+        MESSAGE,
+        lambda: build_triage_card(
+            snapshot(
+                number=104,
+                state=State.IN_REVIEW,
+                owner_id=OWNER,
+                issue_url=ISSUE_URL,
+                approvals=(("Security", SECURITY_APPROVER),),
+            )
+        ),
+    ),
+    **{
+        f"card_{state}": (
+            MESSAGE,
+            lambda state=state: build_triage_card(
+                snapshot(number=105, state=state, owner_id=OWNER, issue_url=ISSUE_URL)
+            ),
+        )
+        for state in (State.RESCOPE_REQUESTED, State.APPROVED, State.SHARED, State.WITHDRAWN)
+    },
+    # the modals of working a case
+    **{
+        f"case_modal_{callback}": (VIEW, lambda callback=callback: build_text_modal(callback, 103))
+        for callback in TEXT_MODALS
+    },
+    "case_modal_review_submit": (VIEW, lambda: build_review_submit_modal(103)),
+    "case_modal_hand_over": (VIEW, lambda: build_hand_over_modal(103)),
+    "case_modal_gap": (VIEW, lambda: build_gap_modal(103)),
+    # DMs to a case's participants; REASON is staff-typed and tries to ping
+    "dm_rescope": (MESSAGE, lambda: build_rescope_dm(INVESTIGATING_WITH_OWNER, REASON)),
+    "dm_approved": (MESSAGE, lambda: build_approved_dm(INVESTIGATING_WITH_OWNER)),
+    "dm_legal_approved_without_reason": (
+        MESSAGE,
+        lambda: build_legal_decision_dm(SIRT_PENDING_LEGAL, approved=True, reason=None),
+    ),
+    "dm_legal_denied_with_reason": (
+        MESSAGE,
+        lambda: build_legal_decision_dm(SIRT_PENDING_LEGAL, approved=False, reason=REASON),
+    ),
+    "dm_handed_over": (MESSAGE, lambda: build_handed_over_dm(INVESTIGATING_WITH_OWNER)),
 }
 
 
@@ -145,6 +202,38 @@ EXTREMES: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {
         lambda: build_receipt(_worst_snapshot(), triage_channel=TRIAGE_CHANNEL),
     ),
     "refusal_very_long_reason": (VIEW, lambda: refusal_view("Refused. " * 1000)),
+    **{
+        f"case_modal_{callback}_largest_case_number": (
+            VIEW,
+            lambda callback=callback: build_text_modal(callback, 2**31 - 1),
+        )
+        for callback in TEXT_MODALS
+    },
+    "case_modal_review_submit_largest_case_number": (
+        VIEW,
+        lambda: build_review_submit_modal(2**31 - 1),
+    ),
+    "case_modal_hand_over_largest_case_number": (VIEW, lambda: build_hand_over_modal(2**31 - 1)),
+    "case_modal_gap_largest_case_number": (VIEW, lambda: build_gap_modal(2**31 - 1)),
+    # A reason as long as the modal accepts, every character expanded by escaping.
+    "dm_rescope_longest_reason": (
+        MESSAGE,
+        lambda: build_rescope_dm(_worst_snapshot(), "<&>" * (MAX_TEXT_INPUT // 3)),
+    ),
+    "dm_legal_denied_longest_reason": (
+        MESSAGE,
+        lambda: build_legal_decision_dm(
+            _worst_snapshot(), approved=False, reason="<&>" * (MAX_TEXT_INPUT // 3)
+        ),
+    ),
+    "dm_approved_every_note_and_longest_organisation": (
+        MESSAGE,
+        lambda: build_approved_dm(_worst_snapshot()),
+    ),
+    "dm_handed_over_every_note_and_longest_organisation": (
+        MESSAGE,
+        lambda: build_handed_over_dm(_worst_snapshot()),
+    ),
 }
 
 # The card in every state (each shows its own buttons), with both approvals given.
@@ -236,6 +325,8 @@ def limit_problems(kind: str, surface: dict[str, Any]) -> list[str]:
         problems.append(f"private_metadata is {len(metadata)} characters; at most {MAX_METADATA}")
     if kind == MESSAGE and not surface.get("text"):
         problems.append("no `text`: notifications and screen readers would show nothing")
+    if kind == VIEW and any(b.get("type") == "input" for b in blocks) and "submit" not in surface:
+        problems.append("an input block but no `submit`: Slack refuses to open the modal")
     block_ids = Counter(b["block_id"] for b in blocks if "block_id" in b)
     problems += [f"block_id {b!r} is used {n} times" for b, n in block_ids.items() if n > 1]
     for path, node in walk(surface):
@@ -300,6 +391,7 @@ def test_the_limit_checker_reports_each_broken_limit() -> None:
         "option value",
         "max_length is 3001",
         "initial_value is longer",
+        "no `submit`",
     ):
         assert words in problems
     assert "no `text`" in "\n".join(limit_problems(MESSAGE, {"blocks": []}))
