@@ -303,18 +303,7 @@ def _set(**values: Any) -> Change:
 
 
 def _scope(intake: Intake) -> Change:
-    return _set(
-        namespace=intake.namespace,
-        projects=list(intake.projects),
-        groups=list(intake.groups),
-        users=list(intake.users),
-        event_types=list(intake.event_types),
-        event_other=intake.event_other,
-        window_start_at=intake.window_start,
-        window_end_at=intake.window_end,
-        personal_data=bool(intake.personal_data),
-        summary=intake.summary,
-    )
+    return lambda case: case_repo.apply_intake(case, intake)
 
 
 def _require(text: str | None, message: str) -> str:

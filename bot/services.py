@@ -89,24 +89,6 @@ class Services:
         case = Case(
             state="submitted",
             route=route.value,
-            organisation=intake.organisation.strip(),
-            ticket_url=intake.ticket_url.strip(),
-            plan=intake.plan.value,
-            deployment=intake.deployment.value,
-            namespace=intake.namespace.strip(),
-            owns_namespace=intake.owns_namespace,
-            window_start_at=intake.window_start,
-            window_end_at=intake.window_end,
-            requester_tz=intake.requester_tz,
-            projects=list(intake.projects),
-            groups=list(intake.groups),
-            users=list(intake.users),
-            event_types=list(intake.event_types),
-            event_other=intake.event_other.strip(),
-            personal_data=bool(intake.personal_data),
-            access_logs=bool(intake.access_logs),
-            summary=intake.summary.strip(),
-            exception_justification=intake.exception_justification.strip(),
             long_window=is_long_window(intake, now=now),
             requester_id=requester.user_id,
             requester_team_id=requester.team_id,
@@ -115,6 +97,7 @@ class Services:
             created_at=now,
             updated_at=now,
         )
+        case_repo.apply_intake(case, intake)
         session.add(case)
         session.flush()
         actor = requester.user_id

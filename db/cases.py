@@ -14,12 +14,16 @@ from bot.cases.model import (
     State,
     count_events,
 )
-from bot.cases.states import Event
+from bot.cases.states import Action, Event
 from db import outbox
 from db.models import Case, CaseEvent
 
 GITLAB = "gitlab"
 MIRROR_EVENT = "event"
+# While a case is in one of these states its relay contact owes the customer regular updates.
+CADENCE_STATES = frozenset(
+    {State.TRIAGE, State.INVESTIGATING, State.RESCOPE_REQUESTED, State.IN_REVIEW, State.APPROVED}
+)
 
 
 def get(*, session: Session, case_id: int, for_update: bool = False) -> Case | None:
@@ -51,6 +55,15 @@ def record(*, session: Session, case: Case, event: Event) -> CaseEvent:
     case.updated_at = event.at
     if not State(case.state).is_open and case.ended_at is None:
         case.ended_at = event.at
+    # The customer-update clock: it starts when the case reaches triage, restarts with each
+    # update the relay contact records, and stops when the case leaves triage..approved. A
+    # None due time means "to compute": the sweep knows the contact's time zone, this does not.
+    if event.to_state not in CADENCE_STATES:
+        case.next_update_due_at = None
+    elif event.action is Action.CUSTOMER_UPDATE or case.last_customer_update_at is None:
+        case.last_customer_update_at = event.at
+        case.next_update_due_at = None
+        case.snoozed_until_at = None
     session.add(row)
     session.flush()
     # The GitLab mirror follows the event log: every event becomes one mirror operation,
@@ -90,6 +103,7 @@ def snapshot(case: Case) -> CaseSnapshot:
         personal_data=case.personal_data,
         resource_count=len(case.projects) + len(case.groups) + len(case.users),
         event_count=count_events(case.event_types, case.event_other),
+        issue_url=case.gitlab_issue_url,
         approvals=tuple(
             (role, user)
             for role, user in (
@@ -99,6 +113,25 @@ def snapshot(case: Case) -> CaseSnapshot:
             if user
         ),
     )
+
+
+def apply_intake(case: Case, intake: Intake) -> None:
+    """Writes what the requester stated onto the case (on filing, and on a re-scope)."""
+    case.organisation = intake.organisation.strip()
+    case.ticket_url = intake.ticket_url.strip()
+    case.plan, case.deployment = intake.plan.value, intake.deployment.value
+    case.namespace, case.owns_namespace = intake.namespace.strip(), intake.owns_namespace
+    case.window_start_at, case.window_end_at = intake.window_start, intake.window_end
+    case.requester_tz = intake.requester_tz
+    case.projects, case.groups, case.users = (
+        list(intake.projects),
+        list(intake.groups),
+        list(intake.users),
+    )
+    case.event_types, case.event_other = list(intake.event_types), intake.event_other.strip()
+    case.personal_data, case.access_logs = bool(intake.personal_data), bool(intake.access_logs)
+    case.summary = intake.summary.strip()
+    case.exception_justification = intake.exception_justification.strip()
 
 
 def intake(case: Case) -> Intake:
