@@ -19,7 +19,12 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     runtime = _runtime(settings)
     server = make_server(build_app(runtime), host=args.host, port=settings.port)
     log.info("serving Slack requests on http://%s:%s%s", args.host, settings.port, EVENTS_PATH)
-    server.run()
+    worker = _start_worker(settings, runtime)
+    try:
+        server.run()
+    finally:
+        if worker is not None:
+            worker.shutdown(wait=True)
     return 0
 
 
@@ -63,6 +68,42 @@ def _doctor(settings: Settings, args: argparse.Namespace) -> int:
     return run_doctor(settings, sys.stdout)
 
 
+def _worker(settings: Settings, args: argparse.Namespace) -> int:
+    settings.require("slack_bot_token", "leads_channel")
+    from bot.jobs.scheduler import build_jobs, run_worker
+    from bot.wiring import utc_now
+
+    return run_worker(build_jobs(_runtime(settings)), utc_now)
+
+
+def _tick(settings: Settings, args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from bot.jobs.scheduler import build_jobs, tick
+
+    now = datetime.now(UTC)
+    if args.now:
+        try:
+            now = datetime.fromisoformat(args.now)
+        except ValueError:
+            raise ConfigError("--now", "an ISO time like 2026-11-30T09:00Z", args.now) from None
+        if now.tzinfo is None:
+            raise ConfigError("--now", "an ISO time with its offset (Z or +01:00)", args.now)
+    results = tick(build_jobs(_runtime(settings)), now.astimezone(UTC))
+    print(f"tick at {now.astimezone(UTC).isoformat()}: {results}")
+    return 1 if "failed" in results.values() else 0
+
+
+def _start_worker(settings: Settings, runtime):
+    """SERVE_RUNS_WORKER: the scheduled jobs in this process too (one-process SQLite setups)."""
+    if not settings.serve_runs_worker:
+        return None
+    from bot.jobs.scheduler import build_jobs, start_scheduler
+    from bot.wiring import utc_now
+
+    return start_scheduler(build_jobs(runtime), utc_now)
+
+
 def _runtime(settings: Settings):
     """The wired bot, after checking the database schema is current."""
     from bot.wiring import build_runtime
@@ -81,6 +122,8 @@ COMMANDS = {
     "migrate": (_migrate, "upgrade the database schema to the latest revision"),
     "demo": (_demo, "run a scripted case against local stand-ins; no credentials needed"),
     "doctor": (_doctor, "check settings, database, Slack channels and groups, GitLab access"),
+    "worker": (_worker, "run the scheduled jobs: update reminders, outbox, retention purge"),
+    "tick": (_tick, "run every scheduled job once (at --now, an ISO time, if given)"),
 }
 
 
@@ -91,6 +134,8 @@ def parser() -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text, description=help_text)
         if name == "serve":
             sub.add_argument("--host", default="0.0.0.0", help="address to listen on")
+        if name == "tick":
+            sub.add_argument("--now", help="the instant to run at (ISO, with offset)")
     return root
 
 

@@ -86,6 +86,8 @@ class Casework:
                 authorise(action, actor, _parties(case))
                 if check:
                     check(case)
+                if change:  # a refused transition below rolls these changes back
+                    change(case)
                 event = transition(
                     State(case.state),
                     action,
@@ -94,8 +96,6 @@ class Casework:
                     reason=reason,
                     data=data,
                 )
-                if change:
-                    change(case)
                 case_repo.record(session=session, case=case, event=event)
                 follow = then(case) if then else None
                 if follow is not None:
@@ -171,13 +171,18 @@ class Casework:
     def add_finding(self, case_id: int, actor: Actor, text: str) -> CaseSnapshot:
         text = _require(text, "Write what you found.")
 
+        data: dict[str, Any] = {}
+
         def note(case: Case) -> None:
             session = Session.object_session(case)
-            session.add(
-                Finding(case_id=case.id, at=self.clock(), author_id=actor.user_id, text=text[:3000])
+            finding = Finding(
+                case_id=case.id, at=self.clock(), author_id=actor.user_id, text=text[:3000]
             )
+            session.add(finding)
+            session.flush()
+            data["finding_id"] = finding.id  # the event names its finding; the text can be purged
 
-        return self._act(case_id, actor, Action.ADD_FINDING, change=note)
+        return self._act(case_id, actor, Action.ADD_FINDING, change=note, data=data)
 
     def request_rescope(self, case_id: int, actor: Actor, reason: str) -> CaseSnapshot:
         reason = _require(reason, "Say why the scope is too broad: the requester reads it.")

@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
+from bot.cases.calendar import BusinessHours
+
 DEFAULT_DATABASE_URL = "sqlite:///info_request.db"
 BUNDLED_CATALOGUE = Path(__file__).resolve().parent.parent / "messages" / "event_catalogue.toml"
 
@@ -85,6 +87,40 @@ def _redact(name: str, value: str) -> str:
     return value[:5] + "…" if len(value) > 12 else "…"
 
 
+def _bool(name: str, value: str) -> bool:
+    lowered = value.lower()
+    if lowered not in ("true", "false", "1", "0", "yes", "no"):
+        raise ConfigError(name, "true or false", value)
+    return lowered in ("true", "1", "yes")
+
+
+def _business_hours(name: str, value: str) -> str:
+    try:
+        BusinessHours.parse(value)
+    except ValueError:
+        raise ConfigError(name, "hours as HH:MM-HH:MM, such as 09:00-17:00", value) from None
+    return value
+
+
+def _business_days(name: str, value: str) -> str:
+    try:
+        BusinessHours.parse_days(value)
+    except ValueError:
+        raise ConfigError(
+            name, "working days such as mon-fri or mon,tue,wed (mon … sun)", value
+        ) from None
+    return value
+
+
+def _holiday_country(name: str, value: str) -> str:
+    import holidays
+
+    code = value.upper()
+    if code not in holidays.list_supported_countries():
+        raise ConfigError(name, "an ISO 3166 country code the holiday calendar knows (GB)", value)
+    return code
+
+
 _channel = _pattern(r"[CG][A-Z0-9]{2,}", "a Slack channel id such as C0123ABCD")
 _group = _pattern(r"S[A-Z0-9]{2,}", "a Slack user group id such as S0123ABCD")
 _groups = _pattern(
@@ -128,6 +164,13 @@ class Settings:
     event_catalogue: Path = _spec(_existing_file, BUNDLED_CATALOGUE)
     max_resources: int = _spec(_int(1, 500), 20)
     max_event_types: int = _spec(_int(1, 100), 10)
+    business_hours: str = _spec(_business_hours, "09:00-17:00")
+    business_days: str = _spec(_business_days, "mon-fri")
+    holiday_country: str | None = _spec(_holiday_country)
+    escalation_margin_hours: int = _spec(_int(0, 168), 4)
+    nudge_lead_hours: int = _spec(_int(0, 48), 2)
+    retention_days: int = _spec(_int(1, 3650), 90)
+    serve_runs_worker: bool = _spec(_bool, False)
     log_level: str = _spec(
         _pattern(r"DEBUG|INFO|WARNING|ERROR", "DEBUG, INFO, WARNING or ERROR"), "INFO"
     )
@@ -137,6 +180,11 @@ class Settings:
         for name in names:
             if getattr(self, name) in (None, ""):
                 raise ConfigError(name.upper(), _WHAT[name])
+
+    @property
+    def hours(self) -> BusinessHours:
+        """The working hours and days every relay contact's cadence follows."""
+        return BusinessHours.parse(self.business_hours, self.business_days)
 
     @property
     def requester_group_ids(self) -> tuple[str, ...]:

@@ -109,8 +109,9 @@ class Drain:
     def _fail(
         self, message: OutboxMessage, error: str, after: float | None, park: bool = False
     ) -> None:
-        give_up = park or message.attempts >= self.max_attempts
-        delay = after if after is not None else backoff(message.attempts)
+        told_to_wait = after is not None and not park  # 429: not a failure of ours
+        give_up = park or (message.attempts >= self.max_attempts and not told_to_wait)
+        delay = after if told_to_wait else backoff(message.attempts)
         retry_at = None if give_up else self.clock() + timedelta(seconds=delay)
         if give_up:
             log.error(
@@ -131,4 +132,5 @@ class Drain:
                 owner=self.owner,
                 error=error,
                 retry_at=retry_at,
+                refund=told_to_wait,
             )

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
 
+from bot.cadence import Cadence, CadencePolicy, holiday_check
 from bot.cases.model import Limits
 from bot.casework import Casework
 from bot.config import ConfigError, Settings
+from bot.gitlab import build_gitlab_drain
 from bot.outbox import Drain, drain_owner
 from bot.services import SLACK, Services
 from bot.slack.delivery import SlackDelivery
@@ -21,6 +23,16 @@ from messages.catalogue import CatalogueError, load_catalogue
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def cadence_policy(settings: Settings) -> CadencePolicy:
+    """The business calendar and margins of the customer-update cadence."""
+    return CadencePolicy(
+        hours=settings.hours,
+        is_holiday=holiday_check(settings.holiday_country),
+        escalation_margin=timedelta(hours=settings.escalation_margin_hours),
+        nudge_lead=timedelta(hours=settings.nudge_lead_hours),
+    )
 
 
 def build_runtime(
@@ -51,4 +63,6 @@ def build_runtime(
         gateway=gateway,
         catalogue=catalogue,
         slack_drain=slack_drain,
+        gitlab_drain=build_gitlab_drain(settings, sessions, clock),
+        cadence=Cadence(sessions=sessions, clock=clock, policy=cadence_policy(settings)),
     )

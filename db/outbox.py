@@ -115,10 +115,22 @@ def mark_sent(*, session: Session, message_id: int, owner: str, now: datetime) -
 
 
 def mark_failed(
-    *, session: Session, message_id: int, owner: str, error: str, retry_at: datetime | None
+    *,
+    session: Session,
+    message_id: int,
+    owner: str,
+    error: str,
+    retry_at: datetime | None,
+    refund: bool = False,
 ) -> None:
-    """Releases a message for another try at `retry_at`, or parks it when that is None."""
+    """Releases a message for another try at `retry_at`, or parks it when that is None.
+
+    `refund` gives the attempt back: being told "later" (429) is not a failure that should
+    bring the message closer to being parked.
+    """
     values: dict[str, Any] = {"last_error": error[:2000], "lease_until": None}
+    if refund:
+        values["attempts"] = OutboxMessage.attempts - 1
     if retry_at is None:
         values["status"] = PARKED
     else:

@@ -52,12 +52,18 @@ class ActionId(enum.StrEnum):
     WITHDRAW = "case_withdraw"
     EDIT_SCOPE = "case_edit_scope"
     OPEN_CASE = "case_open"  # link buttons: Slack still sends an action, which we acknowledge
+    # the update reminder's buttons
+    UPDATE_SENT = "case_update_sent"
+    SNOOZE_1H = "case_snooze_1h"
+    SNOOZE_2H = "case_snooze_2h"
+    SNOOZE_4H = "case_snooze_4h"
 
 
 class Block(enum.StrEnum):
     CARD_ACTIONS = "card_actions"
     WINDOW_NOTICE = "window_notice"
     DM_ACTIONS = "dm_actions"
+    REMINDER_ACTIONS = "reminder_actions"
     # inputs of the case modals
     TEXT = "text"
     USER = "user"

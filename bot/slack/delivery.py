@@ -13,6 +13,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.cadence import DM_NUDGE, DM_REMINDER, LEADS_ESCALATION, findings_since, is_current
 from bot.cases.states import Action
 from bot.casework import (
     DM_APPROVED,
@@ -35,6 +36,12 @@ from messages.dm import (
     build_legal_decision_dm,
     build_receipt,
     build_rescope_dm,
+)
+from messages.reminders import (
+    FindingNote,
+    build_escalation,
+    build_owner_nudge,
+    build_update_reminder,
 )
 
 PERMANENT_ERRORS = {
@@ -82,6 +89,9 @@ class SlackDelivery:
             DM_HANDED_OVER: lambda case: self._dm(
                 case.owner_id, build_handed_over_dm(case_repo.snapshot(case))
             ),
+            DM_REMINDER: self._update_reminder,
+            DM_NUDGE: self._owner_nudge,
+            LEADS_ESCALATION: self._escalation,
         }
 
     def __call__(self, message: OutboxMessage) -> Apply | None:
@@ -150,3 +160,37 @@ class SlackDelivery:
         self._dm(
             case.requester_id, build_receipt(snapshot, triage_channel=self.settings.triage_channel)
         )
+
+    # -- the customer-update cadence: each message is dropped, unsent, once it is stale -------
+    def _update_reminder(self, case: Case) -> None:
+        if not is_current(case, case.reminded_due_at):
+            return  # an update was recorded, or the reminder snoozed, before it went out
+        with transaction(self.sessions) as session:
+            findings = [
+                FindingNote(at=row.at, author_id=row.author_id, text=row.text)
+                for row in findings_since(session, case)
+            ]
+        message = build_update_reminder(
+            case_repo.snapshot(case),
+            last_update=case.last_customer_update_at,
+            due_at=case.next_update_due_at,
+            findings=findings,
+        )
+        self._dm(case.relay_contact_id, message)
+
+    def _owner_nudge(self, case: Case) -> None:
+        if not case.owner_id or not is_current(case, case.nudged_due_at):
+            return
+        message = build_owner_nudge(
+            case_repo.snapshot(case),
+            last_update=case.last_customer_update_at,
+            due_at=case.next_update_due_at,
+        )
+        self._dm(case.owner_id, message)
+
+    def _escalation(self, case: Case) -> None:
+        if not is_current(case, case.escalated_due_at):
+            return
+        channel = self._internal_channel(self.settings.leads_channel)
+        message = build_escalation(case_repo.snapshot(case), due_at=case.next_update_due_at)
+        self.gateway.client.chat_postMessage(channel=channel, **message)

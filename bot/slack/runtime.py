@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import threading
 from dataclasses import dataclass
 
+from bot.cadence import Cadence
 from bot.cases.model import Limits
 from bot.cases.permissions import Actor, Role
 from bot.casework import Casework
@@ -25,6 +28,8 @@ class Runtime:
     gateway: SlackGateway
     catalogue: tuple[EventType, ...]
     slack_drain: Drain
+    gitlab_drain: Drain | None = None
+    cadence: Cadence | None = None  # the customer-update buttons; built by bot.wiring
 
     @property
     def limits(self) -> Limits:
@@ -65,3 +70,26 @@ class Runtime:
             self.slack_drain.run(case_id=case_id)
         except Exception:
             log.exception("delivering Slack messages for case %s failed; left queued", case_id)
+
+    def deliver(self, case_id: int) -> threading.Thread | None:
+        """Sends the case's Slack messages now, then mirrors it to GitLab in the background.
+
+        Slack never waits on GitLab: the mirror runs in its own short-lived thread (every GitLab
+        call has a timeout), and whatever it can't send stays queued for the outbox worker.
+        """
+        self.deliver_slack(case_id)
+        if self.gitlab_drain is None:
+            return None
+        # Its own lease owner, so it never marks a row another thread of this process holds.
+        owner = f"{self.gitlab_drain.owner}:deliver-{case_id}"[-64:]
+        drain = dataclasses.replace(self.gitlab_drain, owner=owner)
+
+        def mirror() -> None:
+            try:
+                drain.run(case_id=case_id)
+            except Exception:
+                log.exception("mirroring case %s to GitLab failed; left queued", case_id)
+
+        thread = threading.Thread(target=mirror, name=f"gitlab-mirror-{case_id}", daemon=True)
+        thread.start()
+        return thread

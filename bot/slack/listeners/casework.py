@@ -112,7 +112,7 @@ def register(app: App, rt: Runtime) -> None:
         if reply:
             respond(text=reply, response_type="ephemeral", replace_original=False)
         elif action_id in IMMEDIATE:
-            rt.deliver_slack(case_id)
+            rt.deliver(case_id)
 
     for action_id in (*IMMEDIATE, *MODALS, ActionId.EDIT_SCOPE):
         app.action(action_id.value)(clicked)
@@ -141,7 +141,7 @@ def register(app: App, rt: Runtime) -> None:
             ack(response_action="errors", errors={first_block: unexpected(log, callback)})
             return
         ack()
-        rt.deliver_slack(case_id)
+        rt.deliver(case_id)
 
     for callback in SUBMITS:
         app.view(callback.value)(submitted)

@@ -72,4 +72,4 @@ def register(app: App, rt: Runtime) -> None:
         ack(response_action="update", view=build_confirmation_view(filed.case))
         if filed.created:
             log.info("case %s filed (%s)", filed.case.number, filed.case.route.value)
-        rt.deliver_slack(filed.case.number)
+        rt.deliver(filed.case.number)

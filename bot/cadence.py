@@ -1,0 +1,151 @@
+"""The customer-update cadence, as its participants drive it: "update sent", and "snooze".
+
+The relay contact owes the customer an update while the case is in triage..approved. Recording
+one restarts the clock (`db.cases.record` does that for a `customer_update` event); the sweep
+in bot/jobs/cadence.py then computes the next due time in the contact's own time zone. A
+snooze holds back the reminder for a few hours and re-arms it, so it comes once more.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.cases.calendar import BusinessHours, HolidayCheck, no_holidays
+from bot.cases.errors import CaseError, InvalidTransition, NotAllowed, NotFound
+from bot.cases.model import CaseSnapshot, Route, State
+from bot.cases.permissions import Actor, Parties, authorise
+from bot.cases.states import Action, transition
+from bot.services import CARD, SLACK
+from db import cases as case_repo
+from db import outbox
+from db.models import Case, Finding
+from db.session import transaction
+
+log = logging.getLogger(__name__)
+
+# Slack messages the sweep queues; bot.slack.delivery renders them when they are sent.
+DM_REMINDER = "dm_update_reminder"
+DM_NUDGE = "dm_owner_nudge"
+LEADS_ESCALATION = "leads_escalation"
+
+SNOOZE_HOURS = (1, 2, 4)
+SUMMARY_MAX_CHARS = 300
+
+
+@dataclass(frozen=True)
+class CadencePolicy:
+    """The calendar and margins every case's cadence follows, from the settings."""
+
+    hours: BusinessHours = field(default_factory=BusinessHours)
+    is_holiday: HolidayCheck = no_holidays
+    escalation_margin: timedelta = timedelta(hours=4)
+    nudge_lead: timedelta = timedelta(hours=2)
+
+
+def holiday_check(country: str | None) -> HolidayCheck:
+    """The public holidays of `country` (ISO code) from the `holidays` package, or none."""
+    if not country:
+        return no_holidays
+    import holidays
+
+    calendar = holidays.country_holidays(country)
+
+    def is_holiday(day: date) -> bool:
+        return day in calendar
+
+    return is_holiday
+
+
+def findings_since(session: Session, case: Case) -> list[Finding]:
+    """What was found since the last customer update, oldest first."""
+    query = select(Finding).where(Finding.case_id == case.id).order_by(Finding.at, Finding.id)
+    if case.last_customer_update_at is not None:
+        query = query.where(Finding.at > case.last_customer_update_at)
+    return list(session.scalars(query))
+
+
+def is_current(case: Case, marked: datetime | None) -> bool:
+    """True while the due time a message was queued for is still the case's due time."""
+    return (
+        State(case.state) in case_repo.CADENCE_STATES
+        and marked is not None
+        and case.next_update_due_at == marked
+    )
+
+
+@dataclass
+class Cadence:
+    sessions: sessionmaker[Session]
+    clock: Callable[[], datetime]
+    policy: CadencePolicy = field(default_factory=CadencePolicy)
+
+    def record_customer_update(
+        self, case_id: int, actor: Actor, summary: str | None = None
+    ) -> CaseSnapshot:
+        """The relay contact updated the customer: record it and restart the clock."""
+        summary = (summary or "").strip()[:SUMMARY_MAX_CHARS] or None
+        now = self.clock()
+        with self._locked(case_id, actor) as (session, case):
+            event = transition(
+                State(case.state),
+                Action.CUSTOMER_UPDATE,
+                actor_id=actor.user_id,
+                at=now,
+                reason=summary,
+            )
+            case_repo.record(session=session, case=case, event=event)
+            outbox.enqueue(session=session, case_id=case.id, topic=SLACK, kind=CARD, now=now)
+            return case_repo.snapshot(case)
+
+    def snooze(self, case_id: int, actor: Actor, hours: int) -> datetime:
+        """Holds the reminder back `hours` and asks for it again then; returns when."""
+        if hours not in SNOOZE_HOURS:
+            raise NotAllowed("Snooze for 1, 2 or 4 hours.")
+        now = self.clock()
+        with self._locked(case_id, actor) as (_session, case):
+            # Snoozing is no event of the case's history, but it is refused where an update
+            # could not be recorded, and only the relay contact may do it.
+            transition(State(case.state), Action.CUSTOMER_UPDATE, actor_id=actor.user_id, at=now)
+            if State(case.state) not in case_repo.CADENCE_STATES:
+                raise InvalidTransition(State(case.state), Action.CUSTOMER_UPDATE)
+            until = now + timedelta(hours=hours)
+            case.snoozed_until_at = until
+            case.reminded_due_at = None  # re-armed: one more reminder once the snooze ends
+            log.info("snoozed case=%s by=%s until=%s", case_id, actor.user_id, until.isoformat())
+            return until
+
+    @contextmanager
+    def _locked(self, case_id: int, actor: Actor) -> Iterator[tuple[Session, Case]]:
+        """Locks the case row and authorises a customer-update step; logs any refusal."""
+        try:
+            with transaction(self.sessions) as session:
+                case = case_repo.get(session=session, case_id=case_id, for_update=True)
+                if case is None:
+                    raise NotFound(f"There is no case {case_id}.")
+                authorise(Action.CUSTOMER_UPDATE, actor, _parties(case))
+                yield session, case
+        except CaseError as refused:
+            log.info(
+                "refused actor=%s action=%s case=%s reason=%r",
+                actor.user_id,
+                Action.CUSTOMER_UPDATE.value,
+                case_id,
+                refused.user_text,
+            )
+            raise
+
+
+def _parties(case: Case) -> Parties:
+    return Parties(
+        requester_id=case.requester_id,
+        relay_contact_id=case.relay_contact_id,
+        owner_id=case.owner_id,
+        route=Route(case.route),
+    )

@@ -1,0 +1,62 @@
+"""The GitLab mirror: a tracker adapter and the outbox sender that drives it.
+
+`build_gitlab_drain` is what the composition root calls; it returns None when GitLab is not
+configured, and the mirror operations then simply wait in the outbox until it is.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Settings
+from bot.gitlab.mirror import GitLabMirror, MirrorConfig
+from bot.gitlab.tracker import DEFAULT_TIMEOUT, GitLabTracker, Tracker
+from bot.outbox import Drain, drain_owner
+from db.cases import GITLAB
+from messages.catalogue import load_catalogue
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=15)
+REQUIRED = ("gitlab_token", "gitlab_sirt_project", "gitlab_gap_project")
+
+
+def build_gitlab_drain(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    clock: Callable[[], datetime],
+    *,
+    tracker: Tracker | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> Drain | None:
+    """The drain for topic "gitlab", or None (and a log line) while GitLab is not configured."""
+    missing = [name.upper() for name in REQUIRED if not getattr(settings, name)]
+    if missing:
+        log.warning(
+            "GitLab mirror is off: %s not set; mirror operations wait in the outbox",
+            ", ".join(missing),
+        )
+        return None
+    assert settings.gitlab_token and settings.gitlab_sirt_project and settings.gitlab_gap_project
+    config = MirrorConfig(
+        sirt_project=settings.gitlab_sirt_project,
+        gap_project=settings.gitlab_gap_project,
+        mention=settings.sirt_mention,
+        event_labels={e.id: e.label for e in load_catalogue(settings.event_catalogue)},
+    )
+    tracker = tracker or GitLabTracker(settings.gitlab_url, settings.gitlab_token, timeout=timeout)
+    mirror = GitLabMirror(sessions=sessions, tracker=tracker, config=config)
+    # A batch's rows are leased together and each may take a few timed-out calls: a long
+    # lease keeps a slow batch from being claimed twice (a crashed drain's rows wait longer).
+    return Drain(
+        sessions=sessions,
+        topic=GITLAB,
+        send=mirror,
+        clock=clock,
+        owner=f"{drain_owner()}:gitlab"[-64:],
+        lease=LEASE,
+    )

@@ -1,0 +1,231 @@
+"""The outbox sender for topic "gitlab": one case event in, its GitLab counterpart out.
+
+The `submit` event opens the confidential SIRT issue; every later event becomes an internal
+note and moves the state label; an ended case's issue is closed; the gap step opens the Audit
+Events issue in the product project. Rows of one case arrive in order (db.outbox), so the
+issue exists before its notes; if it doesn't yet, the row waits (`Retry`).
+
+Each GitLab write can succeed and still look failed (timeout, 502), so every write carries a
+marker and a retry (`attempts > 1`) looks for it before writing again: an issue is adopted,
+a note is not posted twice. Label moves and closing are the same whenever repeated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.cases.model import ENDED_STATES, Route, State
+from bot.gitlab.tracker import Issue, Tracker
+from bot.outbox import Apply, Permanent, Retry
+from db import cases as case_repo
+from db.models import Case, CaseEvent, Finding, OutboxMessage
+from db.session import transaction
+from messages import gitlab as md
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class MirrorConfig:
+    sirt_project: str
+    gap_project: str
+    mention: str
+    event_labels: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Work:
+    """What one event needs, read in one short transaction before any GitLab call."""
+
+    case_id: int
+    action: str
+    facts: md.NoteFacts
+    route: Route
+    issue_iid: int | None
+    title: str = ""
+    body_args: Mapping[str, Any] | None = None
+    gap_description: str | None = None
+    gap_terms: tuple[str, ...] = ()
+    gap_marker: str = ""
+    gap_issue_url: str | None = None
+
+
+def gap_marker(case: Case) -> str:
+    """Opaque, stable per case: the public gap issue must not reveal which case it came from."""
+    seed = f"{case.id}:{case.created_at.isoformat()}".encode()
+    return f"info-request-bot:gap-{hashlib.sha256(seed).hexdigest()[:20]}"
+
+
+def _finding(session: Session, event: CaseEvent) -> str | None:
+    """The finding the event names (older events: its author's first one at or after it)."""
+    finding_id = (event.data or {}).get("finding_id")
+    if isinstance(finding_id, int):
+        return session.scalar(select(Finding.text).where(Finding.id == finding_id))
+    query = (
+        select(Finding.text)
+        .where(
+            Finding.case_id == event.case_id,
+            Finding.author_id == event.actor_id,
+            Finding.at >= event.at,
+        )
+        .order_by(Finding.at, Finding.id)
+        .limit(1)
+    )
+    return session.scalar(query)
+
+
+def _facts(session: Session, case: Case, event: CaseEvent, config: MirrorConfig) -> md.NoteFacts:
+    facts = md.NoteFacts(
+        event_id=event.id,
+        action=event.action,
+        actor_id=event.actor_id,
+        at=event.at,
+        from_state=State(event.from_state) if event.from_state else None,
+        to_state=State(event.to_state),
+        reason=event.reason,
+        data=dict(event.data or {}),
+    )
+    if event.action == "add_finding":
+        facts = replace(facts, finding=_finding(session, event))
+    elif event.action == "submit_for_review":
+        shown = {
+            "Description": case.artefact_description,
+            "Count": case.artefact_count,
+            "Location": case.artefact_location,
+            "Checksum": case.artefact_checksum,
+        }
+        facts = replace(facts, artefacts={k: str(v) for k, v in shown.items() if v is not None})
+    elif event.action == "rescope":
+        intake = case_repo.intake(case)
+        facts = replace(facts, scope=md.intake_section(intake, event_labels=config.event_labels))
+    elif event.action == "record_gap" and case.no_gap_reason:
+        facts = replace(facts, no_gap_reason=case.no_gap_reason)
+    return facts
+
+
+def load(session: Session, event_id: int, config: MirrorConfig) -> Work:
+    event = session.get(CaseEvent, event_id)
+    if event is None:
+        raise Permanent(f"case event {event_id} does not exist")
+    case = session.get(Case, event.case_id)
+    assert case is not None  # a foreign key holds it
+    intake = case_repo.intake(case)
+    return Work(
+        case_id=case.id,
+        action=event.action,
+        facts=_facts(session, case, event, config),
+        route=Route(case.route),
+        issue_iid=case.gitlab_issue_iid,
+        title=md.issue_title(case.organisation, case.id),
+        body_args={"number": case.id, "intake": intake, "route": Route(case.route)},
+        gap_description=case.gap_description,
+        gap_terms=(
+            case.organisation,
+            case.namespace,
+            case.ticket_url,
+            *case.projects,
+            *case.groups,
+            *case.users,
+        ),
+        gap_marker=gap_marker(case),
+        gap_issue_url=case.gap_issue_url,
+    )
+
+
+def _store(case_id: int, **values: Any) -> Apply:
+    def apply(session: Session) -> None:
+        case = session.get(Case, case_id)
+        if case is not None:
+            for name, value in values.items():
+                setattr(case, name, value)
+
+    return apply
+
+
+@dataclass
+class GitLabMirror:
+    """Sends one outbox row of topic "gitlab"; see the module docstring."""
+
+    sessions: sessionmaker[Session]
+    tracker: Tracker
+    config: MirrorConfig
+
+    def __call__(self, message: OutboxMessage) -> Apply | None:
+        if message.kind != case_repo.MIRROR_EVENT:
+            raise Permanent(f"unknown GitLab operation {message.kind!r}")
+        with transaction(self.sessions) as session:
+            work = load(session, int(message.payload["event_id"]), self.config)
+        retrying = message.attempts > 1
+        if work.action == "submit":
+            return self._open_issue(work, retrying)
+        if work.issue_iid is None:
+            raise Retry(f"case {work.case_id} has no GitLab issue yet")
+        return self._follow(work, retrying)
+
+    def _open_issue(self, work: Work, retrying: bool) -> Apply | None:
+        if work.issue_iid is not None:
+            return None
+        project, marker = self.config.sirt_project, md.case_marker(work.case_id)
+        issue = self.tracker.find_issue(project, marker=marker) if retrying else None
+        if issue is None:
+            template = self.tracker.template(project, md.TEMPLATE_NAME) or md.bundled_template()
+            body = md.issue_body(
+                template,
+                mention=self.config.mention,
+                event_labels=self.config.event_labels,
+                **(work.body_args or {}),
+            )
+            issue = self.tracker.create_issue(
+                project,
+                title=work.title,
+                description=body,
+                labels=md.issue_labels(work.route, work.facts.to_state),
+                confidential=True,
+            )
+        else:
+            log.info("case %s: adopted GitLab issue %s found by marker", work.case_id, issue.iid)
+        return _store(work.case_id, gitlab_issue_iid=issue.iid, gitlab_issue_url=issue.url)
+
+    def _open_gap_issue(self, work: Work, retrying: bool) -> Issue:
+        project = self.config.gap_project
+        issue = self.tracker.find_issue(project, marker=work.gap_marker) if retrying else None
+        if issue is None:
+            text = md.redact(work.gap_description or "", work.gap_terms)
+            issue = self.tracker.create_issue(
+                project,
+                title=md.GAP_TITLE,
+                description=md.gap_body(text, work.gap_marker),
+                labels=md.GAP_LABELS,
+                confidential=False,
+            )
+        return issue
+
+    def _follow(self, work: Work, retrying: bool) -> Apply | None:
+        assert work.issue_iid is not None
+        project, facts, apply = self.config.sirt_project, work.facts, None
+        if work.action == "record_gap" and work.gap_description:
+            url = work.gap_issue_url or self._open_gap_issue(work, retrying).url
+            facts = replace(facts, gap_url=url)
+            apply = None if work.gap_issue_url else _store(work.case_id, gap_issue_url=url)
+        marker = md.event_marker(facts.event_id)
+        if not (retrying and self.tracker.has_note(project, work.issue_iid, marker=marker)):
+            self.tracker.add_note(project, work.issue_iid, md.event_note(facts))
+        moved = facts.from_state is not None and facts.from_state is not facts.to_state
+        if moved or facts.to_state in ENDED_STATES:
+            self.tracker.update_issue(
+                project,
+                work.issue_iid,
+                add_labels=[md.state_label(facts.to_state)],
+                remove_labels=[md.state_label(facts.from_state)]
+                if moved and facts.from_state
+                else [],
+                close=facts.to_state in ENDED_STATES,
+            )
+        return apply

@@ -1,0 +1,212 @@
+"""The issue tracker the mirror writes to: a small interface and its python-gitlab adapter.
+
+The adapter never retries by itself. python-gitlab has no default timeout, and with transient
+retries on it re-sends a POST after a 502, which can duplicate an issue; with `obey_rate_limit`
+it sleeps inside the call on a 429. Here every call has a timeout, nothing is retried and a 429
+surfaces, so the outbox decides when to try again (`Retry(after=Retry-After)`) and the
+mirror's marker search keeps creation idempotent.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import gitlab
+import requests
+from gitlab.exceptions import GitlabError
+
+from bot.outbox import Permanent, Retry
+
+DEFAULT_TIMEOUT = 10.0
+TEMPLATE_TTL = 300.0
+RECENT_NOTES = 50  # notes an idempotency check reads back, newest first
+
+
+@dataclass(frozen=True)
+class Issue:
+    iid: int
+    url: str
+    description: str = ""
+
+
+class Tracker(Protocol):
+    def template(self, project: str, name: str) -> str | None:
+        """The project's issue template of that name, or None when it has none."""
+
+    def find_issue(self, project: str, *, marker: str) -> Issue | None:
+        """The issue whose description holds `marker` (exactly), if one exists."""
+
+    def create_issue(
+        self,
+        project: str,
+        *,
+        title: str,
+        description: str,
+        labels: Sequence[str],
+        confidential: bool,
+    ) -> Issue: ...
+
+    def has_note(self, project: str, iid: int, *, marker: str) -> bool:
+        """Whether one of the issue's recent notes holds `marker`."""
+
+    def add_note(self, project: str, iid: int, body: str) -> None:
+        """Adds an internal note (visible to project members only)."""
+
+    def update_issue(
+        self,
+        project: str,
+        iid: int,
+        *,
+        add_labels: Sequence[str] = (),
+        remove_labels: Sequence[str] = (),
+        close: bool = False,
+    ) -> None:
+        """Moves labels and optionally closes, in one request (repeating it changes nothing)."""
+
+
+@contextmanager
+def _mapped_errors(what: str, retry_after: Callable[[], float | None]) -> Iterator[None]:
+    """Turns what GitLab or the network did into the outbox's Retry or Permanent."""
+    try:
+        yield
+    except (
+        requests.Timeout,
+        requests.ConnectionError,
+        requests.exceptions.ChunkedEncodingError,
+    ) as error:
+        # The request may have been carried out (a slow create): retry; markers dedupe.
+        raise Retry(f"GitLab {what}: {type(error).__name__}") from None
+    except GitlabError as error:
+        code = error.response_code
+        if code == 429:
+            raise Retry(f"GitLab {what}: rate limited", after=retry_after()) from None
+        if code in (400, 422):
+            # Validation: the same request will be refused the same way; park it for a person.
+            raise Permanent(f"GitLab {what}: {error}") from None
+        # 5xx is transient and may have been carried out (markers dedupe). 401/403/404 mean a
+        # token or project setting an operator can fix: retried, parked after MAX_ATTEMPTS.
+        raise Retry(f"GitLab {what}: {error}") from None
+
+
+class GitLabTracker:
+    """The Tracker on python-gitlab; one client per process, safe to share between threads."""
+
+    def __init__(
+        self,
+        url: str,
+        token: str,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._seen = threading.local()
+        session = requests.Session()
+        session.hooks["response"].append(self._remember_retry_after)
+        self._gl = gitlab.Gitlab(
+            url,
+            private_token=token,
+            timeout=timeout,
+            retry_transient_errors=False,
+            session=session,
+        )
+        self._call: dict[str, Any] = {
+            "timeout": timeout,
+            "obey_rate_limit": False,
+            "retry_transient_errors": False,
+        }
+        self._templates: dict[tuple[str, str], tuple[float, str | None]] = {}
+        self._clock = clock
+
+    def _remember_retry_after(self, response: requests.Response, *args: Any, **kw: Any) -> None:
+        self._seen.retry_after = response.headers.get("Retry-After")
+
+    def _retry_after(self) -> float | None:
+        try:
+            return max(0.0, float(getattr(self._seen, "retry_after", None) or ""))
+        except ValueError:
+            return None  # absent, or an HTTP date: the outbox's own back-off applies
+
+    def _project(self, project: str) -> Any:
+        return self._gl.projects.get(project, lazy=True)
+
+    def template(self, project: str, name: str) -> str | None:
+        cached = self._templates.get((project, name))
+        if cached and self._clock() - cached[0] < TEMPLATE_TTL:
+            return cached[1]
+        content: str | None = None
+        with _mapped_errors("template", self._retry_after):
+            try:
+                content = self._project(project).issue_templates.get(name, **self._call).content
+            except GitlabError as error:
+                if error.response_code != 404:
+                    raise  # a 404 means no such template: the bundled one is used
+        self._templates[(project, name)] = (self._clock(), content)
+        return content
+
+    def find_issue(self, project: str, *, marker: str) -> Issue | None:
+        with _mapped_errors("issue search", self._retry_after):
+            found = self._project(project).issues.list(
+                search=marker, state="all", get_all=False, per_page=20, **self._call
+            )
+        for issue in found:
+            if f"<!-- {marker} -->" in (issue.description or ""):
+                return Issue(issue.iid, issue.web_url, issue.description or "")
+        return None
+
+    def create_issue(
+        self,
+        project: str,
+        *,
+        title: str,
+        description: str,
+        labels: Sequence[str],
+        confidential: bool,
+    ) -> Issue:
+        data = {"title": title, "description": description, "labels": list(labels)}
+        data["confidential"] = confidential
+        with _mapped_errors("issue create", self._retry_after):
+            issue = self._project(project).issues.create(data, **self._call)
+        return Issue(issue.iid, issue.web_url, issue.description or "")
+
+    def has_note(self, project: str, iid: int, *, marker: str) -> bool:
+        with _mapped_errors("note check", self._retry_after):
+            issue = self._project(project).issues.get(iid, lazy=True)
+            notes = issue.notes.list(
+                sort="desc",
+                order_by="created_at",
+                per_page=RECENT_NOTES,
+                get_all=False,
+                **self._call,
+            )
+        return any(f"<!-- {marker} -->" in (note.body or "") for note in notes)
+
+    def add_note(self, project: str, iid: int, body: str) -> None:
+        with _mapped_errors("note", self._retry_after):
+            issue = self._project(project).issues.get(iid, lazy=True)
+            issue.notes.create({"body": body, "internal": True}, **self._call)
+
+    def update_issue(
+        self,
+        project: str,
+        iid: int,
+        *,
+        add_labels: Sequence[str] = (),
+        remove_labels: Sequence[str] = (),
+        close: bool = False,
+    ) -> None:
+        changes: dict[str, str] = {}
+        if add_labels:
+            changes["add_labels"] = ",".join(add_labels)
+        if remove_labels:
+            changes["remove_labels"] = ",".join(remove_labels)
+        if close:
+            changes["state_event"] = "close"
+        if not changes:
+            return
+        with _mapped_errors("issue update", self._retry_after):
+            self._project(project).issues.update(iid, changes, **self._call)

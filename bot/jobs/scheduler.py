@@ -1,0 +1,143 @@
+"""The worker: the cadence sweep, the outbox drains and the retention purge, on a timer.
+
+APScheduler 3 runs them in this process with an in-memory job store, never a shared one (its
+job stores can't be shared between processes). Running several workers is still safe: every
+job claims its rows in the database, so a second worker finds nothing left to do. Each job
+runs at most once at a time; missed runs after a pause collapse into one.
+
+`tick` runs every job once at one instant, for operators and tests; the drains then use that
+same instant as their clock.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from bot.jobs.cadence import CadenceSweep
+from bot.jobs.retention import RetentionPurge
+from bot.outbox import Drain
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+# name -> seconds between runs, in the order `tick` runs them (reminders go out the same tick).
+INTERVALS = {"cadence": 60, "slack_outbox": 15, "gitlab_outbox": 15, "retention": 24 * 3600}
+MISFIRE_GRACE = 3600  # a run delayed by a busy pool or a pause still happens (once)
+
+
+@dataclass
+class Jobs:
+    sweep: CadenceSweep
+    purge: RetentionPurge
+    slack_drain: Drain
+    gitlab_drain: Drain | None = None
+
+    def table(self, now: datetime | None = None) -> dict[str, Callable[[datetime], Any]]:
+        """Each job as a function of the instant; drains run on `now` when one is given."""
+
+        def drain(which: Drain | None) -> Callable[[datetime], Any]:
+            if which is None:
+                return lambda at: None
+            if now is not None:
+                which = replace(which, clock=lambda: now)
+            return lambda at: which.run()
+
+        return {
+            "cadence": self.sweep.run,
+            "slack_outbox": drain(self.slack_drain),
+            "gitlab_outbox": drain(self.gitlab_drain),
+            "retention": self.purge.run,
+        }
+
+
+def build_jobs(runtime: Any) -> Jobs:
+    """The jobs over a wired runtime (bot.wiring.build_runtime)."""
+
+    def tz_of(user_id: str) -> str | None:
+        return runtime.gateway.user(user_id).tz
+
+    sessions = runtime.services.sessions
+    return Jobs(
+        sweep=CadenceSweep(sessions=sessions, policy=runtime.cadence.policy, tz_of=tz_of),
+        purge=RetentionPurge(
+            sessions=sessions, retention=timedelta(days=runtime.settings.retention_days)
+        ),
+        slack_drain=runtime.slack_drain,
+        gitlab_drain=getattr(runtime, "gitlab_drain", None),
+    )
+
+
+def tick(jobs: Jobs, now: datetime) -> dict[str, Any]:
+    """Runs every job once at `now`; a failing job is logged and the others still run."""
+    results: dict[str, Any] = {}
+    for name, job in jobs.table(now).items():
+        try:
+            results[name] = job(now)
+        except Exception:
+            log.exception("job %s failed at %s", name, now.isoformat())
+            results[name] = "failed"
+    return results
+
+
+def start_scheduler(jobs: Jobs, clock: Clock) -> BackgroundScheduler:
+    """Starts the jobs on their timers in background threads; first runs happen at once."""
+    scheduler = BackgroundScheduler(
+        timezone=UTC,
+        jobstores={"default": MemoryJobStore()},
+        executors={"default": ThreadPoolExecutor(max_workers=len(INTERVALS))},
+        job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": MISFIRE_GRACE},
+    )
+    for name, job in jobs.table().items():
+        scheduler.add_job(
+            _timed(name, job, clock),
+            "interval",
+            seconds=INTERVALS[name],
+            id=name,
+            name=name,
+            next_run_time=datetime.now(UTC),
+        )
+    scheduler.start()
+    log.info("worker started: %s", ", ".join(f"{n} every {s}s" for n, s in INTERVALS.items()))
+    return scheduler
+
+
+def _timed(name: str, job: Callable[[datetime], Any], clock: Clock) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            job(clock())
+        except Exception:  # logged here; the scheduler runs it again next time
+            log.exception("job %s failed", name)
+
+    return run
+
+
+def stop_scheduler(scheduler: BackgroundScheduler) -> None:
+    """Stops scheduling and waits for the job that is running to finish."""
+    if scheduler.running:
+        scheduler.shutdown(wait=True)
+    log.info("worker stopped")
+
+
+def run_worker(jobs: Jobs, clock: Clock, stop: threading.Event | None = None) -> int:
+    """Runs the jobs until SIGTERM or SIGINT (or `stop` is set), then stops gracefully."""
+    stop = stop or threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+    scheduler = start_scheduler(jobs, clock)
+    try:
+        while not stop.wait(1.0):
+            pass
+    finally:
+        stop_scheduler(scheduler)
+    return 0

@@ -1,0 +1,263 @@
+"""GitLab markdown: the SIRT issue, its internal notes and the Audit Events gap issue.
+
+Pure builders. Everything a person typed passes through `inline` or `quote`, which escape HTML
+(so nobody can fake the bot's markers or hide text) and break `@` mentions with a zero-width
+joiner, so intake text can never ping anyone on GitLab; the only mention is SIRT_MENTION.
+`quote` also keeps typed lines off the start of a line, where GitLab would run them as quick
+actions (`/close`).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import resources
+from typing import Any
+
+from bot.cases.model import PLAN_LABELS, Deployment, Intake, Plan, Route, State
+
+REQUEST_LABEL = "information-request"
+GAP_LABELS = ("Category:Audit Events", "Enterprise Edition")
+GAP_TITLE = "Audit events lack information needed to answer a customer log request"
+TEMPLATE_NAME = "information_request"
+_ZWJ = "\u200d"
+# `@user` pings; `#1`, `!1`, `&1`, `~label`, `%milestone`, `$1` link other items (never in a URL).
+_MENTION = re.compile(r"(@|(?<![\w/])[#!&~%$])(?=[\w\"])")
+_PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
+_IPV4 = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")
+_IPV6 = re.compile(
+    r"\b(?:[0-9a-fA-F]{1,4}:){5,7}[0-9a-fA-F]{1,4}\b"
+    r"|[0-9a-fA-F]{0,4}(?::[0-9a-fA-F]{1,4})*::(?:[0-9a-fA-F]{1,4}:)*[0-9a-fA-F]{0,4}"
+)
+
+
+# -- markers: invisible, and unique per case or per event --------------------------------------
+def case_marker(number: int) -> str:
+    return f"info-request-bot:case-{number}"
+
+
+def event_marker(event_id: int) -> str:
+    return f"info-request-bot:event-{event_id}"
+
+
+def comment(marker: str) -> str:
+    return f"<!-- {marker} -->"
+
+
+# -- escaping -------------------------------------------------------------------------------
+def inline(text: str) -> str:
+    """User text on one line, inert: no HTML, no mentions or references, no line breaks."""
+    flat = " ".join(text.split())
+    return html.escape(_MENTION.sub(rf"\1{_ZWJ}", flat), quote=False)
+
+
+def quote(text: str) -> str:
+    """User text kept as its lines, inside a block quote (so no line starts a quick action)."""
+    lines = text.strip().splitlines() or [""]
+    return "\n".join(f"> {inline(line)}" if line.strip() else ">" for line in lines)
+
+
+def code(text: str) -> str:
+    """A path or handle as a code span: GitLab neither links nor mentions inside one."""
+    flat = " ".join(text.split())
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", flat)), default=0) + 1)
+    return f"{fence} {flat} {fence}" if "`" in flat else f"`{flat}`"
+
+
+def redact(text: str, terms: Iterable[str]) -> str:
+    """Removes the request's own names, paths and any IP address from a free text."""
+    for term in sorted({t.strip() for t in terms if len(t.strip()) >= 3}, key=len, reverse=True):
+        text = re.sub(re.escape(term), "[redacted]", text, flags=re.IGNORECASE)
+    return _IPV6.sub("[redacted]", _IPV4.sub("[redacted]", text))
+
+
+# -- the SIRT issue -------------------------------------------------------------------------
+def issue_title(organisation: str, number: int) -> str:
+    return f"Information request: {inline(organisation)} (case {number})"
+
+
+def state_label(state: State) -> str:
+    return f"state::{state.value}"
+
+
+def issue_labels(route: Route, state: State) -> list[str]:
+    return [REQUEST_LABEL, f"route::{route.value}", state_label(state)]
+
+
+def _when(moment: datetime | None) -> str:
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC" if moment else "not given"
+
+
+def _yes(flag: bool | None) -> str:
+    return {True: "yes", False: "no", None: "not answered"}[flag]
+
+
+def _listing(title: str, items: Iterable[str]) -> list[str]:
+    shown = [f"  - {code(item)}" for item in items]
+    return [f"- **{title}:** {'none' if not shown else ''}".rstrip(), *shown]
+
+
+def intake_section(intake: Intake, *, event_labels: Mapping[str, str]) -> str:
+    """Every intake field, one per line, lists nested: what a SIRT engineer scans first."""
+    plan = PLAN_LABELS.get(intake.plan, "not given") if isinstance(intake.plan, Plan) else "-"
+    deployment = {Deployment.SAAS: "GitLab.com", Deployment.SELF_MANAGED: "Self-managed"}
+    events = [event_labels.get(e, e) for e in intake.event_types]
+    owner = "owns it" if intake.owns_namespace else "does NOT own it"
+    lines = [
+        f"- **Organisation:** {inline(intake.organisation)}",
+        f"- **Support ticket:** {inline(intake.ticket_url)}",
+        f"- **Plan:** {plan}",
+        f"- **Deployment:** {deployment.get(intake.deployment, 'not given')}",
+        f"- **Top-level namespace:** {code(intake.namespace)} (the customer {owner})",
+        f"- **Window:** {_when(intake.window_start)} → {_when(intake.window_end)}"
+        f" (requester's zone: {inline(intake.requester_tz)})",
+        *_listing("Projects", intake.projects),
+        *_listing("Groups", intake.groups),
+        *_listing("Users", intake.users),
+        f"- **Event types:** {', '.join(inline(e) for e in events) or 'none'}",
+    ]
+    if intake.event_other.strip():
+        lines.append(f"- **Other events:** {inline(intake.event_other)}")
+    lines += [
+        f"- **Personal data requested:** {_yes(intake.personal_data)}",
+        f"- **Access logs requested:** {_yes(intake.access_logs)}",
+        "",
+        "**Summary**",
+        "",
+        quote(intake.summary or "(none)"),
+    ]
+    if intake.exception_requested:
+        lines += [
+            "",
+            "**Exception requested (Legal decides first)**",
+            "",
+            quote(intake.exception_justification),
+        ]
+    return "\n".join(lines)
+
+
+def fill_template(template: str, values: Mapping[str, str]) -> str:
+    """Replaces `{{ name }}` placeholders; unknown ones are left for a person to see."""
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
+
+
+def bundled_template() -> str:
+    return resources.files("messages").joinpath("information_request.md").read_text("utf-8")
+
+
+def issue_body(
+    template: str,
+    *,
+    number: int,
+    intake: Intake,
+    route: Route,
+    mention: str,
+    event_labels: Mapping[str, str],
+) -> str:
+    """The issue description: the template filled in, the intake, the mention, the marker."""
+    details = intake_section(intake, event_labels=event_labels)
+    values = {
+        "mention": mention,
+        "case": str(number),
+        "organisation": inline(intake.organisation),
+        "route": route.label,
+        "intake": details,
+    }
+    body = fill_template(template, values).strip()
+    if details not in body:  # a template of the team's own, without `{{intake}}`
+        body = f"{body}\n\n## Request\n\n{details}"
+    if mention not in body:
+        body = f"{mention}\n\n{body}"
+    return f"{body}\n\n{comment(case_marker(number))}\n"
+
+
+# -- internal notes -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class NoteFacts:
+    """One event, with what the note about it needs from the case at the time."""
+
+    event_id: int
+    action: str
+    actor_id: str
+    at: datetime
+    from_state: State | None
+    to_state: State
+    reason: str | None = None
+    data: Mapping[str, Any] = field(default_factory=dict)
+    finding: str | None = None
+    artefacts: Mapping[str, str] = field(default_factory=dict)
+    scope: str | None = None
+    gap_url: str | None = None
+    no_gap_reason: str | None = None
+
+
+_HEADLINES = {
+    "accept": "Request accepted into triage",
+    "refer_to_legal": "Exception requested: referred to Legal",
+    "legal_approve": "Legal approved the exception",
+    "legal_deny": "Legal denied the exception; the request is rejected",
+    "claim": "Case claimed",
+    "unclaim": "Case released back to triage",
+    "hand_over": "Case handed over",
+    "add_finding": "Finding recorded",
+    "request_rescope": "Re-scope requested from the requester",
+    "rescope": "Request re-scoped by the requester",
+    "cost_notice": "Cost notice recorded",
+    "submit_for_review": "Artefacts submitted for review",
+    "review_approve": "Review approval",
+    "review_complete": "Both reviews approved",
+    "review_reject": "Review rejected; back to the handler",
+    "mark_shared": "Artefacts shared with the customer",
+    "record_gap": "Audit Events gap step recorded",
+    "close": "Case closed",
+    "withdraw": "Request withdrawn",
+    "customer_update": "Customer update relayed",
+    "purge": "Personal data purged from the bot",
+}
+
+
+def _details(facts: NoteFacts) -> list[str]:
+    lines: list[str] = []
+    if facts.action == "hand_over" and facts.data.get("to"):
+        lines.append(f"New owner: Slack user {inline(str(facts.data['to']))}")
+    if facts.action == "review_approve" and facts.data.get("as"):
+        lines.append(f"Approved as: {inline(str(facts.data['as'])).capitalize()} reviewer")
+    if facts.action == "add_finding":
+        lines += ["", quote(facts.finding or "(the finding's text has been purged)")]
+    for name, value in facts.artefacts.items():
+        lines.append(f"- **{name}:** {inline(value)}")
+    if facts.scope:
+        lines += ["", facts.scope]
+    if facts.gap_url:
+        lines.append(f"Gap issue: {facts.gap_url}")
+    if facts.no_gap_reason:
+        lines += ["No gap, because:", "", quote(facts.no_gap_reason)]
+    if facts.reason:
+        lines += ["", "Reason:", "", quote(facts.reason)]
+    return lines
+
+
+def event_note(facts: NoteFacts) -> str:
+    """An internal note: what happened, who did it (Slack id), when, and the state move."""
+    headline = _HEADLINES.get(facts.action, inline(facts.action.replace("_", " ")).capitalize())
+    moved = ""
+    if facts.from_state is not None and facts.from_state is not facts.to_state:
+        moved = f" — state {facts.from_state.label} → {facts.to_state.label}"
+    lines = [
+        f"**{headline}**{moved}",
+        "",
+        f"By Slack user {inline(facts.actor_id)} at {_when(facts.at)}.",
+        *_details(facts),
+        "",
+        comment(event_marker(facts.event_id)),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+# -- the Audit Events gap issue ---------------------------------------------------------------
+def gap_body(description: str, marker: str) -> str:
+    """Only the gap, in the handler's words, and an opaque marker for idempotent creation."""
+    return f"{quote(description)}\n\n{comment(marker)}\n"

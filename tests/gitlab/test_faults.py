@@ -1,0 +1,166 @@
+"""GitLab failing in every way it does: each case still gets one issue and each note once."""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from bot.cases.model import Limits
+from bot.cases.permissions import Actor, Role
+from bot.casework import Casework
+from bot.config import Settings
+from bot.gitlab import build_gitlab_drain
+from bot.outbox import MAX_ATTEMPTS
+from bot.services import Requester, Services
+from db import outbox
+from db.cases import history
+from db.models import Case, OutboxMessage
+from db.session import transaction
+from tests import factories
+from tests.fakes.gitlab_api import FakeGitLab
+from tests.gitlab.conftest import SIRT_PROJECT, Clock, drain_all, gitlab_env, pending
+
+NOTE_MARKER = re.compile(r"<!-- info-request-bot:event-(\d+) -->")
+
+
+def assert_mirrored_once(sessions, fake: FakeGitLab, cases: int) -> None:
+    """One issue per case, and every event after `submit` as one note, in order."""
+    issues = fake.issues(SIRT_PROJECT)
+    assert sorted(i["title"] for i in issues) == sorted(
+        f"Information request: Acme Corp (case {n})" for n in range(1, cases + 1)
+    )
+    with transaction(sessions) as session:
+        for case in session.scalars(select(Case).order_by(Case.id)):
+            events = [e.id for e in history(session=session, case_id=case.id)]
+            notes = fake.notes(SIRT_PROJECT, case.gitlab_issue_iid)
+            noted = [int(NOTE_MARKER.search(note["body"]).group(1)) for note in notes]
+            assert noted == events[1:], f"case {case.id}"
+    assert pending(sessions) == 0 and pending(sessions, "parked") == 0
+
+
+def file_cases(desk, count: int) -> None:
+    for n in range(1, count + 1):
+        desk.file("UREQ")
+        desk.wait_for_card(n)
+
+
+def test_gitlab_down_during_submissions_then_back(gdesk, fake):
+    fake.down()
+    file_cases(gdesk, 3)
+    drain_all(gdesk.runtime.gitlab_drain, rounds=3)
+    assert pending(gdesk.runtime.services.sessions) == 6 and fake.issues(SIRT_PROJECT) == []
+    fake.up()
+    drain_all(gdesk.runtime.gitlab_drain)
+    assert_mirrored_once(gdesk.runtime.services.sessions, fake, 3)
+
+
+def test_a_429_storm_is_ridden_out_and_retry_after_is_honoured(gdesk, fake):
+    sessions = gdesk.runtime.services.sessions
+    file_cases(gdesk, 2)
+    fake.rate_limit("*", r"/projects/", retry_after=120)
+    clock = Clock(datetime.now(UTC))
+    replace(gdesk.runtime.gitlab_drain, clock=clock).run()
+    with transaction(sessions) as session:
+        first = session.get(OutboxMessage, 1)
+        assert first.status == "pending" and "rate limited" in first.last_error
+        # The listener's own background mirror may have met the 429 first, on the real clock.
+        assert abs((first.available_at - clock.now).total_seconds() - 120) < 5
+
+    # Being told to wait costs no attempt: a storm longer than MAX_ATTEMPTS parks nothing.
+    fake.rate_limit("*", r"/projects/", retry_after=0, times=12)
+    drain_all(gdesk.runtime.gitlab_drain)
+    assert_mirrored_once(sessions, fake, 2)
+
+
+def test_a_create_that_hangs_past_the_timeout_is_adopted_not_repeated(gdesk, fake):
+    runtime = gdesk.runtime
+    drain = build_gitlab_drain(
+        runtime.settings, runtime.services.sessions, runtime.slack_drain.clock, timeout=0.5
+    )
+    file_cases(gdesk, 1)
+    fake.hang("POST", r"/issues$", seconds=1.0)  # carried out after the bot gave up waiting
+    drain.run()
+    gdesk.wait_until(lambda: fake.issues(SIRT_PROJECT), what="the slow create to land")
+    drain_all(drain)
+    assert_mirrored_once(runtime.services.sessions, fake, 1)
+    assert len(fake.requests("GET", r"/issues$")) >= 1  # the marker search ran
+
+
+def test_writes_that_succeed_then_answer_502_are_not_duplicated(gdesk, fake):
+    file_cases(gdesk, 2)
+    gdesk.press("case_claim", 1, user="USUP")
+    fake.succeed_then_fail("POST", r"/issues$", times=2)
+    fake.succeed_then_fail("POST", r"/notes$", times=2)
+    fake.succeed_then_fail("PUT", r"/issues/\d+$", times=1)
+    drain_all(gdesk.runtime.gitlab_drain)
+    assert_mirrored_once(gdesk.runtime.services.sessions, fake, 2)
+    [issue] = [i for i in fake.issues(SIRT_PROJECT) if i["title"].endswith("(case 1)")]
+    assert "state::investigating" in issue["labels"] and "state::triage" not in issue["labels"]
+
+
+def test_what_keeps_failing_is_parked_after_bounded_attempts(gdesk, fake):
+    sessions = gdesk.runtime.services.sessions
+    file_cases(gdesk, 1)
+    fake.fail("POST", r"/issues$", status=503, times=None)
+    drain_all(gdesk.runtime.gitlab_drain, rounds=MAX_ATTEMPTS * 3)
+    with transaction(sessions) as session:
+        assert outbox.backlog(session=session, topic="gitlab") == {"pending": 0, "parked": 2}
+        first = session.get(OutboxMessage, 1)
+        assert first.attempts == MAX_ATTEMPTS and "503" in first.last_error
+    assert len(fake.requests("POST", r"/issues$")) == MAX_ATTEMPTS
+
+
+def test_a_request_gitlab_refuses_as_invalid_is_parked_at_once(gdesk, fake):
+    file_cases(gdesk, 1)
+    fake.fail("POST", r"/issues$", status=400, times=None)
+    gdesk.runtime.gitlab_drain.run()
+    with transaction(gdesk.runtime.services.sessions) as session:
+        first = session.get(OutboxMessage, 1)
+        assert first.status == "parked" and first.attempts == 1
+
+
+def _queue_200(sessions) -> None:
+    """20 cases of 10 mirror operations each: submit, accept, claim and 7 findings."""
+    now = factories.NOW
+    services = Services(sessions=sessions, clock=lambda: now, limits=Limits())
+    casework = Casework(sessions=sessions, clock=lambda: now, limits=Limits())
+    handler = Actor("USUP", frozenset({Role.SUPPORT}))
+    for n in range(20):
+        filed = services.submit_intake(
+            intake=factories.intake(), requester=Requester("UREQ", "T0"), view_id=f"V{n}"
+        )
+        casework.claim(filed.case.number, handler)
+        for k in range(7):
+            casework.add_finding(filed.case.number, handler, f"finding {k}")
+
+
+def test_two_drains_send_200_operations_exactly_once(pg_sessions):
+    sessions = pg_sessions
+    _queue_200(sessions)
+    assert pending(sessions) == 200
+    with FakeGitLab() as fake:
+        fake.add_project(SIRT_PROJECT)
+        fake.add_project("gitlab-org/gitlab")
+        settings = Settings(**{k.lower(): v for k, v in gitlab_env(fake).items()})
+        drain = build_gitlab_drain(settings, sessions, lambda: datetime.now(UTC))
+        drains = [replace(drain, owner=f"drain-{n}") for n in (1, 2)]
+        sent = [0, 0]
+
+        def work(n: int) -> None:
+            while pending(sessions):
+                sent[n] += drains[n].run()
+
+        threads = [threading.Thread(target=work, args=(n,)) for n in (0, 1)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        assert sum(sent) == 200
+        assert len(fake.requests("POST", r"/issues$")) == 20
+        assert len(fake.requests("POST", r"/notes$")) == 180
+        assert_mirrored_once(sessions, fake, 20)
+        assert fake.server_errors == []

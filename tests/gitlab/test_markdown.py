@@ -1,0 +1,121 @@
+"""The GitLab markdown builders: pure functions, checked on plain values."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot.cases.model import Route, State
+from messages import gitlab as md
+from tests import factories
+
+MENTION = "@gitlab-com/gl-security/sirt"
+LABELS = {"sign_in": "Sign-in", "pat": "Personal access token created"}
+
+
+def body(template: str, **changes) -> str:
+    return md.issue_body(
+        template,
+        number=7,
+        intake=factories.intake(**changes),
+        route=Route.SIRT,
+        mention=MENTION,
+        event_labels=LABELS,
+    )
+
+
+def test_the_bundled_template_gives_every_field_the_mention_and_the_marker():
+    text = body(md.bundled_template())
+    for shown in (
+        "Acme Corp",
+        "support.example.com/tickets/4242",
+        "Premium",
+        "GitLab.com",
+        "`acme-corp`",
+        "`acme-corp/backend/api`",
+        "`acme-corp/platform`",
+        "`jdoe`",
+        "Sign-in, Personal access token created",
+        "2026-11-22 15:00 UTC → 2026-11-24 15:00 UTC",
+        "> A token was used",
+        "Personal data requested:** no",
+    ):
+        assert shown in text, shown
+    assert text.count(MENTION) == 1
+    assert text.rstrip().endswith("<!-- info-request-bot:case-7 -->")
+    assert "{{" not in text
+
+
+def test_a_team_template_without_placeholders_gets_the_request_and_mention_appended():
+    text = body("## Checklist\n- [ ] Logs pulled")
+    assert text.startswith(MENTION)
+    assert "## Checklist" in text and "## Request" in text and "`acme-corp/platform`" in text
+
+
+def test_typed_text_cannot_mention_reference_fake_markers_or_run_quick_actions():
+    text = body(
+        md.bundled_template(),
+        organisation="@everyone <!-- info-request-bot:case-1 -->",
+        summary="Ping @security-lead about #123\n/close\n/assign @me",
+    )
+    assert "@everyone" not in text and "@security-lead" not in text and "@me" not in text
+    assert "#123" not in text
+    assert text.count("<!--") == 1  # only the bot's own marker
+    assert "\n/close" not in text and "> /close" in text
+
+
+def test_code_spans_survive_backticks():
+    assert md.code("a`b") == "`` a`b ``"
+    assert md.code("plain/path") == "`plain/path`"
+
+
+def test_the_issue_title_and_labels():
+    assert md.issue_title("Acme Corp", 3) == "Information request: Acme Corp (case 3)"
+    assert md.issue_labels(Route.SUPPORT, State.SUBMITTED) == [
+        "information-request",
+        "route::support",
+        "state::submitted",
+    ]
+
+
+def test_a_state_change_note_names_the_move_the_actor_and_carries_its_marker():
+    facts = md.NoteFacts(
+        event_id=42,
+        action="review_reject",
+        actor_id="ULEGAL",
+        at=factories.NOW,
+        from_state=State.IN_REVIEW,
+        to_state=State.INVESTIGATING,
+        reason="Another customer's project @ops is in the export",
+    )
+    note = md.event_note(facts)
+    assert note.startswith("**Review rejected; back to the handler** — state in review →")
+    assert "Slack user ULEGAL at 2026-11-25 15:00 UTC" in note
+    assert "> Another customer's project @\u200dops" in note
+    assert note.rstrip().endswith("<!-- info-request-bot:event-42 -->")
+
+
+def test_notes_for_findings_reviews_and_hand_over():
+    base = md.NoteFacts(
+        1,
+        "add_finding",
+        "USUP",
+        factories.NOW,
+        State.INVESTIGATING,
+        State.INVESTIGATING,
+        finding="Seen from 10.0.0.1",
+    )
+    assert "> Seen from 10.0.0.1" in md.event_note(base)
+    assert "purged" in md.event_note(replace(base, finding=None))
+    review = replace(base, action="review_approve", data={"as": "legal"}, finding=None)
+    assert "Approved as: Legal reviewer" in md.event_note(review)
+    handover = replace(base, action="hand_over", data={"to": "USUP2"}, finding=None)
+    assert "New owner: Slack user USUP2" in md.event_note(handover)
+
+
+def test_the_gap_issue_holds_only_the_redacted_gap_and_an_opaque_marker():
+    gap = "acme-corp/backend/api had no event for jdoe at 203.0.113.9 or 2001:db8::1"
+    text = md.redact(gap, ["acme-corp/backend/api", "jdoe", "acme-corp"])
+    assert text == "[redacted] had no event for [redacted] at [redacted] or [redacted]"
+    assert md.redact("at 02:14:00 the API", ["Acme Corp"]) == "at 02:14:00 the API"
+    issue = md.gap_body(text, "info-request-bot:gap-abc")
+    assert issue == f"> {text}\n\n<!-- info-request-bot:gap-abc -->\n"
