@@ -17,7 +17,12 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from bot.slack.server import EVENTS_PATH, make_server
 
     runtime = _runtime(settings)
-    server = make_server(build_app(runtime), host=args.host, port=settings.port)
+    server = make_server(
+        build_app(runtime),
+        host=args.host,
+        port=settings.port,
+        signing_secret=settings.slack_signing_secret,
+    )
     log.info("serving Slack requests on http://%s:%s%s", args.host, settings.port, EVENTS_PATH)
     worker = _start_worker(settings, runtime)
     try:

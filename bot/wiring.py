@@ -45,7 +45,12 @@ def build_runtime(
         raise ConfigError("EVENT_CATALOGUE", f"a valid event catalogue: {error}") from None
     engine = engine or make_engine(settings.database_url)
     sessions = make_session_factory(engine)
-    gateway = SlackGateway(make_client(settings.slack_bot_token, settings.slack_api_url))
+    gateway = SlackGateway(
+        make_client(settings.slack_bot_token, settings.slack_api_url),
+        interactive=make_client(
+            settings.slack_bot_token, settings.slack_api_url, timeout=3, wait_on_rate_limit=False
+        ),
+    )
     limits = Limits(max_resources=settings.max_resources, max_event_types=settings.max_event_types)
     services = Services(sessions=sessions, clock=clock, limits=limits)
     slack_drain = Drain(

@@ -11,7 +11,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 
 def make_engine(url: str, **options: Any) -> Engine:
-    """An engine tuned for the bot: SQLite in WAL mode with a busy timeout, Postgres pooled."""
+    """An engine tuned for the bot: SQLite in WAL mode with a busy timeout, Postgres pooled.
+
+    Statement parameters are kept out of error messages: they carry customers' personal data,
+    and errors end up in logs.
+    """
+    options.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 15}, **options

@@ -71,8 +71,12 @@ def _blank(text: str) -> bool:
 
 
 def _not_a_ticket_url(intake: Intake, _: Context) -> bool:
-    parts = urlsplit(intake.ticket_url.strip())
-    return parts.scheme not in ("http", "https") or not parts.netloc
+    url = intake.ticket_url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unbalanced "[" where a host should be
+        return True
+    return len(url) > 2000 or parts.scheme not in ("http", "https") or not parts.netloc
 
 
 def _inside(path: str, namespace: str) -> bool:

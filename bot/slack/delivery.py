@@ -111,7 +111,8 @@ class SlackDelivery:
         if not channel_id:
             raise Permanent("no channel configured")
         try:
-            channel = self.gateway.channel(channel_id)
+            # Asked afresh before every post: a channel shared a minute ago gets nothing.
+            channel = self.gateway.channel(channel_id, fresh=True)
         except SlackUnavailable as error:
             raise Retry(str(error)) from error
         if channel.is_external or not channel.is_private:

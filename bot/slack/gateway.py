@@ -28,17 +28,15 @@ class SlackUnavailable(Exception):
     """Slack could not answer; the bot refuses rather than guess."""
 
 
-def make_client(token: str | None, base_url: str, timeout: int = 10) -> WebClient:
-    """A WebClient on the configured API URL that retries rate limits and dropped connections."""
-    return WebClient(
-        token=token,
-        base_url=base_url,
-        timeout=timeout,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=3),
-        ],
-    )
+def make_client(
+    token: str | None, base_url: str, timeout: int = 10, *, wait_on_rate_limit: bool = True
+) -> WebClient:
+    """A WebClient on the configured API URL that retries dropped connections and, unless
+    told not to, waits out rate limits (not on the 3-second path: a trigger can't wait)."""
+    handlers: list = [ConnectionErrorRetryHandler(max_retry_count=2)]
+    if wait_on_rate_limit:
+        handlers.append(RateLimitErrorRetryHandler(max_retry_count=3))
+    return WebClient(token=token, base_url=base_url, timeout=timeout, retry_handlers=handlers)
 
 
 class TTLCache:
@@ -92,8 +90,10 @@ def _is_external(channel: dict[str, Any]) -> bool:
 
 
 class SlackGateway:
-    def __init__(self, client: WebClient) -> None:
+    def __init__(self, client: WebClient, interactive: WebClient | None = None) -> None:
         self.client = client
+        # views.open must happen within a trigger's 3 seconds: no waiting out rate limits.
+        self.interactive = interactive or client
         self._team = TTLCache(3600.0)
         self._users = TTLCache(USER_TTL)
         self._channels = TTLCache(CHANNEL_TTL)

@@ -31,7 +31,12 @@ UNKNOWN = (
 
 
 def refusal_reason(
-    gateway: SlackGateway, *, user_id: str | None, team_id: str | None, channel_id: str | None
+    gateway: SlackGateway,
+    *,
+    user_id: str | None,
+    team_id: str | None,
+    channel_id: str | None,
+    fresh_channel: bool = False,
 ) -> str | None:
     """Why this actor may not use the bot here, or None when they may."""
     if not user_id:
@@ -43,7 +48,7 @@ def refusal_reason(
             return OUTSIDE_USER
         if user.team_id != our_team or user.is_guest or user.is_stranger or user.deleted:
             return OUTSIDE_USER
-        if channel_id and gateway.channel(channel_id).is_external:
+        if channel_id and gateway.channel(channel_id, fresh=fresh_channel).is_external:
             return SHARED_CHANNEL
     except SlackUnavailable as error:
         log.warning("refused %s: Slack unavailable (%s)", user_id, error)
@@ -63,6 +68,8 @@ def inside_only(gateway: SlackGateway) -> Callable[..., Any]:
             user_id=context.user_id,
             team_id=_actor_team(body) or context.team_id,
             channel_id=context.channel_id,
+            # A click on a card acts on a case: check the channel as it is now, not a minute ago.
+            fresh_channel=kind == "block_actions",
         )
         if reason is None:
             return next()
@@ -101,7 +108,7 @@ def _refuse(kind: str, body: dict[str, Any], respond: Respond, reason: str) -> B
             body={"response_action": "update", "view": refusal_view(reason)},
             headers={"content-type": "application/json"},
         )
-    if kind == "block_actions" and body.get("response_url"):
+    if kind == "block_actions" and isinstance(body.get("response_url"), str):
         try:
             respond(text=reason, response_type="ephemeral", replace_original=False)
         except Exception:  # the refusal stands even if Slack can't show it

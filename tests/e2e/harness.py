@@ -279,7 +279,9 @@ def start_desk(database_url: str, **env: str) -> Desk:
     populate(slack)
     settings = load_settings({**settings_env(slack, database_url), **env}, dotenv_path=None)
     runtime = build_runtime(settings)
-    server = make_server(build_app(runtime), host="127.0.0.1", port=0, loop_timeout=0.05)
+    server = make_server(
+        build_app(runtime), host="127.0.0.1", port=0, signing_secret=SECRET, loop_timeout=0.05
+    )
     thread = threading.Thread(target=server.run, name="bot-http", daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server.effective_port}"

@@ -13,7 +13,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 
 from bot.cases.errors import CaseError
-from bot.slack.replies import unexpected
+from bot.slack.replies import tell, unexpected
 from bot.slack.runtime import Runtime
 from messages.ids import ActionId, decode_case_value
 from messages.reminders import slack_date
@@ -55,9 +55,10 @@ def register(app: App, rt: Runtime) -> None:
             refused = unexpected(log, f"button {action_id.value}")
         ack()
         if refused:
-            respond(text=refused, response_type="ephemeral", replace_original=False)
+            tell(respond, body, refused)
             return
-        respond(text=done, replace_original=True)
+        if isinstance(body.get("response_url"), str):
+            respond(text=done, replace_original=True)
         if action_id is ActionId.UPDATE_SENT:
             rt.deliver(case_id)  # the card, and the event to the GitLab mirror
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.cases.errors import CaseError
 from bot.cases.permissions import Actor
@@ -19,7 +20,7 @@ from bot.cases.states import Action
 from bot.casework import Artefacts
 from bot.services import IntakeRejected
 from bot.slack.forms import parse_intake
-from bot.slack.replies import unexpected
+from bot.slack.replies import tell, unexpected
 from bot.slack.runtime import Runtime
 from db import cases as case_repo
 from db.session import transaction
@@ -84,33 +85,38 @@ def _text(values: dict[str, Any], block: Block) -> str:
 
 def register(app: App, rt: Runtime) -> None:
     def clicked(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        # The step is one short transaction, done before the ack so the click's answer means
-        # "recorded"; Slack messages it causes go out after the ack.
+        # A step is one short transaction done before the ack, so the click's answer means
+        # "recorded". A modal is opened after the ack (its trigger lasts 3 s, and opening it
+        # may be slow); the permission check before it keeps refusals immediate.
         action = (body.get("actions") or [{}])[0]
         user_id = (body.get("user") or {}).get("id", "")
         case_id = decode_case_value(action.get("value"))
         action_id = ActionId(action["action_id"])
-        reply = None
+        reply, open_modal = None, None
         try:
             if case_id is None:
                 reply = FORGED
             elif action_id in IMMEDIATE:
                 method, kwargs = IMMEDIATE[action_id]
                 getattr(rt.casework, method)(case_id, rt.actor(user_id), **kwargs)
-            elif action_id is ActionId.EDIT_SCOPE:
-                _open_rescope(rt, body, case_id, user_id)
             else:
                 rt.casework.check(case_id, rt.actor(user_id), STEPS[action_id])
-                rt.gateway.client.views_open(
-                    trigger_id=body.get("trigger_id", ""), view=MODALS[action_id](case_id)
+                open_modal = (
+                    _rescope_modal if action_id is ActionId.EDIT_SCOPE else MODALS[action_id]
                 )
         except CaseError as refused:
             reply = refused.user_text
         except Exception:
             reply = unexpected(log, f"button {action_id.value}")
         ack()
+        if open_modal is not None:
+            reply = _open(
+                rt,
+                body,
+                open_modal(rt, case_id) if open_modal is _rescope_modal else open_modal(case_id),
+            )
         if reply:
-            respond(text=reply, response_type="ephemeral", replace_original=False)
+            tell(respond, body, reply)
         elif action_id in IMMEDIATE:
             rt.deliver(case_id)
 
@@ -147,12 +153,10 @@ def register(app: App, rt: Runtime) -> None:
         app.view(callback.value)(submitted)
 
 
-def _open_rescope(rt: Runtime, body: dict[str, Any], case_id: int, user_id: str) -> None:
-    actor = rt.actor(user_id)
-    rt.casework.check(case_id, actor, Action.RESCOPE)
+def _rescope_modal(rt: Runtime, case_id: int) -> dict[str, Any]:
+    """The intake modal, pre-filled with the case as it stands, for the requester to narrow."""
     with transaction(rt.casework.sessions) as session:
-        case = case_repo.get(session=session, case_id=case_id)
-        intake = case_repo.intake(case)
+        intake = case_repo.intake(case_repo.get(session=session, case_id=case_id))
     modal = build_intake_modal(
         rt.catalogue,
         metadata=encode({"case": case_id}),
@@ -161,7 +165,17 @@ def _open_rescope(rt: Runtime, body: dict[str, Any], case_id: int, user_id: str)
         title="Edit the request",
     )
     modal["callback_id"] = Callback.RESCOPE_EDIT.value
-    rt.gateway.client.views_open(trigger_id=body.get("trigger_id", ""), view=modal)
+    return modal
+
+
+def _open(rt: Runtime, body: dict[str, Any], modal: dict[str, Any]) -> str | None:
+    """Opens a modal on the click's trigger; says so when Slack would not."""
+    try:
+        rt.gateway.interactive.views_open(trigger_id=body.get("trigger_id", ""), view=modal)
+    except (SlackApiError, SlackClientError) as error:
+        log.warning("views.open failed: %s", error)
+        return "Slack didn't open the form in time. Click the button again."
+    return None
 
 
 def _rescope(rt: Runtime, case_id: int, actor: Actor, values: dict[str, Any], body) -> None:

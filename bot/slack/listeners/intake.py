@@ -34,7 +34,7 @@ def register(app: App, rt: Runtime) -> None:
         ack()
         modal = build_intake_modal(rt.catalogue, metadata=encode({"v": 1}), limits=rt.limits)
         try:
-            rt.gateway.client.views_open(trigger_id=body.get("trigger_id", ""), view=modal)
+            rt.gateway.interactive.views_open(trigger_id=body.get("trigger_id", ""), view=modal)
         except (SlackApiError, SlackClientError) as error:
             log.warning("views.open failed for %s: %s", user_id, error)
             respond(

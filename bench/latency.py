@@ -1,0 +1,192 @@
+"""Acknowledgement latency, submit-to-card, and the memory of the served processes.
+
+Twenty clients send correctly signed Slack requests at once, as a busy afternoon would, to
+the bare app and to `python -m bot serve` in turn (one is idle while the other is measured).
+The fake Slack runs in this process and stamps each call it receives, which gives the moment
+a triage card arrived.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from bench.served import Served, bot_has_command, start_bare, start_bot
+from db.models import Case
+from db.session import make_engine, make_session_factory
+from tests.e2e.harness import SECRET, TEAM, TRIAGE, WORK, intake_answers, populate
+from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_requests import SlackSender
+
+CLIENTS = 20
+REQUESTERS = ("UREQ", "UREQ2")
+
+
+@dataclass
+class Timings:
+    command: list[float] = field(default_factory=list)
+    submission: list[float] = field(default_factory=list)
+    sent_at: dict[str, float] = field(default_factory=dict)  # view id -> wall time sent
+    refused: list[str] = field(default_factory=list)  # answers other than a 200 ack
+
+
+@dataclass
+class HttpResult:
+    command: Timings
+    bare: Timings
+    card: list[float]
+    serve_mb: float
+    worker_mb: float | None
+    worker_note: str
+
+
+def _hammer(url: str, per_client: int, request: Callable[[SlackSender, int], None]) -> list[float]:
+    """Each of CLIENTS threads sends `per_client` requests back to back; returns latencies."""
+    start = threading.Barrier(CLIENTS)
+
+    def client(index: int) -> list[float]:
+        sender, samples = SlackSender(url, SECRET), []
+        try:
+            start.wait()
+            for n in range(per_client):
+                samples.append(request(sender, index * per_client + n))
+        finally:
+            sender.close()
+        return samples
+
+    with ThreadPoolExecutor(CLIENTS) as pool:
+        return [s for samples in pool.map(client, range(CLIENTS)) for s in samples]
+
+
+def _command(
+    slack: FakeSlack,
+    timings: Timings,
+    text: str = "",
+    command: str = "/info-request",
+    user: str = "",
+):
+    def send(sender: SlackSender, n: int) -> float:
+        who = user or REQUESTERS[n % len(REQUESTERS)]
+        trigger = slack.issue_trigger(who)
+        reply_to = slack.new_response_url(who, channel_id=WORK)
+        started = time.perf_counter()
+        response = sender.command(
+            command, text, user_id=who, team_id=TEAM, channel_id=WORK,
+            trigger_id=trigger, response_url=reply_to,
+        )  # fmt: skip
+        elapsed = time.perf_counter() - started
+        if response.status_code != 200:
+            timings.refused.append(f"{command}: {response.status_code}")
+        return elapsed
+
+    return send
+
+
+def _submission(view: dict[str, Any], timings: Timings, tag: str):
+    answers = intake_answers()
+
+    def send(sender: SlackSender, n: int) -> float:
+        view_id = f"V{tag}{n:05d}{secrets.token_hex(3).upper()}"
+        timings.sent_at[view_id] = time.time()
+        started = time.perf_counter()
+        response = sender.view_submission(
+            view, answers, user_id=REQUESTERS[n % 2], team_id=TEAM, view_id=view_id
+        )
+        elapsed = time.perf_counter() - started
+        if response.status_code != 200 or "errors" in response.text:
+            # Bolt answers 404 when a listener did not ack in time: Slack shows an error.
+            timings.refused.append(f"submission: {response.status_code}")
+            timings.sent_at.pop(view_id, None)
+        return elapsed
+
+    return send
+
+
+def measure(server: Served, slack: FakeSlack, view: dict[str, Any], tag: str, per_client: int):
+    timings = Timings()
+    _hammer(server.url, 1, _command(slack, Timings()))  # warm-up: connections, caches
+    timings.command = _hammer(server.url, per_client, _command(slack, timings))
+    _hammer(server.url, 1, _submission(view, Timings(), tag + "W"))
+    timings.submission = _hammer(server.url, per_client, _submission(view, timings, tag))
+    return timings
+
+
+def card_delays(slack: FakeSlack, database_url: str, timings: Timings) -> list[float]:
+    """Seconds from each submission to its triage card at the fake Slack."""
+    engine = make_engine(database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            rows = session.execute(
+                select(Case.intake_view_id, Case.id).where(
+                    Case.intake_view_id.in_(list(timings.sent_at))
+                )
+            ).all()
+    finally:
+        engine.dispose()
+    case_of = dict(rows)
+    deadline = time.monotonic() + 30
+    while True:
+        arrived = {}
+        for call in slack.calls("chat.postMessage"):
+            if call.args.get("channel") == TRIAGE:
+                text = str(call.args.get("text", ""))
+                if text.startswith("Case ") and ":" in text:
+                    arrived.setdefault(text[5 : text.index(":")], call.time)
+        delays = [
+            arrived[str(case_of[view])] - sent
+            for view, sent in timings.sent_at.items()
+            if view in case_of and str(case_of[view]) in arrived
+        ]
+        if len(delays) == len(timings.sent_at) or time.monotonic() > deadline:
+            return delays
+        time.sleep(0.2)
+
+
+def run(database_url: str, per_client: int, worker_seconds: float) -> HttpResult:
+    slack = FakeSlack().start()
+    populate(slack)
+    bot = start_bot("serve", slack, database_url)
+    bare = start_bare(slack, database_url)
+    try:
+        view = _open_intake(bot, slack)
+        base = measure(bare, slack, view, "BARE", per_client)
+        mine = measure(bot, slack, view, "BOT", per_client)
+        cards = card_delays(slack, database_url, mine)
+        lead = {"command": "/case-status", "user": "ULEAD"}
+        _hammer(bot.url, 2, _command(slack, mine, **lead))
+        _hammer(bot.url, 1, _command(slack, mine, "mine", **lead))
+        serve_mb = bot.peak_rss_mb()
+    finally:
+        bot.stop()
+        bare.stop()
+    worker_mb, note = _worker_memory(slack, database_url, worker_seconds)
+    slack.stop()
+    return HttpResult(mine, base, cards, serve_mb, worker_mb, note)
+
+
+def _open_intake(bot: Served, slack: FakeSlack) -> dict[str, Any]:
+    """The intake modal as the bot opens it; every submission fills in this view."""
+    with SlackSender(bot.url, SECRET) as sender:
+        _command(slack, Timings(), user="UREQ")(sender, 0)
+    call = slack.wait_for("views.open")
+    return slack.get_view(call.response["view"]["id"])
+
+
+def _worker_memory(slack: FakeSlack, url: str, seconds: float) -> tuple[float | None, str]:
+    if not bot_has_command("worker"):
+        return None, "`python -m bot worker` not present yet"
+    worker = start_bot("worker", slack, url)
+    try:
+        time.sleep(seconds)
+        if worker.process.poll() is not None:
+            return None, f"worker exited: {worker.log_tail(5)}"
+        return worker.peak_rss_mb(), ""
+    finally:
+        worker.stop()
