@@ -25,7 +25,7 @@ from bot.services import CARD, SLACK, IntakeRejected
 from db import cases as case_repo
 from db import outbox
 from db.models import Case, Finding
-from db.session import transaction
+from db.session import reading, transaction
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +119,7 @@ class Casework:
 
     def check(self, case_id: int, actor: Actor, action: Action) -> None:
         """Refuses now what `action` would refuse, before a modal asks for details."""
-        with transaction(self.sessions) as session:
+        with reading(self.sessions) as session:
             case = case_repo.get(session=session, case_id=case_id)
             if case is None:
                 raise NotFound(f"There is no case {case_id}.")
@@ -194,7 +194,7 @@ class Casework:
 
     def rescope(self, case_id: int, actor: Actor, intake: Intake) -> CaseSnapshot:
         """The requester's edited scope, checked by the same rules as a new request."""
-        with transaction(self.sessions) as session:
+        with reading(self.sessions) as session:
             case = case_repo.get(session=session, case_id=case_id)
             filed_at = case.created_at if case else self.clock()
         verdict = assess(intake, now=filed_at, limits=self.limits)

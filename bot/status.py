@@ -13,7 +13,7 @@ from bot.cases.model import CaseSnapshot
 from bot.cases.permissions import Actor, Role
 from db import cases as case_repo
 from db import summary
-from db.session import transaction
+from db.session import reading
 
 DEFAULT_UNCLAIMED_AFTER = timedelta(hours=4)
 RECENT_EVENTS = 8
@@ -48,14 +48,14 @@ class Status:
                 "The desk summary is for leads. Try `/case-status mine` or "
                 "`/case-status <case number>`."
             )
-        with transaction(self.sessions) as session:
+        with reading(self.sessions) as session:
             return summary.leads_summary(
                 session=session, now=self.clock(), unclaimed_after=self.unclaimed_after
             )
 
     def case(self, actor: Actor, case_id: int) -> CaseStatus:
         """One case, for its participants and leads."""
-        with transaction(self.sessions) as session:
+        with reading(self.sessions) as session:
             case = case_repo.get(session=session, case_id=case_id)
             if case is None:
                 raise NotFound(f"There is no case {case_id}.")
@@ -79,7 +79,7 @@ class Status:
 
     def mine(self, user_id: str) -> list[CaseSnapshot]:
         """The open cases someone files, relays or owns."""
-        with transaction(self.sessions) as session:
+        with reading(self.sessions) as session:
             return [
                 case_repo.snapshot(c) for c in summary.cases_of(session=session, user_id=user_id)
             ]

@@ -38,7 +38,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin_immediate(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # Readers take no lock up front (WAL lets them run beside the one writer).
+    read_only = connection.get_execution_options().get(READ_ONLY, False)
+    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+READ_ONLY = "bot_read_only"
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -49,4 +54,12 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """A session whose work commits together or not at all."""
     with factory() as session, session.begin():
+        yield session
+
+
+@contextmanager
+def reading(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session for reads only: on SQLite it does not queue behind writers for the lock."""
+    with factory() as session, session.begin():
+        session.connection(execution_options={READ_ONLY: True})
         yield session

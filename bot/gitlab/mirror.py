@@ -26,7 +26,7 @@ from bot.gitlab.tracker import Issue, Tracker
 from bot.outbox import Apply, Permanent, Retry
 from db import cases as case_repo
 from db.models import Case, CaseEvent, Finding, OutboxMessage
-from db.session import transaction
+from db.session import reading
 from messages import gitlab as md
 
 log = logging.getLogger(__name__)
@@ -160,7 +160,7 @@ class GitLabMirror:
     def __call__(self, message: OutboxMessage) -> Apply | None:
         if message.kind != case_repo.MIRROR_EVENT:
             raise Permanent(f"unknown GitLab operation {message.kind!r}")
-        with transaction(self.sessions) as session:
+        with reading(self.sessions) as session:
             work = load(session, int(message.payload["event_id"]), self.config)
         retrying = message.attempts > 1
         if work.action == "submit":

@@ -28,7 +28,7 @@ from bot.services import CARD, RECEIPT
 from bot.slack.gateway import SlackGateway, SlackUnavailable
 from db import cases as case_repo
 from db.models import Case, OutboxMessage
-from db.session import transaction
+from db.session import reading
 from messages.card import build_triage_card
 from messages.dm import (
     build_approved_dm,
@@ -95,7 +95,7 @@ class SlackDelivery:
         }
 
     def __call__(self, message: OutboxMessage) -> Apply | None:
-        with transaction(self.sessions) as session:
+        with reading(self.sessions) as session:
             case = case_repo.get(session=session, case_id=message.case_id)
         if case is None:
             raise Permanent(f"case {message.case_id} does not exist")
@@ -142,7 +142,7 @@ class SlackDelivery:
         self.gateway.client.chat_postMessage(channel=channel, **message)
 
     def _reason(self, case: Case, action: Action) -> str:
-        with transaction(self.sessions) as session:
+        with reading(self.sessions) as session:
             return case_repo.last_reason(session=session, case_id=case.id, action=action) or ""
 
     def _rescope(self, case: Case) -> None:
@@ -166,7 +166,7 @@ class SlackDelivery:
     def _update_reminder(self, case: Case) -> None:
         if not is_current(case, case.reminded_due_at):
             return  # an update was recorded, or the reminder snoozed, before it went out
-        with transaction(self.sessions) as session:
+        with reading(self.sessions) as session:
             findings = [
                 FindingNote(at=row.at, author_id=row.author_id, text=row.text)
                 for row in findings_since(session, case)

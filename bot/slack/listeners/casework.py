@@ -23,7 +23,7 @@ from bot.slack.forms import parse_intake
 from bot.slack.replies import tell, unexpected
 from bot.slack.runtime import Runtime
 from db import cases as case_repo
-from db.session import transaction
+from db.session import reading
 from messages import case_modals
 from messages.ids import INPUT, ActionId, Block, Callback, decode_case_value, encode
 from messages.intake import build_intake_modal
@@ -155,7 +155,7 @@ def register(app: App, rt: Runtime) -> None:
 
 def _rescope_modal(rt: Runtime, case_id: int) -> dict[str, Any]:
     """The intake modal, pre-filled with the case as it stands, for the requester to narrow."""
-    with transaction(rt.casework.sessions) as session:
+    with reading(rt.casework.sessions) as session:
         intake = case_repo.intake(case_repo.get(session=session, case_id=case_id))
     modal = build_intake_modal(
         rt.catalogue,
