@@ -14,6 +14,7 @@ from bot.casework import Casework
 from bot.config import Settings
 from bot.outbox import Drain
 from bot.services import Services
+from bot.slack.courier import Courier
 from bot.slack.gateway import SlackGateway, SlackUnavailable
 from messages.catalogue import EventType
 
@@ -30,6 +31,10 @@ class Runtime:
     slack_drain: Drain
     gitlab_drain: Drain | None = None
     cadence: Cadence | None = None  # the customer-update buttons; built by bot.wiring
+    _courier: Courier = dataclasses.field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._courier = Courier(self.deliver_now)
 
     @property
     def limits(self) -> Limits:
@@ -71,7 +76,11 @@ class Runtime:
         except Exception:
             log.exception("delivering Slack messages for case %s failed; left queued", case_id)
 
-    def deliver(self, case_id: int) -> threading.Thread | None:
+    def deliver(self, case_id: int) -> None:
+        """Has the courier send what the case's last step queued; returns at once."""
+        self._courier.send(case_id)
+
+    def deliver_now(self, case_id: int) -> threading.Thread | None:
         """Sends the case's Slack messages now, then mirrors it to GitLab in the background.
 
         Slack never waits on GitLab: the mirror runs in its own short-lived thread (every GitLab

@@ -1,0 +1,46 @@
+"""Delivery off the request threads: a few couriers send what commits queued, case by case.
+
+Listeners hand the courier a case number after their ack and return. A small fixed number of
+threads (not one per request) then drain the outbox for those cases, so twenty people
+submitting at once are acknowledged without waiting behind twenty deliveries competing for
+the database and the CPU. Nothing depends on the courier for correctness: whatever it has
+not sent is still in the outbox for the worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+
+log = logging.getLogger(__name__)
+
+
+class Courier:
+    def __init__(self, deliver: Callable[[int], object], *, threads: int = 2) -> None:
+        self._deliver, self._size = deliver, threads
+        self._queue: queue.Queue[int] = queue.Queue()
+        self._threads: list[threading.Thread] = []
+        self._lock = threading.Lock()
+
+    def send(self, case_id: int) -> None:
+        """Queues a case for delivery and returns at once."""
+        self._queue.put(case_id)
+        with self._lock:
+            self._threads = [t for t in self._threads if t.is_alive()]
+            while len(self._threads) < self._size:
+                thread = threading.Thread(target=self._run, name="courier", daemon=True)
+                thread.start()
+                self._threads.append(thread)
+
+    def _run(self) -> None:
+        while True:
+            cases = [self._queue.get()]
+            while not self._queue.empty():  # requests for one case arriving together: one pass
+                cases.append(self._queue.get_nowait())
+            for case_id in dict.fromkeys(cases):
+                try:
+                    self._deliver(case_id)
+                except Exception:
+                    log.exception("delivering case %s failed; left in the outbox", case_id)
