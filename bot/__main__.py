@@ -109,6 +109,19 @@ def _start_worker(settings: Settings, runtime):
     return start_scheduler(build_jobs(runtime), utc_now)
 
 
+def _unpark(settings: Settings, args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from db import outbox
+    from db.session import make_engine, make_session_factory, transaction
+
+    engine = make_engine(settings.database_url)
+    with transaction(make_session_factory(engine)) as session:
+        count = outbox.unpark(session=session, now=datetime.now(UTC))
+    print(f"{count} parked message(s) will be tried again by the next drain")
+    return 0
+
+
 def _runtime(settings: Settings):
     """The wired bot, after checking the database schema is current."""
     from bot.wiring import build_runtime
@@ -128,6 +141,7 @@ COMMANDS = {
     "demo": (_demo, "run a scripted case against local stand-ins; no credentials needed"),
     "doctor": (_doctor, "check settings, database, Slack channels and groups, GitLab access"),
     "worker": (_worker, "run the scheduled jobs: update reminders, outbox, retention purge"),
+    "unpark": (_unpark, "try parked outbox messages again (after fixing their cause)"),
     "tick": (_tick, "run every scheduled job once (at --now, an ISO time, if given)"),
 }
 

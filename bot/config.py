@@ -170,6 +170,7 @@ class Settings:
     escalation_margin_hours: int = _spec(_int(0, 168), 4)
     nudge_lead_hours: int = _spec(_int(0, 48), 2)
     retention_days: int = _spec(_int(1, 3650), 90)
+    unclaimed_after_hours: int = _spec(_int(1, 720), 4)
     serve_runs_worker: bool = _spec(_bool, False)
     log_level: str = _spec(
         _pattern(r"DEBUG|INFO|WARNING|ERROR", "DEBUG, INFO, WARNING or ERROR"), "INFO"

@@ -136,6 +136,7 @@ def run_demo(out: TextIO) -> int:
 
 def _work_the_case(desk: Any, show: Transcript) -> None:
     """Claim, a finding, review by Security and Legal, share, the Audit Events gap, close."""
+    from tests.e2e.harness import intake_answers
     from tests.fakes.slack_requests import checkboxes, plain_text_input
 
     def card(title: str) -> None:
@@ -153,6 +154,30 @@ def _work_the_case(desk: Any, show: Transcript) -> None:
         user="USUP",
     )
     show.step("Sam logs a finding (kept on the case, never in a channel)")
+    desk.fill(
+        "case_request_rescope",
+        1,
+        {"text": plain_text_input("Four accounts is too broad: which one signed in oddly?")},
+        user="USUP",
+    )
+    show.step("Sam asks for a narrower scope")
+    show.sees(
+        PEOPLE["UREQ"],
+        "a DM from the bot",
+        render(desk.wait_for_dm("UREQ", "re-scope requested")["blocks"]),
+    )
+    edit = desk.modal_from("case_edit_scope", 1, user="UREQ")
+    desk.submit(
+        edit,
+        intake_answers(
+            users=plain_text_input("jdoe-acme"),
+            projects=plain_text_input(""),
+            groups=plain_text_input(""),
+        ),
+        user="UREQ",
+    )
+    desk.settle(1)
+    card("Priya edits the request down to one user; the case is back with Sam")
     desk.fill(
         "case_submit_review",
         1,

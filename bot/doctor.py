@@ -227,7 +227,7 @@ def outbox_backlog(settings: Settings) -> Iterator[Check]:
                         False,
                         line,
                         "parked messages kept failing: see the worker's "
-                        "log for the error, fix it, then run `python -m bot tick`",
+                        "log for the error, fix it, then run `python -m bot unpark`",
                     )
                 else:
                     yield Check(True, line)

@@ -154,3 +154,13 @@ def backlog(*, session: Session, topic: str | None = None) -> dict[str, int]:
     counts = dict.fromkeys((PENDING, PARKED), 0)
     counts.update({status: count for status, count in session.execute(query)})
     return counts
+
+
+def unpark(*, session: Session, now: datetime) -> int:
+    """Gives every parked message a fresh set of attempts; returns how many."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == PARKED)
+        .values(status=PENDING, attempts=0, available_at=now, lease_until=None)
+    )
+    return result.rowcount

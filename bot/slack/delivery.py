@@ -7,6 +7,7 @@ checked again: one that became shared outside the company gets nothing.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -26,6 +27,7 @@ from bot.config import Settings
 from bot.outbox import Apply, Permanent, Retry
 from bot.services import CARD, RECEIPT
 from bot.slack.gateway import SlackGateway, SlackUnavailable
+from bot.status import Status
 from db import cases as case_repo
 from db.models import Case, OutboxMessage
 from db.session import reading
@@ -43,6 +45,9 @@ from messages.reminders import (
     build_owner_nudge,
     build_update_reminder,
 )
+from messages.status import build_home
+
+log = logging.getLogger(__name__)
 
 PERMANENT_ERRORS = {
     "invalid_blocks",
@@ -120,6 +125,24 @@ class SlackDelivery:
         return channel_id
 
     def _card(self, case: Case) -> Apply | None:
+        """Posts or updates the card; the participants' Home tabs follow the same change."""
+        apply = self._post_card(case)
+        self._refresh_homes(case)
+        return apply
+
+    def _refresh_homes(self, case: Case) -> None:
+        status = Status(sessions=self.sessions, clock=lambda: case.updated_at)
+        for user_id in dict.fromkeys((case.requester_id, case.relay_contact_id, case.owner_id)):
+            if not user_id:
+                continue
+            try:
+                self.gateway.client.views_publish(
+                    user_id=user_id, view=build_home(status.mine(user_id))
+                )
+            except (SlackApiError, SlackClientError, OSError) as error:
+                log.info("home tab of %s not refreshed: %s", user_id, error)  # best effort
+
+    def _post_card(self, case: Case) -> Apply | None:
         message = build_triage_card(case_repo.snapshot(case))
         if case.card_ts and case.card_channel_id:
             self._internal_channel(case.card_channel_id)

@@ -159,3 +159,23 @@ def test_a_message_that_keeps_failing_is_parked_and_counted(sessions):
             )
             == []
         )
+
+
+def test_unparking_gives_parked_messages_a_fresh_start(sessions):
+    with transaction(sessions) as session:
+        case = make_case(session)
+        outbox.enqueue(session=session, case_id=case.id, topic="slack", kind="card", now=NOW)
+    with transaction(sessions) as session:
+        (message,) = outbox.claim(
+            session=session, topic="slack", owner="a", now=NOW, lease=timedelta(minutes=1)
+        )
+        outbox.mark_failed(
+            session=session, message_id=message.id, owner="a", error="boom", retry_at=None
+        )
+    with transaction(sessions) as session:
+        assert outbox.unpark(session=session, now=NOW) == 1
+    with transaction(sessions) as session:
+        (again,) = outbox.claim(
+            session=session, topic="slack", owner="b", now=NOW, lease=timedelta(minutes=1)
+        )
+        assert again.attempts == 1 and outbox.backlog(session=session)["parked"] == 0

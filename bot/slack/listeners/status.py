@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -19,7 +20,11 @@ log = logging.getLogger(__name__)
 
 
 def _status(rt: Runtime) -> Status:
-    return Status(sessions=rt.services.sessions, clock=rt.services.clock)
+    return Status(
+        sessions=rt.services.sessions,
+        clock=rt.services.clock,
+        unclaimed_after=timedelta(hours=rt.settings.unclaimed_after_hours),
+    )
 
 
 def answer(rt: Runtime, user_id: str, text: str) -> dict[str, Any]:
