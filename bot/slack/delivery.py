@@ -8,7 +8,9 @@ checked again: one that became shared outside the company gets nothing.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -107,7 +109,10 @@ class SlackDelivery:
         sender = self._senders.get(message.kind)
         if sender is None:
             raise Permanent(f"unknown Slack message kind {message.kind!r}")
+        self._current.message = message  # per thread: couriers and the worker share this
         try:
+            if message.kind == CARD:  # the one post that may be retried after it went out
+                return self._card(case, retrying=message.attempts > 1)
             return sender(case)
         except (SlackApiError, SlackClientError, OSError) as error:
             raise _classify(error) from error
@@ -124,9 +129,11 @@ class SlackDelivery:
             raise Retry(f"channel {channel_id} is not private and internal; not posting there")
         return channel_id
 
-    def _card(self, case: Case) -> Apply | None:
+    _current = threading.local()
+
+    def _card(self, case: Case, *, retrying: bool = False) -> Apply | None:
         """Posts or updates the card; the participants' Home tabs follow the same change."""
-        apply = self._post_card(case)
+        apply = self._post_card(case, retrying=retrying)
         self._refresh_homes(case)
         return apply
 
@@ -142,27 +149,51 @@ class SlackDelivery:
             except (SlackApiError, SlackClientError, OSError) as error:
                 log.info("home tab of %s not refreshed: %s", user_id, error)  # best effort
 
-    def _post_card(self, case: Case) -> Apply | None:
+    def _post_card(self, case: Case, *, retrying: bool) -> Apply | None:
         message = build_triage_card(case_repo.snapshot(case))
-        if case.card_ts and case.card_channel_id:
-            self._internal_channel(case.card_channel_id)
-            self.gateway.client.chat_update(
-                channel=case.card_channel_id, ts=case.card_ts, **message
-            )
-            return None
+        channel_id, ts = case.card_channel_id, case.card_ts
+        if not ts and retrying:
+            # An earlier try may have posted the card and died before recording it: find it
+            # by the case number it carries in its metadata instead of posting a second one.
+            channel_id = self._internal_channel(self.settings.triage_channel)
+            ts = self._find_card(channel_id, case)
+        if ts and channel_id:
+            self._internal_channel(channel_id)
+            self.gateway.client.chat_update(channel=channel_id, ts=ts, **message)
+            return None if ts == case.card_ts else _remember_card(case.id, channel_id, ts)
         channel = self._internal_channel(self.settings.triage_channel)
-        response = self.gateway.client.chat_postMessage(channel=channel, **message)
-        ts, case_id = response["ts"], case.id
+        response = self.gateway.client.chat_postMessage(
+            channel=channel, metadata=card_metadata(case.id), **message
+        )
+        return _remember_card(case.id, channel, response["ts"])
 
-        def remember(session: Session) -> None:
-            row = case_repo.get(session=session, case_id=case_id)
-            row.card_channel_id, row.card_ts = channel, ts
-
-        return remember
+    def _find_card(self, channel_id: str, case: Case) -> str | None:
+        since = case.created_at.timestamp() - 60
+        history = self.gateway.client.conversations_history(
+            channel=channel_id, oldest=f"{since:.6f}", limit=200, include_all_metadata=True
+        )
+        for posted in history.get("messages", []):
+            if posted.get("metadata") == card_metadata(case.id):
+                return posted["ts"]
+        return None
 
     def _dm(self, user_id: str, message: dict[str, Any]) -> None:
+        """Posts a DM once: a retry first looks for the one an interrupted try already sent."""
+        attempt: OutboxMessage = self._current.message
         channel = self.gateway.client.conversations_open(users=user_id)["channel"]["id"]
-        self.gateway.client.chat_postMessage(channel=channel, **message)
+        metadata = {"event_type": "info_request_dm", "event_payload": {"outbox": attempt.id}}
+        if attempt.attempts > 1 and self._already_posted(channel, metadata, attempt.created_at):
+            return
+        self.gateway.client.chat_postMessage(channel=channel, metadata=metadata, **message)
+
+    def _already_posted(self, channel: str, metadata: dict[str, Any], since: datetime) -> bool:
+        history = self.gateway.client.conversations_history(
+            channel=channel,
+            oldest=f"{since.timestamp() - 60:.6f}",
+            limit=200,
+            include_all_metadata=True,
+        )
+        return any(m.get("metadata") == metadata for m in history.get("messages", []))
 
     def _reason(self, case: Case, action: Action) -> str:
         with reading(self.sessions) as session:
@@ -218,3 +249,16 @@ class SlackDelivery:
         channel = self._internal_channel(self.settings.leads_channel)
         message = build_escalation(case_repo.snapshot(case), due_at=case.next_update_due_at)
         self.gateway.client.chat_postMessage(channel=channel, **message)
+
+
+def card_metadata(case_id: int) -> dict[str, Any]:
+    """Slack message metadata naming the case a card belongs to (no personal data)."""
+    return {"event_type": "info_request_card", "event_payload": {"case": case_id}}
+
+
+def _remember_card(case_id: int, channel: str, ts: str) -> Apply:
+    def remember(session: Session) -> None:
+        row = case_repo.get(session=session, case_id=case_id)
+        row.card_channel_id, row.card_ts = channel, ts
+
+    return remember

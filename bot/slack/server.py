@@ -64,6 +64,16 @@ def wsgi_app(app: App, signing_secret: str) -> Callable[..., Iterable[bytes]]:
     return application
 
 
+def run_until_stopped(server) -> None:
+    """Runs a server in a thread until `stop_server`; a socket closed under the loop while it
+    stops (waitress's select sees the descriptor vanish) ends the run quietly."""
+    try:
+        server.run()
+    except OSError:
+        if not getattr(server, "bot_stopping", False):
+            raise
+
+
 def make_server(
     app: App,
     *,
@@ -98,5 +108,9 @@ def stop_server(server) -> None:
     """
     from waitress import wasyncore
 
-    server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+    server.bot_stopping = True
+    try:
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+    except OSError:  # the loop has already closed its trigger: nothing is being served
+        log.debug("server already stopped")
     server.task_dispatcher.shutdown()

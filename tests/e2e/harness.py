@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from bot.config import load_settings
 from bot.slack.app import build_app
-from bot.slack.server import make_server, stop_server
+from bot.slack.server import make_server, run_until_stopped, stop_server
 from bot.wiring import build_runtime
 from db.models import OutboxMessage
 from messages.ids import case_value
@@ -282,7 +282,9 @@ def start_desk(database_url: str, **env: str) -> Desk:
     server = make_server(
         build_app(runtime), host="127.0.0.1", port=0, signing_secret=SECRET, loop_timeout=0.05
     )
-    thread = threading.Thread(target=server.run, name="bot-http", daemon=True)
+    thread = threading.Thread(
+        target=run_until_stopped, args=(server,), name="bot-http", daemon=True
+    )
     thread.start()
     url = f"http://127.0.0.1:{server.effective_port}"
     sender = SlackSender(url, SECRET)

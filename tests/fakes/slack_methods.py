@@ -117,8 +117,32 @@ def conversations_open(world: SlackWorld, args: dict[str, Any]) -> dict[str, Any
 def chat_post_message(world: SlackWorld, args: dict[str, Any]) -> dict[str, Any]:
     channel = _postable_channel(world, args.get("channel"))
     text, blocks = _message_content(world, "chat.postMessage", args)
-    message = world.store_message(channel.id, text, blocks, args.get("thread_ts"))
+    message = world.store_message(
+        channel.id, text, blocks, args.get("thread_ts"), args.get("metadata")
+    )
     return {"channel": channel.id, "ts": message["ts"], "message": message}
+
+
+@method("conversations.history")
+def conversations_history(world: SlackWorld, args: dict[str, Any]) -> dict[str, Any]:
+    """Newest first; `metadata` only with include_all_metadata, as Slack does."""
+    channel_id = args.get("channel")
+    channel = world.channels.get(channel_id) if channel_id else None
+    if channel is None:
+        raise SlackError("channel_not_found")
+    if world.bot_user_id not in channel.members and not channel.is_im:
+        raise SlackError("not_in_channel")
+    oldest = float(args.get("oldest") or 0)
+    limit = int(args.get("limit") or 100)
+    with_metadata = str(args.get("include_all_metadata")).lower() in ("1", "true")
+    with world.lock:
+        stored = list(world.messages.get(channel_id, {}).values())
+    found = sorted(
+        (m for m in stored if float(m["ts"]) > oldest), key=lambda m: m["ts"], reverse=True
+    )[:limit]
+    if not with_metadata:
+        found = [{k: v for k, v in m.items() if k != "metadata"} for m in found]
+    return {"messages": found, "has_more": False}
 
 
 @method("chat.update")

@@ -299,7 +299,12 @@ class SlackWorld:
             return f"{self._last_ts_us // 1_000_000}.{self._last_ts_us % 1_000_000:06d}"
 
     def store_message(
-        self, channel_id: str, text: str, blocks: list[Any] | None, thread_ts: str | None
+        self,
+        channel_id: str,
+        text: str,
+        blocks: list[Any] | None,
+        thread_ts: str | None,
+        metadata: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Store a new bot message and return it as chat.postMessage does."""
         message: dict[str, Any] = {
@@ -316,6 +321,8 @@ class SlackWorld:
             message["blocks"] = blocks
         if thread_ts:
             message["thread_ts"] = thread_ts
+        if isinstance(metadata, dict):
+            message["metadata"] = metadata
         with self.lock:
             self.messages.setdefault(channel_id, {})[message["ts"]] = message
             self.message_versions.append(dict(message))
