@@ -8,6 +8,7 @@ no credentials are needed. Run it from a checkout of the project.
 from __future__ import annotations
 
 import logging
+import re
 import tempfile
 import textwrap
 from pathlib import Path
@@ -43,6 +44,7 @@ def render(blocks: list[dict[str, Any]]) -> list[str]:
 
 
 def _people(text: str) -> str:
+    text = re.sub(r"<!date\^\d+\^[^|>]*\|([^>]*)>", r"\1", text)  # Slack shows local time
     for user, name in PEOPLE.items():
         text = text.replace(f"<@{user}>", f"@{name.split()[0]}")
     return text.replace("&gt;", ">").replace("&lt;", "<").replace("&amp;", "&")
@@ -154,6 +156,7 @@ def _work_the_case(desk: Any, show: Transcript) -> None:
         user="USUP",
     )
     show.step("Sam logs a finding (kept on the case, never in a channel)")
+    _remind(desk, show)
     desk.fill(
         "case_request_rescope",
         1,
@@ -214,3 +217,29 @@ def _work_the_case(desk: Any, show: Transcript) -> None:
         user="USUP",
     )
     card("Priya shares the artefacts; Sam records the Audit Events gap, and the case closes")
+
+
+def _remind(desk: Any, show: Transcript) -> None:
+    """The worker's sweep at the moment Priya's first customer update falls due."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from bot.jobs.scheduler import build_jobs, tick
+    from db.models import Case
+    from db.session import reading
+
+    jobs = build_jobs(desk.runtime)
+    tick(jobs, datetime.now(UTC))  # works out when the update is due, in Priya's time zone
+    with reading(desk.runtime.services.sessions) as session:
+        due = session.get(Case, 1).next_update_due_at
+    tick(jobs, due)
+    local = due.astimezone(ZoneInfo(desk.slack.users["UREQ"].tz))
+    show.step(
+        f"An update is due {local:%A %H:%M} in Priya's zone ({local.tzname()}): 12 h after "
+        "acceptance, moved into her working hours"
+    )
+    show.sees(
+        PEOPLE["UREQ"],
+        "a DM from the bot",
+        render(desk.wait_for_dm("UREQ", "a customer update is due")["blocks"]),
+    )

@@ -31,6 +31,8 @@ def test_the_demo_walks_a_case_from_intake_to_closed_and_exits_0(tmp_path):
         "shared outside the company",
         "only works for members of this workspace",
         "Only Security reviewers and Legal can review the artefacts.",
+        "A status update to the customer is due for *case 1*",
+        "12 h after acceptance, within her business hours",
         "asks for a narrower scope",
         "*Scope*: 1 resources, 2 event types",
         "*State*: closed",
