@@ -235,8 +235,8 @@ def _remind(desk: Any, show: Transcript) -> None:
     tick(jobs, due)
     local = due.astimezone(ZoneInfo(desk.slack.users["UREQ"].tz))
     show.step(
-        f"An update is due {local:%A %H:%M} in Priya's zone ({local.tzname()}): 12 h after "
-        "acceptance, moved into her working hours"
+        f"An update falls due {local:%A %H:%M} in Priya's zone ({local.tzname()}): 12 h after "
+        "acceptance, within her business hours"
     )
     show.sees(
         PEOPLE["UREQ"],
