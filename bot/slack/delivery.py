@@ -178,10 +178,13 @@ class SlackDelivery:
         return None
 
     def _dm(self, user_id: str, message: dict[str, Any]) -> None:
-        """Posts a DM once: a retry first looks for the one an interrupted try already sent."""
-        attempt: OutboxMessage = self._current.message
         channel = self.gateway.client.conversations_open(users=user_id)["channel"]["id"]
-        metadata = {"event_type": "info_request_dm", "event_payload": {"outbox": attempt.id}}
+        self._post_once(channel, message)
+
+    def _post_once(self, channel: str, message: dict[str, Any]) -> None:
+        """Posts once: a retry first looks for the post an interrupted try already made."""
+        attempt: OutboxMessage = self._current.message
+        metadata = {"event_type": "info_request_post", "event_payload": {"outbox": attempt.id}}
         if attempt.attempts > 1 and self._already_posted(channel, metadata, attempt.created_at):
             return
         self.gateway.client.chat_postMessage(channel=channel, metadata=metadata, **message)
@@ -248,7 +251,7 @@ class SlackDelivery:
             return
         channel = self._internal_channel(self.settings.leads_channel)
         message = build_escalation(case_repo.snapshot(case), due_at=case.next_update_due_at)
-        self.gateway.client.chat_postMessage(channel=channel, **message)
+        self._post_once(channel, message)
 
 
 def card_metadata(case_id: int) -> dict[str, Any]:
