@@ -51,7 +51,6 @@ class ActionId(enum.StrEnum):
     CLOSE_GAP = "case_close_gap"
     WITHDRAW = "case_withdraw"
     EDIT_SCOPE = "case_edit_scope"
-    OPEN_CASE = "case_open"  # link buttons: Slack still sends an action, which we acknowledge
     # the update reminder's buttons
     UPDATE_SENT = "case_update_sent"
     SNOOZE_1H = "case_snooze_1h"
@@ -61,7 +60,6 @@ class ActionId(enum.StrEnum):
 
 class Block(enum.StrEnum):
     CARD_ACTIONS = "card_actions"
-    WINDOW_NOTICE = "window_notice"
     DM_ACTIONS = "dm_actions"
     REMINDER_ACTIONS = "reminder_actions"
     # inputs of the case modals

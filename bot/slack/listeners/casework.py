@@ -92,7 +92,7 @@ def register(app: App, rt: Runtime) -> None:
         user_id = (body.get("user") or {}).get("id", "")
         case_id = decode_case_value(action.get("value"))
         action_id = ActionId(action["action_id"])
-        reply, open_modal = None, None
+        reply, modal = None, None
         try:
             if case_id is None:
                 reply = FORGED
@@ -101,20 +101,18 @@ def register(app: App, rt: Runtime) -> None:
                 getattr(rt.casework, method)(case_id, rt.actor(user_id), **kwargs)
             else:
                 rt.casework.check(case_id, rt.actor(user_id), STEPS[action_id])
-                open_modal = (
-                    _rescope_modal if action_id is ActionId.EDIT_SCOPE else MODALS[action_id]
+                modal = (
+                    _rescope_modal(rt, case_id)
+                    if action_id is ActionId.EDIT_SCOPE
+                    else MODALS[action_id](case_id)
                 )
         except CaseError as refused:
             reply = refused.user_text
         except Exception:
             reply = unexpected(log, f"button {action_id.value}")
         ack()
-        if open_modal is not None:
-            reply = _open(
-                rt,
-                body,
-                open_modal(rt, case_id) if open_modal is _rescope_modal else open_modal(case_id),
-            )
+        if modal is not None:
+            reply = _open(rt, body, modal)
         if reply:
             tell(respond, body, reply)
         elif action_id in IMMEDIATE:
