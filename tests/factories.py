@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot.cases.model import Deployment, Intake, Plan
+from db.models import Case
 
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
 
@@ -33,3 +34,42 @@ def intake(**changes: object) -> Intake:
         requester_tz="Europe/London",
     )
     return replace(base, **changes)
+
+
+CASE_AT = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+def make_case(session, view_id: str = "V1", now: datetime = CASE_AT) -> Case:
+    """A filed Support case row, flushed so it has its number (for database tests)."""
+    case = Case(
+        state="submitted",
+        route="support",
+        organisation="Acme",
+        ticket_url="https://t.example",
+        plan="premium",
+        deployment="saas",
+        namespace="acme",
+        owns_namespace=True,
+        window_start_at=now - timedelta(days=2),
+        window_end_at=now - timedelta(days=1),
+        requester_tz="UTC",
+        projects=["acme/a"],
+        groups=[],
+        users=[],
+        event_types=["sign_in"],
+        event_other="",
+        personal_data=False,
+        access_logs=False,
+        summary="s",
+        exception_justification="",
+        long_window=False,
+        requester_id="UREQ",
+        requester_team_id="T1",
+        relay_contact_id="UREQ",
+        intake_view_id=view_id,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(case)
+    session.flush()
+    return case

@@ -13,43 +13,9 @@ from db import cases as case_repo
 from db import outbox
 from db.models import Case
 from db.session import transaction
+from tests.factories import make_case
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
-
-
-def make_case(session, view_id="V1") -> Case:
-    case = Case(
-        state="submitted",
-        route="support",
-        organisation="Acme",
-        ticket_url="https://t.example",
-        plan="premium",
-        deployment="saas",
-        namespace="acme",
-        owns_namespace=True,
-        window_start_at=NOW - timedelta(days=2),
-        window_end_at=NOW - timedelta(days=1),
-        requester_tz="UTC",
-        projects=["acme/a"],
-        groups=[],
-        users=[],
-        event_types=["sign_in"],
-        event_other="",
-        personal_data=False,
-        access_logs=False,
-        summary="s",
-        exception_justification="",
-        long_window=False,
-        requester_id="UREQ",
-        requester_team_id="T1",
-        relay_contact_id="UREQ",
-        intake_view_id=view_id,
-        created_at=NOW,
-        updated_at=NOW,
-    )
-    session.add(case)
-    session.flush()
-    return case
 
 
 def test_recorded_events_come_back_in_order_with_aware_times(sessions):

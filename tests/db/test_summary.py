@@ -11,7 +11,7 @@ from bot.cases.permissions import Actor, Role
 from bot.status import Status
 from db.models import CaseEvent
 from db.session import transaction
-from tests.db.test_events_and_outbox import make_case
+from tests.factories import make_case
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 H = timedelta(hours=1)
