@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -32,6 +34,13 @@ def get(*, session: Session, case_id: int, for_update: bool = False) -> Case | N
     if for_update:
         query = query.with_for_update()
     return session.scalars(query).one_or_none()
+
+
+def get_many(*, session: Session, case_ids: Collection[int]) -> dict[int, Case]:
+    """The cases with these numbers that exist, by number."""
+    if not case_ids:
+        return {}
+    return {case.id: case for case in session.scalars(select(Case).where(Case.id.in_(case_ids)))}
 
 
 def get_by_intake_view(*, session: Session, view_id: str) -> Case | None:

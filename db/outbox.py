@@ -10,6 +10,7 @@ backlog never holds up Slack).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -100,18 +101,24 @@ def claim(
     return sorted(claimed, key=lambda row: row.id)
 
 
-def mark_sent(*, session: Session, message_id: int, owner: str, now: datetime) -> bool:
-    """Marks a message sent if this drain still holds its lease."""
-    result = session.execute(
+def mark_sent(
+    *, session: Session, message_ids: Sequence[int], owner: str, now: datetime
+) -> set[int]:
+    """Marks messages sent where this drain still holds their lease; returns those it marked."""
+    if not message_ids:
+        return set()
+    marked = session.scalars(
         update(OutboxMessage)
         .where(
-            OutboxMessage.id == message_id,
+            OutboxMessage.id.in_(message_ids),
             OutboxMessage.lease_owner == owner,
             OutboxMessage.status == PENDING,
         )
         .values(status=SENT, sent_at=now, lease_until=None, last_error=None)
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return set(marked)
 
 
 def mark_failed(

@@ -49,7 +49,7 @@ def build_gitlab_drain(
         event_labels={e.id: e.label for e in load_catalogue(settings.event_catalogue)},
     )
     tracker = tracker or GitLabTracker(settings.gitlab_url, settings.gitlab_token, timeout=timeout)
-    mirror = GitLabMirror(sessions=sessions, tracker=tracker, config=config)
+    mirror = GitLabMirror(tracker=tracker, config=config)
     # A batch's rows are leased together and each may take a few timed-out calls: a long
     # lease keeps a slow batch from being claimed twice (a crashed drain's rows wait longer).
     return Drain(

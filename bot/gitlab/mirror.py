@@ -14,19 +14,18 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from bot.cases.model import ENDED_STATES, Route, State
 from bot.gitlab.tracker import Issue, Tracker
 from bot.outbox import Apply, Permanent, Retry
 from db import cases as case_repo
 from db.models import Case, CaseEvent, Finding, OutboxMessage
-from db.session import reading
 from messages import gitlab as md
 
 log = logging.getLogger(__name__)
@@ -42,7 +41,7 @@ class MirrorConfig:
 
 @dataclass(frozen=True)
 class Work:
-    """What one event needs, read in one short transaction before any GitLab call."""
+    """What one event needs, read in the claiming transaction, before any GitLab call."""
 
     case_id: int
     action: str
@@ -110,12 +109,31 @@ def _facts(session: Session, case: Case, event: CaseEvent, config: MirrorConfig)
     return facts
 
 
-def load(session: Session, event_id: int, config: MirrorConfig) -> Work:
-    event = session.get(CaseEvent, event_id)
-    if event is None:
-        raise Permanent(f"case event {event_id} does not exist")
-    case = session.get(Case, event.case_id)
-    assert case is not None  # a foreign key holds it
+def load(
+    session: Session, batch: Sequence[OutboxMessage], config: MirrorConfig
+) -> list[Work | Permanent]:
+    """The work of each mirror operation, read with one query for the events and their cases."""
+    wanted = {int(m.payload["event_id"]) for m in batch if m.kind == case_repo.MIRROR_EVENT}
+    rows = session.execute(
+        select(CaseEvent, Case)
+        .join(Case, Case.id == CaseEvent.case_id)
+        .where(CaseEvent.id.in_(wanted))
+    )
+    found = {event.id: (event, case) for event, case in rows}
+    works: list[Work | Permanent] = []
+    for message in batch:
+        if message.kind != case_repo.MIRROR_EVENT:
+            works.append(Permanent(f"unknown GitLab operation {message.kind!r}"))
+            continue
+        event_id = int(message.payload["event_id"])
+        if event_id not in found:
+            works.append(Permanent(f"case event {event_id} does not exist"))
+            continue
+        works.append(_work(session, *found[event_id], config))
+    return works
+
+
+def _work(session: Session, event: CaseEvent, case: Case, config: MirrorConfig) -> Work:
     intake = case_repo.intake(case)
     return Work(
         case_id=case.id,
@@ -141,10 +159,7 @@ def load(session: Session, event_id: int, config: MirrorConfig) -> Work:
 
 def _store(case_id: int, **values: Any) -> Apply:
     def apply(session: Session) -> None:
-        case = session.get(Case, case_id)
-        if case is not None:
-            for name, value in values.items():
-                setattr(case, name, value)
+        session.execute(update(Case).where(Case.id == case_id).values(**values))
 
     return apply
 
@@ -153,15 +168,13 @@ def _store(case_id: int, **values: Any) -> Apply:
 class GitLabMirror:
     """Sends one outbox row of topic "gitlab"; see the module docstring."""
 
-    sessions: sessionmaker[Session]
     tracker: Tracker
     config: MirrorConfig
 
-    def __call__(self, message: OutboxMessage) -> Apply | None:
-        if message.kind != case_repo.MIRROR_EVENT:
-            raise Permanent(f"unknown GitLab operation {message.kind!r}")
-        with reading(self.sessions) as session:
-            work = load(session, int(message.payload["event_id"]), self.config)
+    def load(self, session: Session, batch: Sequence[OutboxMessage]) -> list[Work | Permanent]:
+        return load(session, batch, self.config)
+
+    def send(self, message: OutboxMessage, work: Work) -> Apply | None:
         retrying = message.attempts > 1
         if work.action == "submit":
             return self._open_issue(work, retrying)

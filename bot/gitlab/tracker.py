@@ -120,6 +120,7 @@ class GitLabTracker:
             "retry_transient_errors": False,
         }
         self._templates: dict[tuple[str, str], tuple[float, str | None]] = {}
+        self._projects: dict[str, Any] = {}
         self._clock = clock
 
     def _remember_retry_after(self, response: requests.Response, *args: Any, **kw: Any) -> None:
@@ -132,7 +133,11 @@ class GitLabTracker:
             return None  # absent, or an HTTP date: the outbox's own back-off applies
 
     def _project(self, project: str) -> Any:
-        return self._gl.projects.get(project, lazy=True)
+        # A lazy project is only a path with managers, but building it costs more CPU than a
+        # call to a nearby GitLab; the bot writes to two projects, so keep them.
+        if project not in self._projects:
+            self._projects[project] = self._gl.projects.get(project, lazy=True)
+        return self._projects[project]
 
     def template(self, project: str, name: str) -> str | None:
         cached = self._templates.get((project, name))

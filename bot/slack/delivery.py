@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -101,11 +101,13 @@ class SlackDelivery:
             LEADS_ESCALATION: self._escalation,
         }
 
-    def __call__(self, message: OutboxMessage) -> Apply | None:
-        with reading(self.sessions) as session:
-            case = case_repo.get(session=session, case_id=message.case_id)
-        if case is None:
-            raise Permanent(f"case {message.case_id} does not exist")
+    def load(self, session: Session, batch: Sequence[OutboxMessage]) -> list[Case | Permanent]:
+        cases = case_repo.get_many(session=session, case_ids={m.case_id for m in batch})
+        return [
+            cases.get(m.case_id) or Permanent(f"case {m.case_id} does not exist") for m in batch
+        ]
+
+    def send(self, message: OutboxMessage, case: Case) -> Apply | None:
         sender = self._senders.get(message.kind)
         if sender is None:
             raise Permanent(f"unknown Slack message kind {message.kind!r}")

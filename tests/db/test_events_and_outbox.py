@@ -96,7 +96,7 @@ def test_a_cases_messages_go_out_one_at_a_time_in_order(sessions):
             )
             assert len(batch) == 1
             order.append(batch[0].kind)
-            outbox.mark_sent(session=session, message_id=batch[0].id, owner="a", now=NOW)
+            outbox.mark_sent(session=session, message_ids=[batch[0].id], owner="a", now=NOW)
     assert order == ["card", "dm_receipt", "card"]
     with transaction(sessions) as session:
         assert outbox.backlog(session=session) == {"pending": 0, "parked": 0}

@@ -7,6 +7,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy.orm import Session
 
 from bot.cadence import DM_REMINDER
 from bot.outbox import Drain
@@ -45,12 +46,16 @@ def _two_workers(sessions) -> Counter[int]:
     sent: Counter[int] = Counter()
     lock = threading.Lock()
 
-    def send(message: OutboxMessage) -> None:
-        with lock:
-            sent[message.case_id] += 1
+    class Counting:
+        def load(self, session: Session, batch: list[OutboxMessage]) -> list[None]:
+            return [None] * len(batch)
+
+        def send(self, message: OutboxMessage, loaded: None) -> None:
+            with lock:
+                sent[message.case_id] += 1
 
     drains = [
-        Drain(sessions=sessions, topic="slack", send=send, clock=fixed(now), owner=f"worker-{n}")
+        Drain(sessions=sessions, topic="slack", send=Counting(), clock=fixed(now), owner=f"w-{n}")
         for n in range(2)
     ]
     _together(*(drain.run for drain in drains))
