@@ -62,9 +62,11 @@ def seed_operations(url: str, cases: int, now: datetime) -> int:
             rows.append(row)
             for step, (action, before, after) in enumerate(STEPS):
                 event_id, at = len(events) + 1, writer.time(created + timedelta(minutes=step))
-                events.append((event_id, n, at, "USUP", action, before, after, "{}"))
-                if action == "add_finding":
+                data = "{}"
+                if action == "add_finding":  # the event names its finding, as the bot records it
                     findings.append((len(findings) + 1, n, at, "USUP", "12 sign-ins found."))
+                    data = f'{{"finding_id": {len(findings)}}}'
+                events.append((event_id, n, at, "USUP", action, before, after, data))
                 outbox.append(
                     (event_id, n, "gitlab", "event", f'{{"event_id": {event_id}}}', "pending",
                      0, at, None, at, None)

@@ -251,13 +251,14 @@ def add_case(chunk: Chunk, ids: Ids, spec: Spec, stamp) -> None:
     for action, before, after in path_to(spec.final, rng):
         ids.event += 1
         ids.outbox += 1
-        when = stamp(at)
-        chunk.events.append(
-            (ids.event, ids.case, when, actor, action, before and before.value, after.value, "{}")
-        )
-        if action == "add_finding":
+        when, data = stamp(at), "{}"
+        if action == "add_finding":  # the event names its finding, as the bot records it
             ids.finding += 1
             chunk.findings.append((ids.finding, ids.case, when, actor, FINDING))
+            data = f'{{"finding_id": {ids.finding}}}'
+        chunk.events.append(
+            (ids.event, ids.case, when, actor, action, before and before.value, after.value, data)
+        )
         chunk.outbox.append(
             (ids.outbox, ids.case, "gitlab", "event", f'{{"event_id": {ids.event}}}', "sent",
              1, when, "seed", when, when)

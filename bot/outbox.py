@@ -82,14 +82,14 @@ class _Outcome:
 
 @dataclass
 class Drain:
-    """Claims a batch and reads what it needs in one transaction, sends it, records it in one.
+    """Sends a topic's messages a batch at a time, with one commit per batch.
 
-    A batch costs a claim and a record, not three commits per message. Results are recorded
-    as soon as `record_every` seconds have passed since the last record, and at the end of the
-    batch: against a fast far side the commits stay a small share of the time; against a slow
-    one every result is recorded promptly, well inside the lease, and a process that keeps
-    crashing still makes progress. A crash before a record sends those rows again after the
-    lease; the senders' markers and look-before-repost keep that from showing twice.
+    That commit records the results of the batch just sent and claims the next one, reading
+    what its messages need. A slow batch also records along the way, whenever `record_every`
+    seconds have passed: every result is then recorded promptly, well inside the lease, and a
+    process that keeps crashing still makes progress. A crash before a record sends those rows
+    again after the lease; the senders' markers and look-before-repost keep that from showing
+    twice.
     """
 
     sessions: sessionmaker[Session]
@@ -103,9 +103,12 @@ class Drain:
 
     def run(self, *, case_id: int | None = None, max_rounds: int = 1000) -> int:
         """Sends what is due until nothing is left to claim; returns how many went out."""
-        sent = 0
+        sent, unrecorded = 0, list[_Outcome]()
         for _ in range(max_rounds):
             with transaction(self.sessions) as session:
+                # One commit records a batch's results and claims the next batch, which can
+                # then hold the next message of a case whose last one was just marked sent.
+                self._write(session, unrecorded)
                 batch = outbox.claim(
                     session=session,
                     topic=self.topic,
@@ -117,10 +120,13 @@ class Drain:
                 loaded = list(zip(batch, self.send.load(session, batch), strict=True))
             if not batch:
                 return sent
-            sent += self._send_all(loaded)
+            went_out, unrecorded = self._send_all(loaded)
+            sent += went_out
+        self._record(unrecorded)
         return sent
 
-    def _send_all(self, loaded: list[tuple[OutboxMessage, Any]]) -> int:
+    def _send_all(self, loaded: list[tuple[OutboxMessage, Any]]) -> tuple[int, list[_Outcome]]:
+        """Sends a batch, recording along the way when it is slow; returns what is unrecorded."""
         outcomes: list[_Outcome] = []
         sent, since = 0, time.monotonic()
         for message, work in loaded:
@@ -130,8 +136,7 @@ class Drain:
             if time.monotonic() - since >= self.record_every:
                 self._record(outcomes)
                 outcomes, since = [], time.monotonic()
-        self._record(outcomes)
-        return sent
+        return sent, outcomes
 
     def _attempt(self, message: OutboxMessage, work: Any) -> _Outcome:
         try:
@@ -168,26 +173,28 @@ class Drain:
         return _Outcome(message, error=error, retry_at=retry_at, refund=told_to_wait)
 
     def _record(self, outcomes: list[_Outcome]) -> None:
-        if not outcomes:
-            return
-        with transaction(self.sessions) as session:
-            sent = [o for o in outcomes if o.error is None]
-            marked = outbox.mark_sent(
-                session=session,
-                message_ids=[o.message.id for o in sent],
-                owner=self.owner,
-                now=self.clock(),
-            )
-            for outcome in sent:
-                if outcome.apply and outcome.message.id in marked:
-                    outcome.apply(session)
-            for outcome in outcomes:
-                if outcome.error is not None:
-                    outbox.mark_failed(
-                        session=session,
-                        message_id=outcome.message.id,
-                        owner=self.owner,
-                        error=outcome.error,
-                        retry_at=outcome.retry_at,
-                        refund=outcome.refund,
-                    )
+        if outcomes:
+            with transaction(self.sessions) as session:
+                self._write(session, outcomes)
+
+    def _write(self, session: Session, outcomes: list[_Outcome]) -> None:
+        sent = [o for o in outcomes if o.error is None]
+        marked = outbox.mark_sent(
+            session=session,
+            message_ids=[o.message.id for o in sent],
+            owner=self.owner,
+            now=self.clock(),
+        )
+        for outcome in sent:
+            if outcome.apply and outcome.message.id in marked:
+                outcome.apply(session)
+        for outcome in outcomes:
+            if outcome.error is not None:
+                outbox.mark_failed(
+                    session=session,
+                    message_id=outcome.message.id,
+                    owner=self.owner,
+                    error=outcome.error,
+                    retry_at=outcome.retry_at,
+                    refund=outcome.refund,
+                )

@@ -62,11 +62,16 @@ def gap_marker(case: Case) -> str:
     return f"info-request-bot:gap-{hashlib.sha256(seed).hexdigest()[:20]}"
 
 
-def _finding(session: Session, event: CaseEvent) -> str | None:
-    """The finding the event names (older events: its author's first one at or after it)."""
+def _finding_id(event: CaseEvent) -> int | None:
     finding_id = (event.data or {}).get("finding_id")
-    if isinstance(finding_id, int):
-        return session.scalar(select(Finding.text).where(Finding.id == finding_id))
+    return finding_id if isinstance(finding_id, int) else None
+
+
+def _finding(session: Session, event: CaseEvent, texts: Mapping[int, str]) -> str | None:
+    """The finding the event names (older events: its author's first one at or after it)."""
+    finding_id = _finding_id(event)
+    if finding_id is not None:
+        return texts.get(finding_id)  # None once the retention purge removed it
     query = (
         select(Finding.text)
         .where(
@@ -80,7 +85,9 @@ def _finding(session: Session, event: CaseEvent) -> str | None:
     return session.scalar(query)
 
 
-def _facts(session: Session, case: Case, event: CaseEvent, config: MirrorConfig) -> md.NoteFacts:
+def _facts(
+    session: Session, case: Case, event: CaseEvent, config: MirrorConfig, texts: Mapping[int, str]
+) -> md.NoteFacts:
     facts = md.NoteFacts(
         event_id=event.id,
         action=event.action,
@@ -92,7 +99,7 @@ def _facts(session: Session, case: Case, event: CaseEvent, config: MirrorConfig)
         data=dict(event.data or {}),
     )
     if event.action == "add_finding":
-        facts = replace(facts, finding=_finding(session, event))
+        facts = replace(facts, finding=_finding(session, event, texts))
     elif event.action == "submit_for_review":
         shown = {
             "Description": case.artefact_description,
@@ -112,7 +119,7 @@ def _facts(session: Session, case: Case, event: CaseEvent, config: MirrorConfig)
 def load(
     session: Session, batch: Sequence[OutboxMessage], config: MirrorConfig
 ) -> list[Work | Permanent]:
-    """The work of each mirror operation, read with one query for the events and their cases."""
+    """The work of each mirror operation: one query for the events and cases, one for findings."""
     wanted = {int(m.payload["event_id"]) for m in batch if m.kind == case_repo.MIRROR_EVENT}
     rows = session.execute(
         select(CaseEvent, Case)
@@ -120,6 +127,9 @@ def load(
         .where(CaseEvent.id.in_(wanted))
     )
     found = {event.id: (event, case) for event, case in rows}
+    named = {_finding_id(event) for event, _ in found.values()} - {None}
+    query = select(Finding.id, Finding.text).where(Finding.id.in_(named))
+    texts = {finding_id: text for finding_id, text in session.execute(query)}
     works: list[Work | Permanent] = []
     for message in batch:
         if message.kind != case_repo.MIRROR_EVENT:
@@ -129,20 +139,24 @@ def load(
         if event_id not in found:
             works.append(Permanent(f"case event {event_id} does not exist"))
             continue
-        works.append(_work(session, *found[event_id], config))
+        works.append(_work(session, *found[event_id], config, texts))
     return works
 
 
-def _work(session: Session, event: CaseEvent, case: Case, config: MirrorConfig) -> Work:
-    intake = case_repo.intake(case)
+def _work(
+    session: Session, event: CaseEvent, case: Case, config: MirrorConfig, texts: Mapping[int, str]
+) -> Work:
+    opening = event.action == "submit"
     return Work(
         case_id=case.id,
         action=event.action,
-        facts=_facts(session, case, event, config),
+        facts=_facts(session, case, event, config, texts),
         route=Route(case.route),
         issue_iid=case.gitlab_issue_iid,
         title=md.issue_title(case.organisation, case.id),
-        body_args={"number": case.id, "intake": intake, "route": Route(case.route)},
+        body_args={"number": case.id, "intake": case_repo.intake(case), "route": Route(case.route)}
+        if opening
+        else None,
         gap_description=case.gap_description,
         gap_terms=(
             case.organisation,

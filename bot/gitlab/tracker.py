@@ -19,6 +19,7 @@ from typing import Any, Protocol
 import gitlab
 import requests
 from gitlab.exceptions import GitlabError
+from gitlab.utils import EncodedId
 
 from bot.outbox import Permanent, Retry
 
@@ -191,9 +192,11 @@ class GitLabTracker:
         return any(f"<!-- {marker} -->" in (note.body or "") for note in notes)
 
     def add_note(self, project: str, iid: int, body: str) -> None:
+        # Most mirror writes are notes: post to the notes endpoint directly rather than build
+        # an issue object and a note object (with their managers) for every one.
+        path = f"/projects/{EncodedId(project)}/issues/{iid}/notes"
         with _mapped_errors("note", self._retry_after):
-            issue = self._project(project).issues.get(iid, lazy=True)
-            issue.notes.create({"body": body, "internal": True}, **self._call)
+            self._gl.http_post(path, post_data={"body": body, "internal": True}, **self._call)
 
     def update_issue(
         self,

@@ -164,3 +164,24 @@ def test_two_drains_send_200_operations_exactly_once(pg_sessions):
         assert len(fake.requests("POST", r"/notes$")) == 180
         assert_mirrored_once(sessions, fake, 20)
         assert fake.server_errors == []
+
+
+def test_an_operation_that_can_never_be_sent_is_parked_and_its_batch_goes_out(gdesk, fake):
+    sessions = gdesk.runtime.services.sessions
+    file_cases(gdesk, 2)
+    with transaction(sessions) as session:
+        for case_id, kind, payload in ((1, "event", {"event_id": 9999}), (2, "reindex", {})):
+            outbox.enqueue(
+                session=session,
+                case_id=case_id,
+                topic="gitlab",
+                kind=kind,
+                payload=payload,
+                now=datetime.now(UTC),
+            )
+    drain_all(gdesk.runtime.gitlab_drain)
+    with transaction(sessions) as session:
+        parked = session.scalars(select(OutboxMessage).where(OutboxMessage.status == "parked"))
+        reasons = sorted(row.last_error for row in parked)
+    assert reasons == ["case event 9999 does not exist", "unknown GitLab operation 'reindex'"]
+    assert len(fake.issues(SIRT_PROJECT)) == 2
