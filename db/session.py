@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -53,8 +54,27 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """A session whose work commits together or not at all."""
-    with factory() as session, session.begin():
+    with _writers(factory), factory() as session, session.begin():
         yield session
+
+
+_WRITERS: dict[int, threading.RLock] = {}
+_WRITERS_GUARD = threading.Lock()
+
+
+def _writers(factory: sessionmaker[Session]) -> AbstractContextManager[object]:
+    """On SQLite, the process's writers take turns on a lock of their own.
+
+    SQLite has one writer at a time, and a writer that finds the database locked polls in
+    sleeps of up to 100 ms (the busy handler), so under load the lock sits free while
+    everyone sleeps. Queued on a Python lock instead, the next writer starts the moment the
+    last one commits. Other processes (a worker beside `serve`) still meet at SQLite's lock.
+    """
+    engine = factory.kw.get("bind")
+    if engine is None or engine.dialect.name != "sqlite":
+        return nullcontext()
+    with _WRITERS_GUARD:
+        return _WRITERS.setdefault(id(engine), threading.RLock())
 
 
 @contextmanager
