@@ -80,6 +80,7 @@ class FakeSlack(SlackWorld):
         self._calls_changed = threading.Condition(self.lock)
         self._faults: dict[str, list[_Fault]] = {}
         self._hangs: dict[str, float] = {}
+        self._hang_after: dict[str, bool] = {}
         self._stopping = threading.Event()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -166,10 +167,15 @@ class FakeSlack(SlackWorld):
         with self.lock:
             self._faults.setdefault(method, []).append(_Fault(status, error, retry_after, times))
 
-    def set_hang(self, method: str, seconds: float) -> None:
-        """Delay every answer to ``method`` by ``seconds`` (0 to stop), to provoke timeouts."""
+    def set_hang(self, method: str, seconds: float, *, after: bool = False) -> None:
+        """Delay every answer to ``method`` by ``seconds`` (0 to stop), to provoke timeouts.
+
+        With ``after`` the call is carried out first and only its answer is late, as when a
+        post went out but the response is slow: a client that gives up has still posted.
+        """
         with self.lock:
             self._hangs[method] = seconds
+            self._hang_after[method] = after
 
     # -------------------------------------------------------------- recording
     def calls(self, method: str | None = None) -> list[Call]:
@@ -269,8 +275,8 @@ class FakeSlack(SlackWorld):
         self, method: str, args: dict[str, Any], auth_header: str
     ) -> tuple[int, dict[str, Any], dict[str, str]]:
         """Run one Web API call: hang, fault, unknown method, auth, then the handler."""
-        hang = self._hangs.get(method, 0)
-        if hang:
+        hang, after = self._hangs.get(method, 0), self._hang_after.get(method, False)
+        if hang and not after:
             self._stopping.wait(hang)
         token = args.pop("token", None)
         if auth_header.lower().startswith("bearer "):
@@ -299,6 +305,8 @@ class FakeSlack(SlackWorld):
                 except SlackError as exc:
                     body = exc.body()
         self._record(Call(method, args, body, status))
+        if hang and after:
+            self._stopping.wait(hang)
         return status, body, headers
 
     def _take_fault(self, method: str) -> _Fault | None:

@@ -4,8 +4,8 @@ killed and restarted: every case stored once, every issue once, every reminder o
 One served bot (GitLab configured, its listeners mirroring in the background as in production)
 and a `python -m bot worker` subprocess on the same database. While 20 clients each file 10
 cases, the fake GitLab goes down and up every 0.3 s and now and then answers 429; the worker is
-started during the load, killed with SIGKILL while it holds outbox leases (inside a Home-tab
-refresh the fake Slack holds for 3 s, right after a card post) and started again. After the load
+started during the load, killed with SIGKILL while it holds outbox leases (waiting for the
+answer to a post the fake Slack has carried out and holds for 3 s) and started again. After the load
 GitLab stays up, the drains run to completion (jumping past back-offs and the dead worker's
 leases), and `python -m bot tick --now <a time every first update is due>` runs twice.
 
@@ -212,6 +212,23 @@ def _held(sessions, pid: int, deadline: float) -> dict[str, int]:
         time.sleep(0.01)
 
 
+def _posted_unrecorded(desk, pid: int) -> int:
+    """Rows the killed worker still leased whose post Slack had already carried out."""
+    posted = [call.args.get("metadata") or {} for call in desk.slack.calls("chat.postMessage")]
+    payloads = [m.get("event_payload") or {} for m in posted if isinstance(m, dict)]
+    cards = {p["case"] for p in payloads if "case" in p}
+    dms = {p["outbox"] for p in payloads if "outbox" in p}
+    with desk.runtime.services.sessions() as session:
+        leased = session.execute(
+            select(OutboxMessage.id, OutboxMessage.case_id, OutboxMessage.kind).where(
+                OutboxMessage.lease_owner.like(f"%:{pid}%"),
+                OutboxMessage.status == "pending",
+                OutboxMessage.topic == "slack",
+            )
+        ).all()
+    return sum((case in cards) if kind == "card" else (row in dms) for row, case, kind in leased)
+
+
 def _dm_posts(slack, since: int) -> list[dict]:
     return [
         call.args
@@ -262,16 +279,17 @@ def load(tmp_path_factory) -> Iterator[dict[str, Any]]:
         deadline = time.monotonic() + 60
         while len(filed) + len(failures) < CASES // 4 and time.monotonic() < deadline:
             time.sleep(0.05)
-        # The kill lands between a Slack post and its outbox row being marked sent: after a
-        # card is posted the drain refreshes Home tabs, held here for 3 s.
-        desk.slack.set_hang("views.publish", 3.0)
+        # The kill lands between a Slack post and its outbox row being marked sent: Slack
+        # carries out each post, then holds its answer for 3 s.
+        desk.slack.set_hang("chat.postMessage", 3.0, after=True)
         workers.append(Worker(env, tmp_path, "worker"))
         workers[0].wait_for("worker started")
         facts["held"] = _held(desk.runtime.services.sessions, workers[0].process.pid, 10)
         time.sleep(1.0)
         workers[0].process.send_signal(signal.SIGKILL)
         assert workers[0].finish() == -signal.SIGKILL
-        desk.slack.set_hang("views.publish", 0)
+        facts["posted_unrecorded"] = _posted_unrecorded(desk, workers[0].process.pid)
+        desk.slack.set_hang("chat.postMessage", 0)
         workers.append(Worker(env, tmp_path, "worker"))
         workers[1].wait_for("worker started")
         for client in clients:
@@ -327,7 +345,8 @@ def load(tmp_path_factory) -> Iterator[dict[str, Any]]:
             f"{len(requests_)} GitLab requests "
             f"({sum(r.status in (429, 503) for r in requests_)} answered 429/503), "
             f"{time.monotonic() - started:.1f} s in all, on {make_url(url).get_backend_name()}; "
-            f"worker killed holding leases on {facts['held']}"
+            f"worker killed holding leases on {facts['held']}, "
+            f"{facts['posted_unrecorded']} of them posted but not yet recorded"
         )
         print(f"\nload held: {facts['summary']}")
         yield facts
@@ -392,6 +411,7 @@ def test_every_due_reminder_is_queued_and_sent_once(load):
 
 
 def test_every_card_and_receipt_is_posted_once(load):
+    assert load["posted_unrecorded"] > 0, "the kill must land between a post and its record"
     ids = {c.id for c in load["cases"]}
     assert load["cards"] == collections.Counter(ids)
     assert load["receipts"] == collections.Counter(ids)
