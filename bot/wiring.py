@@ -16,7 +16,9 @@ from bot.outbox import Drain, drain_owner
 from bot.services import SLACK, Services
 from bot.slack.delivery import SlackDelivery
 from bot.slack.gateway import SlackGateway, make_client
+from bot.slack.homes import HomeTabs
 from bot.slack.runtime import Runtime
+from bot.status import Status
 from db.session import make_engine, make_session_factory
 from messages.catalogue import CatalogueError, load_catalogue
 
@@ -53,12 +55,18 @@ def build_runtime(
     )
     limits = Limits(max_resources=settings.max_resources, max_event_types=settings.max_event_types)
     services = Services(sessions=sessions, clock=clock, limits=limits)
+    status = Status(
+        sessions=sessions,
+        clock=clock,
+        unclaimed_after=timedelta(hours=settings.unclaimed_after_hours),
+    )
+    homes = HomeTabs(gateway.client, status)
     slack_drain = Drain(
         sessions=sessions,
         topic=SLACK,
         clock=clock,
         owner=drain_owner(),
-        send=SlackDelivery(sessions, gateway, settings),
+        send=SlackDelivery(sessions, gateway, settings, homes),
     )
     casework = Casework(sessions=sessions, clock=clock, limits=limits)
     return Runtime(
@@ -70,4 +78,5 @@ def build_runtime(
         slack_drain=slack_drain,
         gitlab_drain=build_gitlab_drain(settings, sessions, clock),
         cadence=Cadence(sessions=sessions, clock=clock, policy=cadence_policy(settings)),
+        homes=homes,
     )

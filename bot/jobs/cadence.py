@@ -46,6 +46,11 @@ class SweepReport:
     escalated: int = 0
     failed: int = 0
 
+    @property
+    def queued(self) -> int:
+        """Messages this sweep queued for Slack."""
+        return self.reminded + self.nudged + self.escalated
+
 
 @dataclass
 class CadenceSweep:

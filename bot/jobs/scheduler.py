@@ -26,6 +26,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from bot.jobs.cadence import CadenceSweep
 from bot.jobs.retention import RetentionPurge
 from bot.outbox import Drain
+from bot.slack.homes import HomeTabs
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ class Jobs:
     purge: RetentionPurge
     slack_drain: Drain
     gitlab_drain: Drain | None = None
+    homes: HomeTabs | None = None  # refreshed after each Slack drain
 
     def table(self, now: datetime | None = None) -> dict[str, Callable[[datetime], Any]]:
         """Each job as a function of the instant; drains run on `now` when one is given."""
@@ -52,9 +54,15 @@ class Jobs:
                 which = replace(which, clock=lambda: now)
             return lambda at: which.run()
 
+        def slack(at: datetime) -> Any:
+            sent = drain(self.slack_drain)(at)
+            if self.homes is not None:
+                self.homes.refresh()
+            return sent
+
         return {
             "cadence": self.sweep.run,
-            "slack_outbox": drain(self.slack_drain),
+            "slack_outbox": slack,
             "gitlab_outbox": drain(self.gitlab_drain),
             "retention": self.purge.run,
         }
@@ -74,6 +82,7 @@ def build_jobs(runtime: Any) -> Jobs:
         ),
         slack_drain=runtime.slack_drain,
         gitlab_drain=getattr(runtime, "gitlab_drain", None),
+        homes=getattr(runtime, "homes", None),
     )
 
 
@@ -97,7 +106,18 @@ def start_scheduler(jobs: Jobs, clock: Clock) -> BackgroundScheduler:
         executors={"default": ThreadPoolExecutor(max_workers=len(INTERVALS))},
         job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": MISFIRE_GRACE},
     )
-    for name, job in jobs.table().items():
+    table = jobs.table()
+    sweep = table["cadence"]
+
+    def sweep_then_send(at: datetime) -> Any:
+        # What a sweep queued goes out now, not at the Slack drain's next turn.
+        report = sweep(at)
+        if getattr(report, "queued", 0):
+            scheduler.modify_job("slack_outbox", next_run_time=datetime.now(UTC))
+        return report
+
+    table["cadence"] = sweep_then_send
+    for name, job in table.items():
         scheduler.add_job(
             _timed(name, job, clock),
             "interval",

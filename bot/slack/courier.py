@@ -3,8 +3,10 @@
 Listeners hand the courier a case number after their ack and return. A small fixed number of
 threads (not one per request) then drain the outbox for those cases, so twenty people
 submitting at once are acknowledged without waiting behind twenty deliveries competing for
-the database and the CPU. Nothing depends on the courier for correctness: whatever it has
-not sent is still in the outbox for the worker.
+the database and the CPU. Each courier takes every case queued so far and sends each one's
+oldest message first (a new case's card), then the rest (receipts, DMs), so a burst of
+filings puts every card up before any receipt goes out. Nothing depends on the courier for
+correctness: whatever it has not sent is still in the outbox for the worker.
 """
 
 from __future__ import annotations
@@ -18,8 +20,18 @@ log = logging.getLogger(__name__)
 
 
 class Courier:
-    def __init__(self, deliver: Callable[[int], object], *, threads: int = 2) -> None:
-        self._deliver, self._size = deliver, threads
+    """Delivers queued cases in passes: `first` for every case in hand (a new case's card),
+    then `rest` for each, then `idle` once nothing more is queued (the Home tabs)."""
+
+    def __init__(
+        self,
+        *,
+        first: Callable[[int], object],
+        rest: Callable[[int], object],
+        idle: Callable[[], object],
+        threads: int = 2,
+    ) -> None:
+        self._passes, self._idle, self._size = (first, rest), idle, threads
         self._queue: queue.Queue[int] = queue.Queue()
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
@@ -39,8 +51,15 @@ class Courier:
             cases = [self._queue.get()]
             while not self._queue.empty():  # requests for one case arriving together: one pass
                 cases.append(self._queue.get_nowait())
-            for case_id in dict.fromkeys(cases):
-                try:
-                    self._deliver(case_id)
-                except Exception:
-                    log.exception("delivering case %s failed; left in the outbox", case_id)
+            for deliver in self._passes:
+                for case_id in dict.fromkeys(cases):
+                    self._guarded(deliver, case_id)
+            if self._queue.empty():
+                self._guarded(self._idle)
+
+    @staticmethod
+    def _guarded(step: Callable[..., object], *args: int) -> None:
+        try:
+            step(*args)
+        except Exception:
+            log.exception("delivery step %s%s failed; left in the outbox", step.__name__, args)

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cadence import DM_NUDGE, DM_REMINDER, LEADS_ESCALATION, findings_since, is_current
@@ -29,7 +30,7 @@ from bot.config import Settings
 from bot.outbox import Apply, Permanent, Retry
 from bot.services import CARD, RECEIPT
 from bot.slack.gateway import SlackGateway, SlackUnavailable
-from bot.status import Status
+from bot.slack.homes import HomeTabs
 from db import cases as case_repo
 from db.models import Case, OutboxMessage
 from db.session import reading
@@ -47,7 +48,6 @@ from messages.reminders import (
     build_owner_nudge,
     build_update_reminder,
 )
-from messages.status import build_home
 
 log = logging.getLogger(__name__)
 
@@ -81,9 +81,14 @@ class SlackDelivery:
     """The outbox sender for topic `slack`."""
 
     def __init__(
-        self, sessions: sessionmaker[Session], gateway: SlackGateway, settings: Settings
+        self,
+        sessions: sessionmaker[Session],
+        gateway: SlackGateway,
+        settings: Settings,
+        homes: HomeTabs,
     ) -> None:
         self.sessions, self.gateway, self.settings = sessions, gateway, settings
+        self.homes = homes
         self._senders: dict[str, Callable[[Case], Apply | None]] = {
             CARD: self._card,
             RECEIPT: self._receipt,
@@ -134,22 +139,10 @@ class SlackDelivery:
     _current = threading.local()
 
     def _card(self, case: Case, *, retrying: bool = False) -> Apply | None:
-        """Posts or updates the card; the participants' Home tabs follow the same change."""
+        """Posts or updates the card; the participants' Home tabs follow when things are quiet."""
         apply = self._post_card(case, retrying=retrying)
-        self._refresh_homes(case)
+        self.homes.mark_stale((case.requester_id, case.relay_contact_id, case.owner_id))
         return apply
-
-    def _refresh_homes(self, case: Case) -> None:
-        status = Status(sessions=self.sessions, clock=lambda: case.updated_at)
-        for user_id in dict.fromkeys((case.requester_id, case.relay_contact_id, case.owner_id)):
-            if not user_id:
-                continue
-            try:
-                self.gateway.client.views_publish(
-                    user_id=user_id, view=build_home(status.mine(user_id))
-                )
-            except (SlackApiError, SlackClientError, OSError) as error:
-                log.info("home tab of %s not refreshed: %s", user_id, error)  # best effort
 
     def _post_card(self, case: Case, *, retrying: bool) -> Apply | None:
         message = build_triage_card(case_repo.snapshot(case))
@@ -263,7 +256,8 @@ def card_metadata(case_id: int) -> dict[str, Any]:
 
 def _remember_card(case_id: int, channel: str, ts: str) -> Apply:
     def remember(session: Session) -> None:
-        row = case_repo.get(session=session, case_id=case_id)
-        row.card_channel_id, row.card_ts = channel, ts
+        session.execute(
+            update(Case).where(Case.id == case_id).values(card_channel_id=channel, card_ts=ts)
+        )
 
     return remember

@@ -16,6 +16,7 @@ from bot.outbox import Drain
 from bot.services import Services
 from bot.slack.courier import Courier
 from bot.slack.gateway import SlackGateway, SlackUnavailable
+from bot.slack.homes import HomeTabs
 from messages.catalogue import EventType
 
 log = logging.getLogger(__name__)
@@ -31,10 +32,16 @@ class Runtime:
     slack_drain: Drain
     gitlab_drain: Drain | None = None
     cadence: Cadence | None = None  # the customer-update buttons; built by bot.wiring
+    homes: HomeTabs | None = None  # participants' Home tabs, refreshed when deliveries are done
     _courier: Courier = dataclasses.field(init=False, repr=False)
+    _mirror_lock: threading.Lock = dataclasses.field(default_factory=threading.Lock, repr=False)
+    _mirror_thread: threading.Thread | None = dataclasses.field(default=None, repr=False)
+    _mirror_again: bool = dataclasses.field(default=False, repr=False)
 
     def __post_init__(self) -> None:
-        self._courier = Courier(self.deliver_now)
+        self._courier = Courier(
+            first=self.deliver_first, rest=self.deliver_slack, idle=self.when_quiet
+        )
 
     @property
     def limits(self) -> Limits:
@@ -76,29 +83,54 @@ class Runtime:
         except Exception:
             log.exception("delivering Slack messages for case %s failed; left queued", case_id)
 
+    def deliver_first(self, case_id: int) -> None:
+        """Sends the case's oldest queued Slack message (a new case's card) now."""
+        try:
+            self.slack_drain.run(case_id=case_id, max_rounds=1)
+        except Exception:
+            log.exception("delivering Slack messages for case %s failed; left queued", case_id)
+
     def deliver(self, case_id: int) -> None:
         """Has the courier send what the case's last step queued; returns at once."""
         self._courier.send(case_id)
 
-    def deliver_now(self, case_id: int) -> threading.Thread | None:
-        """Sends the case's Slack messages now, then mirrors it to GitLab in the background.
+    def when_quiet(self) -> None:
+        """Once the courier has nothing queued: the Home tabs, then the GitLab mirror."""
+        if self.homes is not None:
+            self.homes.refresh()
+        self.mirror_soon()
 
-        Slack never waits on GitLab: the mirror runs in its own short-lived thread (every GitLab
-        call has a timeout), and whatever it can't send stays queued for the outbox worker.
+    def mirror_soon(self) -> threading.Thread | None:
+        """Mirrors what is queued for GitLab in one background thread, started if none runs.
+
+        Slack never waits on GitLab: the mirror runs in its own thread (every GitLab call has
+        a timeout), at most one at a time however many cases are filed at once, and it goes
+        round again when asked while it runs. What it can't send stays queued for the worker.
         """
-        self.deliver_slack(case_id)
         if self.gitlab_drain is None:
             return None
-        # Its own lease owner, so it never marks a row another thread of this process holds.
-        owner = f"{self.gitlab_drain.owner}:deliver-{case_id}"[-64:]
-        drain = dataclasses.replace(self.gitlab_drain, owner=owner)
+        with self._mirror_lock:
+            self._mirror_again = True
+            if self._mirror_thread is None:
+                self._mirror_thread = threading.Thread(
+                    target=self._mirror, name="gitlab-mirror-run", daemon=True
+                )
+                self._mirror_thread.start()
+            return self._mirror_thread
 
-        def mirror() -> None:
+    def _mirror(self) -> None:
+        assert self.gitlab_drain is not None
+        # Its own lease owner, so it never marks a row the worker's drain holds.
+        drain = dataclasses.replace(
+            self.gitlab_drain, owner=f"{self.gitlab_drain.owner}:serve"[-64:]
+        )
+        while True:
+            with self._mirror_lock:
+                if not self._mirror_again:
+                    self._mirror_thread = None
+                    return
+                self._mirror_again = False
             try:
-                drain.run(case_id=case_id)
+                drain.run()
             except Exception:
-                log.exception("mirroring case %s to GitLab failed; left queued", case_id)
-
-        thread = threading.Thread(target=mirror, name=f"gitlab-mirror-{case_id}", daemon=True)
-        thread.start()
-        return thread
+                log.exception("mirroring to GitLab failed; left queued for the worker")

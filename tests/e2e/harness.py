@@ -185,7 +185,7 @@ class Desk:
         self.settle(case)
 
     def settle(self, case: int) -> None:
-        """Waits until every Slack message the case has queued has gone out."""
+        """Waits until every Slack message the case has queued has gone out, Home tabs too."""
 
         def delivered() -> bool:
             with self.runtime.services.sessions() as session:
@@ -198,7 +198,8 @@ class Desk:
                         OutboxMessage.status == "pending",
                     )
                 )
-            return pending == 0
+            homes = self.runtime.homes
+            return pending == 0 and (homes is None or homes.settled())
 
         self.wait_until(delivered, what=f"Slack messages of case {case} to go out")
 

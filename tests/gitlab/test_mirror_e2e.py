@@ -103,7 +103,7 @@ def test_a_hanging_gitlab_never_holds_up_slack(gdesk, fake):
     runtime.gitlab_drain = build_gitlab_drain(
         runtime.settings, runtime.services.sessions, runtime.slack_drain.clock, timeout=1.0
     )
-    del runtime.deliver  # back to the real thing: Slack now, GitLab in the background
+    del runtime.mirror_soon  # back to the real thing: Slack now, GitLab in the background
     fake.hang("*", r"/issues", seconds=30, times=None)
 
     started = time.monotonic()

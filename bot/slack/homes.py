@@ -1,0 +1,58 @@
+"""Home tabs that follow the cases: marked stale by card changes, republished when quiet.
+
+A card change makes its participants' Home tabs stale. Publishing them is best effort (the
+tab is published afresh whenever someone opens it), so it waits until the deliveries in hand
+have gone out, and a person whose tab went stale several times meanwhile gets one publish.
+Twenty cases filed at once by two people cost two publishes, not forty, and no card waits
+behind a Home tab.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable
+
+from slack_sdk.errors import SlackClientError
+from slack_sdk.web import WebClient
+
+from bot.status import Status
+from messages.status import build_home
+
+log = logging.getLogger(__name__)
+
+
+class HomeTabs:
+    def __init__(self, client: WebClient, status: Status) -> None:
+        self._client, self._status = client, status
+        self._stale: set[str] = set()
+        self._in_flight = 0
+        self._lock = threading.Lock()
+
+    def mark_stale(self, user_ids: Iterable[str | None]) -> None:
+        with self._lock:
+            self._stale.update(user for user in user_ids if user)
+
+    def refresh(self) -> int:
+        """Publishes every stale Home tab once; returns how many were published."""
+        with self._lock:
+            users, self._stale = sorted(self._stale), set()
+            self._in_flight += len(users)
+        published = 0
+        try:
+            for user_id in users:
+                try:
+                    view = build_home(self._status.mine(user_id))
+                    self._client.views_publish(user_id=user_id, view=view)
+                    published += 1
+                except (SlackClientError, OSError) as error:
+                    log.info("home tab of %s not refreshed: %s", user_id, error)
+        finally:
+            with self._lock:
+                self._in_flight -= len(users)
+        return published
+
+    def settled(self) -> bool:
+        """Nothing stale and nothing being published."""
+        with self._lock:
+            return not self._stale and self._in_flight == 0
