@@ -16,16 +16,17 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bench.served import Served, bot_has_command, start_bare, start_bot
-from db.models import Case
+from db.models import Case, OutboxMessage
 from db.session import make_engine, make_session_factory
 from tests.e2e.harness import SECRET, TEAM, TRIAGE, WORK, intake_answers, populate
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import SlackSender
 
 CLIENTS = 20
+LONE = 20  # submissions sent one at a time on a quiet desk
 REQUESTERS = ("UREQ", "UREQ2")
 
 
@@ -35,6 +36,7 @@ class Timings:
     submission: list[float] = field(default_factory=list)
     sent_at: dict[str, float] = field(default_factory=dict)  # view id -> wall time sent
     refused: list[str] = field(default_factory=list)  # answers other than a 200 ack
+    burst_seconds: float = 0.0
 
 
 @dataclass
@@ -42,6 +44,8 @@ class HttpResult:
     command: Timings
     bare: Timings
     card: list[float]
+    lone_card: list[float]  # submit to card with the desk otherwise quiet, one at a time
+    burst_seconds: float  # from the first to the last submission of the burst being acked
     serve_mb: float
     worker_mb: float | None
     worker_note: str
@@ -114,8 +118,43 @@ def measure(server: Served, slack: FakeSlack, view: dict[str, Any], tag: str, pe
     _hammer(server.url, 1, _command(slack, Timings()))  # warm-up: connections, caches
     timings.command = _hammer(server.url, per_client, _command(slack, timings))
     _hammer(server.url, 1, _submission(view, Timings(), tag + "W"))
+    started = time.perf_counter()
     timings.submission = _hammer(server.url, per_client, _submission(view, timings, tag))
+    timings.burst_seconds = time.perf_counter() - started
     return timings
+
+
+def lone_cards(server: Served, slack: FakeSlack, view: dict[str, Any], url: str) -> list[float]:
+    """Submit to card for submissions one at a time, each after the last one's card arrived.
+
+    It starts once the burst's deliveries (receipts after the cards) are all out.
+    """
+    _wait_for_quiet(url)
+    delays = []
+    with SlackSender(server.url, SECRET) as sender:
+        for n in range(LONE):
+            timings = Timings()
+            _submission(view, timings, f"LONE{n}")(sender, n)
+            delays += card_delays(slack, url, timings)
+    return delays
+
+
+def _wait_for_quiet(url: str, timeout: float = 120) -> None:
+    engine = make_engine(url)
+    pending = (
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(OutboxMessage.topic == "slack", OutboxMessage.status == "pending")
+    )
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with make_session_factory(engine)() as session:
+                if not session.scalar(pending):
+                    return
+            time.sleep(0.2)
+    finally:
+        engine.dispose()
 
 
 def card_delays(slack: FakeSlack, database_url: str, timings: Timings) -> list[float]:
@@ -159,6 +198,7 @@ def run(database_url: str, per_client: int, worker_seconds: float) -> HttpResult
         base = measure(bare, slack, view, "BARE", per_client)
         mine = measure(bot, slack, view, "BOT", per_client)
         cards = card_delays(slack, database_url, mine)
+        lone = lone_cards(bot, slack, view, database_url)
         lead = {"command": "/case-status", "user": "ULEAD"}
         _hammer(bot.url, 2, _command(slack, mine, **lead))
         _hammer(bot.url, 1, _command(slack, mine, "mine", **lead))
@@ -168,7 +208,7 @@ def run(database_url: str, per_client: int, worker_seconds: float) -> HttpResult
         bare.stop()
     worker_mb, note = _worker_memory(slack, database_url, worker_seconds)
     slack.stop()
-    return HttpResult(mine, base, cards, serve_mb, worker_mb, note)
+    return HttpResult(mine, base, cards, lone, mine.burst_seconds, serve_mb, worker_mb, note)
 
 
 def _open_intake(bot: Served, slack: FakeSlack) -> dict[str, Any]:
