@@ -6,10 +6,12 @@ open work, not the history of closed cases.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.cases.model import ENDED_STATES, State
@@ -58,68 +60,52 @@ def _late(rows, now: datetime) -> list[Late]:
 
 
 def leads_summary(*, session: Session, now: datetime, unclaimed_after: timedelta) -> LeadsSummary:
-    """Returns the figures a lead needs: open work by state and route, what is late."""
+    """Returns the figures a lead needs: open work by state and route, what is late.
+
+    Five statements, each a figure with its count (`count(*) OVER ()` beside the listed rows).
+    """
     open_cases = Case.state.in_(OPEN)
-    by_state = dict(
-        session.execute(
-            select(Case.state, func.count()).where(open_cases).group_by(Case.state)
-        ).all()
-    )
-    by_route = dict(
-        session.execute(
-            select(Case.route, func.count()).where(open_cases).group_by(Case.route)
-        ).all()
-    )
+    by_state: Counter[str] = Counter()
+    by_route: Counter[str] = Counter()
+    grouped = select(Case.state, Case.route, func.count()).where(open_cases)
+    for state, route, count in session.execute(grouped.group_by(Case.state, Case.route)):
+        by_state[state] += count
+        by_route[route] += count
     oldest_row = session.execute(
         select(Case.id, Case.organisation, Case.created_at)
         .where(open_cases)
         .order_by(Case.created_at, Case.id)
         .limit(1)
     ).first()
-    overdue_where = (
-        Case.state.in_(CADENCE),
-        Case.next_update_due_at < now,
-        or_(Case.snoozed_until_at.is_(None), Case.snoozed_until_at < now),
-    )
-    overdue_count = session.scalar(select(func.count()).where(*overdue_where)) or 0
-    overdue = session.execute(
+    overdue_count, overdue = _counted(
+        session,
         select(Case.id, Case.organisation, Case.next_update_due_at)
-        .where(*overdue_where)
-        .order_by(Case.next_update_due_at)
-        .limit(LISTED)
-    ).all()
+        .where(
+            Case.state.in_(CADENCE),
+            Case.next_update_due_at < now,
+            or_(Case.snoozed_until_at.is_(None), Case.snoozed_until_at < now),
+        )
+        .order_by(Case.next_update_due_at),
+    )
     # Unclaimed: in triage since longer than the threshold (entry time is the latest event
     # that moved the case into triage).
-    in_triage = select(Case.id).where(Case.state == State.TRIAGE.value)
-    entered = (
-        select(CaseEvent.case_id, func.max(CaseEvent.at).label("at"))
+    entered = func.max(CaseEvent.at).label("entered")
+    unclaimed_count, unclaimed = _counted(
+        session,
+        select(Case.id, Case.organisation, entered)
+        .join(CaseEvent, CaseEvent.case_id == Case.id)
         .where(
-            CaseEvent.case_id.in_(in_triage),
+            Case.state == State.TRIAGE.value,
             CaseEvent.to_state == State.TRIAGE.value,
             CaseEvent.from_state != State.TRIAGE.value,
         )
-        .group_by(CaseEvent.case_id)
-        .subquery()
+        .group_by(Case.id, Case.organisation)
+        .having(entered < now - unclaimed_after)
+        .order_by(entered),
     )
-    unclaimed_where = (Case.state == State.TRIAGE.value, entered.c.at < now - unclaimed_after)
-    base = select(Case.id, Case.organisation, entered.c.at).join(
-        entered, entered.c.case_id == Case.id
-    )
-    unclaimed_count = (
-        session.scalar(
-            select(func.count())
-            .select_from(Case)
-            .join(entered, entered.c.case_id == Case.id)
-            .where(*unclaimed_where)
-        )
-        or 0
-    )
-    unclaimed = session.execute(
-        base.where(*unclaimed_where).order_by(entered.c.at).limit(LISTED)
-    ).all()
     return LeadsSummary(
-        by_state=by_state,
-        by_route=by_route,
+        by_state=dict(by_state),
+        by_route=dict(by_route),
         oldest=_late([oldest_row], now)[0] if oldest_row else None,
         overdue_count=overdue_count,
         overdue=_late(overdue, now),
@@ -127,6 +113,12 @@ def leads_summary(*, session: Session, now: datetime, unclaimed_after: timedelta
         unclaimed=_late(unclaimed, now),
         mirror=outbox.backlog(session=session, topic="gitlab"),
     )
+
+
+def _counted(session: Session, query: Select[Any]) -> tuple[int, list[Any]]:
+    """The first LISTED rows of `query` and how many rows it has in all, in one statement."""
+    rows = session.execute(query.add_columns(func.count().over()).limit(LISTED)).all()
+    return (rows[0][-1] if rows else 0), [tuple(row[:-1]) for row in rows]
 
 
 def cases_of(*, session: Session, user_id: str, limit: int = 20) -> list[Case]:
