@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     event,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -116,7 +117,7 @@ class Case(Base):
 
     # The customer-update cadence: the clock starts at acceptance and restarts at each update.
     last_customer_update_at: Mapped[datetime | None]
-    next_update_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    next_update_due_at: Mapped[datetime | None]  # indexed where set: see __table_args__
     reminded_due_at: Mapped[datetime | None]  # the due time the relay contact was DM'd for
     nudged_due_at: Mapped[datetime | None]  # the due time the owner was nudged for
     escalated_due_at: Mapped[datetime | None]  # the due time escalated to the leads
@@ -131,7 +132,17 @@ class Case(Base):
         back_populates="case", order_by="CaseEvent.id", lazy="raise_on_sql"
     )
 
-    __table_args__ = (Index("ix_info_case_state_created_at", "state", "created_at"),)
+    __table_args__ = (
+        Index("ix_info_case_state_created_at", "state", "created_at"),
+        # Only running clocks: every ended case has no due time, and an index holding them
+        # all led "running and not yet scheduled" to scan the whole history.
+        Index(
+            "ix_info_case_next_update_due_at",
+            "next_update_due_at",
+            sqlite_where=text("next_update_due_at IS NOT NULL"),
+            postgresql_where=text("next_update_due_at IS NOT NULL"),
+        ),
+    )
 
 
 PERSONAL_FIELDS = (
