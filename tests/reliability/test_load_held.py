@@ -284,11 +284,14 @@ def load(tmp_path_factory) -> Iterator[dict[str, Any]]:
         desk.slack.set_hang("chat.postMessage", 3.0, after=True)
         workers.append(Worker(env, tmp_path, "worker"))
         workers[0].wait_for("worker started")
-        facts["held"] = _held(desk.runtime.services.sessions, workers[0].process.pid, 10)
-        time.sleep(1.0)
+        pid = workers[0].process.pid
+        facts["held"] = _held(desk.runtime.services.sessions, pid, 10)
+        deadline = time.monotonic() + 20  # its first post, held for 3 s: kill it then
+        while not _posted_unrecorded(desk, pid) and time.monotonic() < deadline:
+            time.sleep(0.02)
         workers[0].process.send_signal(signal.SIGKILL)
         assert workers[0].finish() == -signal.SIGKILL
-        facts["posted_unrecorded"] = _posted_unrecorded(desk, workers[0].process.pid)
+        facts["posted_unrecorded"] = _posted_unrecorded(desk, pid)
         desk.slack.set_hang("chat.postMessage", 0)
         workers.append(Worker(env, tmp_path, "worker"))
         workers[1].wait_for("worker started")
