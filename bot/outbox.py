@@ -103,7 +103,8 @@ class Drain:
 
     def run(self, *, case_id: int | None = None, max_rounds: int = 1000) -> int:
         """Sends what is due until nothing is left to claim; returns how many went out."""
-        sent, unrecorded = 0, list[_Outcome]()
+        sent = 0
+        unrecorded: list[_Outcome] = []
         for _ in range(max_rounds):
             with transaction(self.sessions) as session:
                 # One commit records a batch's results and claims the next batch, which can

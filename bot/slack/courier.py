@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 class Courier:
     """Delivers queued cases in passes: `first` for every case in hand (a new case's card),
-    then `rest` for each, then `idle` once nothing more is queued (the Home tabs)."""
+    then `rest` for each, then `idle` once nothing more is queued (Home tabs, GitLab)."""
 
     def __init__(
         self,
@@ -62,4 +62,4 @@ class Courier:
         try:
             step(*args)
         except Exception:
-            log.exception("delivery step %s%s failed; left in the outbox", step.__name__, args)
+            log.exception("delivery step for %s failed; left in the outbox", args or "idle")

@@ -6,6 +6,7 @@ import dataclasses
 import logging
 import threading
 from dataclasses import dataclass
+from functools import partial
 
 from bot.cadence import Cadence
 from bot.cases.model import Limits
@@ -40,7 +41,9 @@ class Runtime:
 
     def __post_init__(self) -> None:
         self._courier = Courier(
-            first=self.deliver_first, rest=self.deliver_slack, idle=self.when_quiet
+            first=partial(self.deliver_slack, first_only=True),
+            rest=self.deliver_slack,
+            idle=self.when_quiet,
         )
 
     @property
@@ -76,17 +79,11 @@ class Runtime:
                 log.warning("role %s for %s failed closed: %s", role, user_id, error)
         return Actor(user_id=user_id, roles=frozenset(roles))
 
-    def deliver_slack(self, case_id: int) -> None:
-        """Sends the case's queued Slack messages now; whatever fails stays for the worker."""
+    def deliver_slack(self, case_id: int, *, first_only: bool = False) -> None:
+        """Sends the case's queued Slack messages now (`first_only`: its oldest, a new case's
+        card); whatever fails stays for the worker."""
         try:
-            self.slack_drain.run(case_id=case_id)
-        except Exception:
-            log.exception("delivering Slack messages for case %s failed; left queued", case_id)
-
-    def deliver_first(self, case_id: int) -> None:
-        """Sends the case's oldest queued Slack message (a new case's card) now."""
-        try:
-            self.slack_drain.run(case_id=case_id, max_rounds=1)
+            self.slack_drain.run(case_id=case_id, max_rounds=1 if first_only else 1000)
         except Exception:
             log.exception("delivering Slack messages for case %s failed; left queued", case_id)
 
