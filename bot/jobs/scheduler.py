@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
@@ -26,7 +26,9 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from bot.jobs.cadence import CadenceSweep
 from bot.jobs.retention import RetentionPurge
 from bot.outbox import Drain
-from bot.slack.homes import HomeTabs
+
+if TYPE_CHECKING:
+    from bot.slack.homes import HomeTabs
 
 log = logging.getLogger(__name__)
 
