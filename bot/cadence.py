@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cases.calendar import BusinessHours, HolidayCheck, no_holidays
 from bot.cases.errors import CaseError, InvalidTransition, NotAllowed, NotFound
-from bot.cases.model import CaseSnapshot, Route, State
-from bot.cases.permissions import Actor, Parties, authorise
+from bot.cases.model import CaseSnapshot, State
+from bot.cases.permissions import Actor, authorise
 from bot.cases.states import Action, transition
 from bot.services import CARD, SLACK
 from db import cases as case_repo
@@ -129,7 +129,7 @@ class Cadence:
                 case = case_repo.get(session=session, case_id=case_id, for_update=True)
                 if case is None:
                     raise NotFound(f"There is no case {case_id}.")
-                authorise(Action.CUSTOMER_UPDATE, actor, _parties(case))
+                authorise(Action.CUSTOMER_UPDATE, actor, case_repo.parties(case))
                 yield session, case
         except CaseError as refused:
             log.info(
@@ -140,12 +140,3 @@ class Cadence:
                 refused.user_text,
             )
             raise
-
-
-def _parties(case: Case) -> Parties:
-    return Parties(
-        requester_id=case.requester_id,
-        relay_contact_id=case.relay_contact_id,
-        owner_id=case.owner_id,
-        route=Route(case.route),
-    )

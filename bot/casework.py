@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cases.errors import CaseError, NotAllowed, NotFound
 from bot.cases.model import CaseSnapshot, Intake, Limits, Route, State
-from bot.cases.permissions import Actor, Parties, ReviewRole, authorise, can_handle, review_role
+from bot.cases.permissions import Actor, ReviewRole, authorise, can_handle, review_role
 from bot.cases.rules import assess
 from bot.cases.states import Action, transition
 from bot.services import CARD, SLACK, IntakeRejected
@@ -83,7 +83,7 @@ class Casework:
                 case = case_repo.get(session=session, case_id=case_id, for_update=True)
                 if case is None:
                     raise NotFound(f"There is no case {case_id}.")
-                authorise(action, actor, _parties(case))
+                authorise(action, actor, case_repo.parties(case))
                 if check:
                     check(case)
                 if change:  # a refused transition below rolls these changes back
@@ -123,7 +123,7 @@ class Casework:
             case = case_repo.get(session=session, case_id=case_id)
             if case is None:
                 raise NotFound(f"There is no case {case_id}.")
-            authorise(action, actor, _parties(case))
+            authorise(action, actor, case_repo.parties(case))
             transition(State(case.state), action, actor_id=actor.user_id, at=self.clock())
 
     # -- triage --------------------------------------------------------------------------
@@ -288,15 +288,6 @@ class Casework:
     def withdraw(self, case_id: int, actor: Actor, reason: str) -> CaseSnapshot:
         reason = _require(reason, "Say why the request is withdrawn.")
         return self._act(case_id, actor, Action.WITHDRAW, reason=reason)
-
-
-def _parties(case: Case) -> Parties:
-    return Parties(
-        requester_id=case.requester_id,
-        relay_contact_id=case.relay_contact_id,
-        owner_id=case.owner_id,
-        route=Route(case.route),
-    )
 
 
 def _set(**values: Any) -> Change:

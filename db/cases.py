@@ -16,6 +16,7 @@ from bot.cases.model import (
     State,
     count_events,
 )
+from bot.cases.permissions import Parties
 from bot.cases.states import Action, Event
 from db import outbox
 from db.models import Case, CaseEvent
@@ -92,6 +93,16 @@ def history(*, session: Session, case_id: int) -> list[CaseEvent]:
     """Returns a case's events, oldest first."""
     query = select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)
     return list(session.scalars(query))
+
+
+def parties(case: Case) -> Parties:
+    """Who a case's permissions turn on."""
+    return Parties(
+        requester_id=case.requester_id,
+        relay_contact_id=case.relay_contact_id,
+        owner_id=case.owner_id,
+        route=Route(case.route),
+    )
 
 
 def snapshot(case: Case) -> CaseSnapshot:
