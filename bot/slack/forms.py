@@ -1,4 +1,4 @@
-"""Reading submitted modals into domain values, trusting nothing about their shape.
+"""Reading clicks and submitted modals into domain values, trusting nothing about their shape.
 
 A missing, mistyped or forged value becomes "not given" (None or empty), and the rules table
 then explains what is missing on the right field; nothing here raises on bad input.
@@ -6,36 +6,62 @@ then explains what is missing on the right field; nothing here raises on bad inp
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from enum import Enum
+from typing import Any, NamedTuple
 
 from bot.cases.model import OTHER_EVENT, Deployment, Intake, Plan
 from bot.cases.rules import Field
 from messages.catalogue import EventType
-from messages.ids import INPUT
+from messages.ids import INPUT, ActionId, decode_case_value
 
 MAX_TS = 253402300799  # 9999-12-31T23:59:59Z
 
 
-def _element(values: dict[str, Any], field: Field) -> dict[str, Any]:
-    block = values.get(field.value)
-    element = block.get(INPUT) if isinstance(block, dict) else None
-    return element if isinstance(element, dict) else {}
+class Click(NamedTuple):
+    action_id: ActionId
+    user_id: str
+    case_id: int | None  # None when the button's value is not a case number the bot issued
+
+
+def read_click(body: dict[str, Any]) -> Click:
+    """The button a block_actions payload reports (listeners are registered per action id)."""
+    action = (body.get("actions") or [{}])[0]
+    return Click(
+        ActionId(action["action_id"]), actor_id(body), decode_case_value(action.get("value"))
+    )
+
+
+def actor_id(body: dict[str, Any]) -> str:
+    return (body.get("user") or {}).get("id", "")
+
+
+def field_errors(errors: Mapping[Enum, str]) -> dict[str, str]:
+    """Errors by block id, as `response_action: errors` wants them."""
+    return {field.value: text for field, text in errors.items()}
+
+
+def element(values: dict[str, Any], block: Enum) -> dict[str, Any]:
+    """The input element of a modal's block (a rules Field or a messages Block), or {}."""
+    entry = values.get(block.value)
+    found = entry.get(INPUT) if isinstance(entry, dict) else None
+    return found if isinstance(found, dict) else {}
 
 
 def _text(values: dict[str, Any], field: Field) -> str:
-    value = _element(values, field).get("value")
+    value = element(values, field).get("value")
     return value if isinstance(value, str) else ""
 
 
 def _selected(values: dict[str, Any], field: Field) -> str | None:
-    option = _element(values, field).get("selected_option")
+    option = element(values, field).get("selected_option")
     value = option.get("value") if isinstance(option, dict) else None
     return value if isinstance(value, str) else None
 
 
 def _selected_many(values: dict[str, Any], field: Field) -> list[str]:
-    options = _element(values, field).get("selected_options")
+    options = element(values, field).get("selected_options")
     if not isinstance(options, list):
         return []
     chosen = [o.get("value") for o in options if isinstance(o, dict)]
@@ -43,7 +69,7 @@ def _selected_many(values: dict[str, Any], field: Field) -> list[str]:
 
 
 def _moment(values: dict[str, Any], field: Field) -> datetime | None:
-    stamp = _element(values, field).get("selected_date_time")
+    stamp = element(values, field).get("selected_date_time")
     if isinstance(stamp, bool) or not isinstance(stamp, int) or not 0 <= stamp <= MAX_TS:
         return None
     return datetime.fromtimestamp(stamp, tz=UTC)

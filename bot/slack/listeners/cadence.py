@@ -13,9 +13,10 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 
 from bot.cases.errors import CaseError
+from bot.slack.forms import read_click
 from bot.slack.replies import tell, unexpected
 from bot.slack.runtime import Runtime
-from messages.ids import ActionId, decode_case_value
+from messages.ids import ActionId
 from messages.reminders import slack_date
 
 log = logging.getLogger(__name__)
@@ -39,10 +40,7 @@ def _act(rt: Runtime, action_id: ActionId, case_id: int, user_id: str) -> str:
 
 def register(app: App, rt: Runtime) -> None:
     def clicked(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        action = (body.get("actions") or [{}])[0]
-        user_id = (body.get("user") or {}).get("id", "")
-        case_id = decode_case_value(action.get("value"))
-        action_id = ActionId(action["action_id"])
+        action_id, user_id, case_id = read_click(body)
         done = refused = None
         try:
             if case_id is None:

@@ -19,13 +19,13 @@ from bot.cases.permissions import Actor
 from bot.cases.states import Action
 from bot.casework import Artefacts
 from bot.services import IntakeRejected
-from bot.slack.forms import parse_intake
+from bot.slack.forms import actor_id, element, field_errors, parse_intake, read_click
 from bot.slack.replies import tell, unexpected
 from bot.slack.runtime import Runtime
 from db import cases as case_repo
 from db.session import reading
 from messages import case_modals
-from messages.ids import INPUT, ActionId, Block, Callback, decode_case_value, encode
+from messages.ids import ActionId, Block, Callback, decode_case_value, encode
 from messages.intake import build_intake_modal
 
 log = logging.getLogger(__name__)
@@ -72,14 +72,8 @@ def _values(view: dict[str, Any]) -> dict[str, Any]:
     return values if isinstance(values, dict) else {}
 
 
-def _field(values: dict[str, Any], block: Block, key: str = "value") -> Any:
-    entry = values.get(block.value)
-    element = entry.get(INPUT) if isinstance(entry, dict) else None
-    return element.get(key) if isinstance(element, dict) else None
-
-
 def _text(values: dict[str, Any], block: Block) -> str:
-    value = _field(values, block)
+    value = element(values, block).get("value")
     return value.strip() if isinstance(value, str) else ""
 
 
@@ -88,10 +82,7 @@ def register(app: App, rt: Runtime) -> None:
         # A step is one short transaction done before the ack, so the click's answer means
         # "recorded". A modal is opened after the ack (its trigger lasts 3 s, and opening it
         # may be slow); the permission check before it keeps refusals immediate.
-        action = (body.get("actions") or [{}])[0]
-        user_id = (body.get("user") or {}).get("id", "")
-        case_id = decode_case_value(action.get("value"))
-        action_id = ActionId(action["action_id"])
+        action_id, user_id, case_id = read_click(body)
         reply, modal = None, None
         try:
             if case_id is None:
@@ -123,7 +114,7 @@ def register(app: App, rt: Runtime) -> None:
 
     def submitted(ack: Ack, body: dict[str, Any]) -> None:
         view = body.get("view") or {}
-        user_id = (body.get("user") or {}).get("id", "")
+        user_id = actor_id(body)
         callback = Callback(view.get("callback_id"))
         case_id = decode_case_value(view.get("private_metadata"))
         first_block = SUBMITS[callback][0]
@@ -135,7 +126,7 @@ def register(app: App, rt: Runtime) -> None:
         except IntakeRejected as rejected:
             ack(
                 response_action="errors",
-                errors={field.value: text for field, text in rejected.errors.items()},
+                errors=field_errors(rejected.errors),
             )
             return
         except CaseError as refused:
@@ -187,7 +178,7 @@ def _artefacts(rt: Runtime, case_id: int, actor: Actor, values: dict[str, Any], 
     count = _text(values, Block.ARTEFACT_COUNT)
     if not count.isdigit():
         raise CaseError("Enter the number of log entries as a whole number.")
-    ticked = _field(values, Block.REDACTED, "selected_options") or []
+    ticked = element(values, Block.REDACTED).get("selected_options") or []
     artefacts = Artefacts(
         description=_text(values, Block.ARTEFACT_DESCRIPTION),
         count=int(count),
@@ -201,7 +192,7 @@ def _artefacts(rt: Runtime, case_id: int, actor: Actor, values: dict[str, Any], 
 
 
 def _hand_over(rt: Runtime, case_id: int, actor: Actor, values: dict[str, Any], body) -> None:
-    target = _field(values, Block.USER, "selected_user")
+    target = element(values, Block.USER).get("selected_user")
     if not isinstance(target, str) or not target:
         raise CaseError("Pick who takes the case.")
     rt.casework.hand_over(case_id, actor, rt.actor(target))

@@ -9,7 +9,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.services import IntakeRejected, Requester
-from bot.slack.forms import parse_intake
+from bot.slack.forms import field_errors, parse_intake
 from bot.slack.replies import unexpected
 from bot.slack.runtime import Runtime
 from messages.ids import Callback, Command, encode
@@ -63,7 +63,7 @@ def register(app: App, rt: Runtime) -> None:
         except IntakeRejected as rejected:
             ack(
                 response_action="errors",
-                errors={field.value: text for field, text in rejected.errors.items()},
+                errors=field_errors(rejected.errors),
             )
             return
         except Exception:
