@@ -102,7 +102,8 @@ def test_a_cases_messages_go_out_one_at_a_time_in_order(sessions):
         assert outbox.backlog(session=session) == {"pending": 0, "parked": 0}
 
 
-def test_a_message_that_keeps_failing_is_parked_and_counted(sessions):
+def park_one(sessions) -> None:
+    """Queues a card and has its one try fail for good."""
     with transaction(sessions) as session:
         case = make_case(session)
         outbox.enqueue(session=session, case_id=case.id, topic="slack", kind="card", now=NOW)
@@ -113,6 +114,10 @@ def test_a_message_that_keeps_failing_is_parked_and_counted(sessions):
         outbox.mark_failed(
             session=session, message_id=message.id, owner="a", error="boom", retry_at=None
         )
+
+
+def test_a_message_that_keeps_failing_is_parked_and_counted(sessions):
+    park_one(sessions)
     with transaction(sessions) as session:
         assert outbox.backlog(session=session) == {"pending": 0, "parked": 1}
         assert (
@@ -128,16 +133,7 @@ def test_a_message_that_keeps_failing_is_parked_and_counted(sessions):
 
 
 def test_unparking_gives_parked_messages_a_fresh_start(sessions):
-    with transaction(sessions) as session:
-        case = make_case(session)
-        outbox.enqueue(session=session, case_id=case.id, topic="slack", kind="card", now=NOW)
-    with transaction(sessions) as session:
-        (message,) = outbox.claim(
-            session=session, topic="slack", owner="a", now=NOW, lease=timedelta(minutes=1)
-        )
-        outbox.mark_failed(
-            session=session, message_id=message.id, owner="a", error="boom", retry_at=None
-        )
+    park_one(sessions)
     with transaction(sessions) as session:
         assert outbox.unpark(session=session, now=NOW) == 1
     with transaction(sessions) as session:

@@ -47,10 +47,10 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 
 
 # -- databases ---------------------------------------------------------------------------------
-def _own_postgres(url: str) -> str:
-    """A sibling database for this campaign, created if the role may; else the given one."""
+def _own_postgres(url: str, suffix: str) -> str:
+    """A sibling database `<db>_<suffix>`, created if the role may; else the given one."""
     base = make_url(url)
-    name = f"{base.database}_reliability"
+    name = f"{base.database}_{suffix}"
     admin = make_engine(url, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
@@ -66,12 +66,12 @@ def _own_postgres(url: str) -> str:
         admin.dispose()
 
 
-def migrated_url(kind: str, directory) -> str:
-    """An empty database of `kind`, migrated to head."""
+def migrated_url(kind: str, directory, sibling: str = "reliability") -> str:
+    """An empty database of `kind` (Postgres: the sibling `<db>_<sibling>`), migrated."""
     if kind == "sqlite":
         url = f"sqlite:///{directory / 'bot.db'}"
     else:
-        url = _own_postgres(_postgres_or_skip())
+        url = _own_postgres(_postgres_or_skip(), sibling)
         engine = make_engine(url)
         _reset_postgres(engine)
         engine.dispose()

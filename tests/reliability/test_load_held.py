@@ -30,15 +30,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from bot.cadence import DM_REMINDER
 from bot.outbox import MAX_DELAY
-from db import migrate
 from db.models import Case, OutboxMessage
-from db.session import make_engine, transaction
-from tests.conftest import _postgres_or_skip, _reset_postgres
+from db.session import transaction
 from tests.e2e.harness import (
     LEADS,
     SECRET,
@@ -53,6 +51,7 @@ from tests.e2e.harness import (
 from tests.fakes.gitlab_api import FakeGitLab
 from tests.fakes.slack_requests import SlackSender, plain_text_input
 from tests.gitlab.conftest import GAP_PROJECT, SIRT_PROJECT, drain_all, gitlab_env
+from tests.reliability.conftest import migrated_url
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENTS, PER_CLIENT = 20, 10
@@ -66,31 +65,9 @@ pytestmark = pytest.mark.slow
 def _load_database(tmp_path: Path) -> str:
     """Postgres (several processes write) in a sibling database of its own; else SQLite."""
     try:
-        url = _postgres_or_skip()
+        return migrated_url("postgres", tmp_path, sibling="load_held")
     except pytest.skip.Exception:
-        url = f"sqlite:///{tmp_path / 'bot.db'}"
-    else:
-        base = make_url(url)
-        name = f"{base.database}_load_held"
-        admin = make_engine(url, isolation_level="AUTOCOMMIT")
-        try:
-            with admin.connect() as connection:
-                if not connection.scalar(
-                    text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
-                ):
-                    connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-            url = base.set(database=name).render_as_string(hide_password=False)
-        except Exception:
-            pass  # no CREATEDB: the given database, emptied below
-        finally:
-            admin.dispose()
-        engine = make_engine(url)
-        _reset_postgres(engine)
-        engine.dispose()
-    engine = make_engine(url)
-    migrate.upgrade(engine)
-    engine.dispose()
-    return url
+        return migrated_url("sqlite", tmp_path)
 
 
 # -- the moving parts --------------------------------------------------------------------------
