@@ -97,7 +97,7 @@ class Runtime:
             self.homes.refresh()
         self.mirror_soon()
 
-    def mirror_soon(self) -> threading.Thread | None:
+    def mirror_soon(self) -> None:
         """Mirrors what is queued for GitLab in one background thread, started if none runs.
 
         Slack never waits on GitLab: the mirror runs in its own thread (every GitLab call has
@@ -105,7 +105,7 @@ class Runtime:
         round again when asked while it runs. What it can't send stays queued for the worker.
         """
         if self.gitlab_drain is None:
-            return None
+            return
         with self._mirror_lock:
             self._mirror_again = True
             if self._mirror_thread is None:
@@ -113,7 +113,6 @@ class Runtime:
                     target=self._mirror, name="gitlab-mirror-run", daemon=True
                 )
                 self._mirror_thread.start()
-            return self._mirror_thread
 
     def _mirror(self) -> None:
         assert self.gitlab_drain is not None
