@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
@@ -58,7 +59,7 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         yield session
 
 
-_WRITERS: dict[int, threading.RLock] = {}
+_WRITERS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
 _WRITERS_GUARD = threading.Lock()
 
 
@@ -74,7 +75,7 @@ def _writers(factory: sessionmaker[Session]) -> AbstractContextManager[object]:
     if engine is None or engine.dialect.name != "sqlite":
         return nullcontext()
     with _WRITERS_GUARD:
-        return _WRITERS.setdefault(id(engine), threading.RLock())
+        return _WRITERS.setdefault(engine, threading.RLock())
 
 
 @contextmanager
