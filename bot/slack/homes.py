@@ -33,24 +33,24 @@ class HomeTabs:
         with self._lock:
             self._stale.update(user for user in user_ids if user)
 
-    def refresh(self) -> int:
-        """Publishes every stale Home tab once; returns how many were published."""
+    def publish(self, user_id: str) -> None:
+        """Shows someone their open cases on the bot's Home tab now."""
+        self._client.views_publish(user_id=user_id, view=build_home(self._status.mine(user_id)))
+
+    def refresh(self) -> None:
+        """Publishes every stale Home tab once; one that fails waits for its next change."""
         with self._lock:
             users, self._stale = sorted(self._stale), set()
             self._in_flight += len(users)
-        published = 0
         try:
             for user_id in users:
                 try:
-                    view = build_home(self._status.mine(user_id))
-                    self._client.views_publish(user_id=user_id, view=view)
-                    published += 1
+                    self.publish(user_id)
                 except (SlackClientError, OSError) as error:
                     log.info("home tab of %s not refreshed: %s", user_id, error)
         finally:
             with self._lock:
                 self._in_flight -= len(users)
-        return published
 
     def settled(self) -> bool:
         """Nothing stale and nothing being published."""

@@ -14,7 +14,7 @@ from bot.slack.runtime import Runtime
 from bot.status import Status
 from db.deliveries import first_delivery
 from messages.ids import Command
-from messages.status import USAGE, build_case_status, build_home, build_leads_summary, build_mine
+from messages.status import USAGE, build_case_status, build_leads_summary, build_mine
 
 log = logging.getLogger(__name__)
 
@@ -67,5 +67,5 @@ def register(app: App, rt: Runtime) -> None:
 
 def publish_home(rt: Runtime, user_id: str) -> None:
     """Shows someone their open cases on the bot's Home tab."""
-    if user_id:
-        rt.gateway.client.views_publish(user_id=user_id, view=build_home(_status(rt).mine(user_id)))
+    if user_id and rt.homes is not None:
+        rt.homes.publish(user_id)
