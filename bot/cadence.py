@@ -9,8 +9,7 @@ snooze holds back the reminder for a few hours and re-arms it, so it comes once 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -18,15 +17,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cases.calendar import BusinessHours, HolidayCheck, no_holidays
-from bot.cases.errors import CaseError, InvalidTransition, NotAllowed, NotFound
+from bot.cases.errors import InvalidTransition, NotAllowed
 from bot.cases.model import CaseSnapshot, State
-from bot.cases.permissions import Actor, authorise
+from bot.cases.permissions import Actor
 from bot.cases.states import Action, transition
+from bot.casework import locked_case
 from bot.services import CARD, SLACK
 from db import cases as case_repo
 from db import outbox
 from db.models import Case, Finding
-from db.session import transaction
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +91,7 @@ class Cadence:
         """The relay contact updated the customer: record it and restart the clock."""
         summary = (summary or "").strip()[:SUMMARY_MAX_CHARS] or None
         now = self.clock()
-        with self._locked(case_id, actor) as (session, case):
+        with locked_case(self.sessions, case_id, actor, Action.CUSTOMER_UPDATE) as (session, case):
             event = transition(
                 State(case.state),
                 Action.CUSTOMER_UPDATE,
@@ -109,7 +108,7 @@ class Cadence:
         if hours not in SNOOZE_HOURS:
             raise NotAllowed("Snooze for 1, 2 or 4 hours.")
         now = self.clock()
-        with self._locked(case_id, actor) as (_session, case):
+        with locked_case(self.sessions, case_id, actor, Action.CUSTOMER_UPDATE) as (_session, case):
             # Snoozing is no event of the case's history, but it is refused where an update
             # could not be recorded, and only the relay contact may do it.
             transition(State(case.state), Action.CUSTOMER_UPDATE, actor_id=actor.user_id, at=now)
@@ -120,23 +119,3 @@ class Cadence:
             case.reminded_due_at = None  # re-armed: one more reminder once the snooze ends
             log.info("snoozed case=%s by=%s until=%s", case_id, actor.user_id, until.isoformat())
             return until
-
-    @contextmanager
-    def _locked(self, case_id: int, actor: Actor) -> Iterator[tuple[Session, Case]]:
-        """Locks the case row and authorises a customer-update step; logs any refusal."""
-        try:
-            with transaction(self.sessions) as session:
-                case = case_repo.get(session=session, case_id=case_id, for_update=True)
-                if case is None:
-                    raise NotFound(f"There is no case {case_id}.")
-                authorise(Action.CUSTOMER_UPDATE, actor, case_repo.parties(case))
-                yield session, case
-        except CaseError as refused:
-            log.info(
-                "refused actor=%s action=%s case=%s reason=%r",
-                actor.user_id,
-                Action.CUSTOMER_UPDATE.value,
-                case_id,
-                refused.user_text,
-            )
-            raise

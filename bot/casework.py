@@ -9,7 +9,8 @@ refusal is logged with actor, action and reason.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -39,6 +40,33 @@ DM_HANDED_OVER = "dm_handed_over"
 
 # DMs a completing second step sends.
 FOLLOW_DMS = {Action.REVIEW_COMPLETE: (DM_APPROVED,)}
+
+
+@contextmanager
+def locked_case(
+    sessions: sessionmaker[Session], case_id: int, actor: Actor, action: Action
+) -> Iterator[tuple[Session, Case]]:
+    """A transaction holding the case's row, once `actor` may take `action` on it.
+
+    A refusal (here or in the caller's block) rolls everything back and is logged with who,
+    what, which case and why.
+    """
+    try:
+        with transaction(sessions) as session:
+            case = case_repo.get(session=session, case_id=case_id, for_update=True)
+            if case is None:
+                raise NotFound(f"There is no case {case_id}.")
+            authorise(action, actor, case_repo.parties(case))
+            yield session, case
+    except CaseError as refused:
+        log.info(
+            "refused actor=%s action=%s case=%s reason=%r",
+            actor.user_id,
+            action.value,
+            case_id,
+            refused.user_text,
+        )
+        raise
 
 
 @dataclass(frozen=True)
@@ -78,44 +106,28 @@ class Casework:
         recorded), decided under the same lock.
         """
         now = self.clock()
-        try:
-            with transaction(self.sessions) as session:
-                case = case_repo.get(session=session, case_id=case_id, for_update=True)
-                if case is None:
-                    raise NotFound(f"There is no case {case_id}.")
-                authorise(action, actor, case_repo.parties(case))
-                if check:
-                    check(case)
-                if change:  # a refused transition below rolls these changes back
-                    change(case)
-                event = transition(
-                    State(case.state),
-                    action,
-                    actor_id=actor.user_id,
-                    at=now,
-                    reason=reason,
-                    data=data,
-                )
-                case_repo.record(session=session, case=case, event=event)
-                follow = then(case) if then else None
-                if follow is not None:
-                    second = transition(event.to_state, follow, actor_id=actor.user_id, at=now)
-                    case_repo.record(session=session, case=case, event=second)
-                    dms = (*dms, *FOLLOW_DMS.get(follow, ()))
-                for kind in (CARD, *dms):
-                    outbox.enqueue(
-                        session=session, case_id=case.id, topic=SLACK, kind=kind, now=now
-                    )
-                return case_repo.snapshot(case)
-        except CaseError as refused:
-            log.info(
-                "refused actor=%s action=%s case=%s reason=%r",
-                actor.user_id,
-                action.value,
-                case_id,
-                refused.user_text,
+        with locked_case(self.sessions, case_id, actor, action) as (session, case):
+            if check:
+                check(case)
+            if change:  # a refused transition below rolls these changes back
+                change(case)
+            event = transition(
+                State(case.state),
+                action,
+                actor_id=actor.user_id,
+                at=now,
+                reason=reason,
+                data=data,
             )
-            raise
+            case_repo.record(session=session, case=case, event=event)
+            follow = then(case) if then else None
+            if follow is not None:
+                second = transition(event.to_state, follow, actor_id=actor.user_id, at=now)
+                case_repo.record(session=session, case=case, event=second)
+                dms = (*dms, *FOLLOW_DMS.get(follow, ()))
+            for kind in (CARD, *dms):
+                outbox.enqueue(session=session, case_id=case.id, topic=SLACK, kind=kind, now=now)
+            return case_repo.snapshot(case)
 
     def check(self, case_id: int, actor: Actor, action: Action) -> None:
         """Refuses now what `action` would refuse, before a modal asks for details."""
