@@ -34,6 +34,7 @@ serve: $(VENV)/.installed
 test: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 	TEST_DATABASE_URL='$(TEST_DATABASE_URL)' $(PY) -m pytest -q
 
 bench: $(VENV)/.installed

@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bench.report import median
 from bench.seed import Seeded
+from bot.app.queries import DEFAULT_UNCLAIMED_AFTER, Status
 from bot.cases.permissions import Actor, Role
-from bot.status import DEFAULT_UNCLAIMED_AFTER, Status
 from db.models import Case, OutboxMessage
 from db.session import make_engine, make_session_factory
 
@@ -106,12 +106,12 @@ def _driver_params(engine, statement: str, params: dict):
 def sweep_factory() -> tuple[Callable[[sessionmaker[Session]], Callable[[datetime], object]], str]:
     """How to run one cadence sweep at an instant, or why it can't be measured yet."""
     try:
-        module = importlib.import_module("bot.jobs.cadence")
+        module = importlib.import_module("bot.app.reminders")
     except ImportError:
         return None, "bot/jobs/cadence.py not present yet"  # type: ignore[return-value]
     sweep_class = getattr(module, "CadenceSweep", None)
     if sweep_class is not None:
-        from bot.cadence import CadencePolicy
+        from bot.app.cadence import CadencePolicy
 
         return (lambda sessions: sweep_class(sessions=sessions, policy=CadencePolicy()).run), ""
     for name in ("run_sweep", "sweep", "run_once"):

@@ -67,8 +67,9 @@ def seed_operations(url: str, cases: int, now: datetime) -> int:
                     findings.append((len(findings) + 1, n, at, "USUP", "12 sign-ins found."))
                     data = f'{{"finding_id": {len(findings)}}}'
                 events.append((event_id, n, at, "USUP", action, before, after, data))
+                kind = "open_issue" if action == "submit" else "note"  # as bot.app.effects says
                 outbox.append(
-                    (event_id, n, "gitlab", "event", f'{{"event_id": {event_id}}}', "pending",
+                    (event_id, n, "gitlab", kind, f'{{"event_id": {event_id}}}', "pending",
                      0, at, None, at, None)
                 )  # fmt: skip
         writer.write("info_case", rows)

@@ -260,7 +260,7 @@ def add_case(chunk: Chunk, ids: Ids, spec: Spec, stamp) -> None:
             (ids.event, ids.case, when, actor, action, before and before.value, after.value, data)
         )
         chunk.outbox.append(
-            (ids.outbox, ids.case, "gitlab", "event", f'{{"event_id": {ids.event}}}', "sent",
+            (ids.outbox, ids.case, "gitlab", "note", f'{{"event_id": {ids.event}}}', "sent",
              1, when, "seed", when, when)
         )  # fmt: skip
         at += timedelta(minutes=rng.randrange(60, 1800))

@@ -13,18 +13,17 @@ log = logging.getLogger("bot")
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     settings.require("slack_bot_token", "slack_signing_secret", "triage_channel")
-    from bot.slack.app import build_app
     from bot.slack.server import EVENTS_PATH, make_server
 
-    runtime = _runtime(settings)
+    bot = _bot(settings)
     server = make_server(
-        build_app(runtime),
+        bot.slack_app(),
         host=args.host,
         port=settings.port,
         signing_secret=settings.slack_signing_secret,
     )
     log.info("serving Slack requests on http://%s:%s%s", args.host, settings.port, EVENTS_PATH)
-    worker = _start_worker(settings, runtime)
+    worker = _start_worker(settings, bot)
     try:
         server.run()
     finally:
@@ -37,13 +36,12 @@ def _socket(settings: Settings, args: argparse.Namespace) -> int:
     settings.require("slack_bot_token", "slack_app_token", "triage_channel")
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    from bot.slack.app import build_app
     from bot.slack.gateway import make_client
 
-    runtime = _runtime(settings)
+    bot = _bot(settings)
     web_client = make_client(settings.slack_app_token, settings.slack_api_url)
     handler = SocketModeHandler(
-        build_app(runtime, socket_mode=True), settings.slack_app_token, web_client=web_client
+        bot.slack_app(socket_mode=True), settings.slack_app_token, web_client=web_client
     )
     log.info("connecting to Slack in Socket Mode")
     handler.start()
@@ -75,16 +73,17 @@ def _doctor(settings: Settings, args: argparse.Namespace) -> int:
 
 def _worker(settings: Settings, args: argparse.Namespace) -> int:
     settings.require("slack_bot_token", "leads_channel")
-    from bot.jobs.scheduler import build_jobs, run_worker
-    from bot.wiring import utc_now
+    from bot.jobs.scheduler import run_worker
+    from bot.wiring import build_worker, utc_now
 
-    return run_worker(build_jobs(_runtime(settings)), utc_now)
+    return run_worker(build_worker(_bot(settings)), utc_now)
 
 
 def _tick(settings: Settings, args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
-    from bot.jobs.scheduler import build_jobs, tick
+    from bot.jobs.scheduler import tick
+    from bot.wiring import build_worker
 
     now = datetime.now(UTC)
     if args.now:
@@ -94,19 +93,19 @@ def _tick(settings: Settings, args: argparse.Namespace) -> int:
             raise ConfigError("--now", "an ISO time like 2026-11-30T09:00Z", args.now) from None
         if now.tzinfo is None:
             raise ConfigError("--now", "an ISO time with its offset (Z or +01:00)", args.now)
-    results = tick(build_jobs(_runtime(settings)), now.astimezone(UTC))
+    results = tick(build_worker(_bot(settings)), now.astimezone(UTC))
     print(f"tick at {now.astimezone(UTC).isoformat()}: {results}")
     return 1 if "failed" in results.values() else 0
 
 
-def _start_worker(settings: Settings, runtime):
+def _start_worker(settings: Settings, bot):
     """SERVE_RUNS_WORKER: the scheduled jobs in this process too (one-process SQLite setups)."""
     if not settings.serve_runs_worker:
         return None
-    from bot.jobs.scheduler import build_jobs, start_scheduler
-    from bot.wiring import utc_now
+    from bot.jobs.scheduler import start_scheduler
+    from bot.wiring import build_worker, utc_now
 
-    return start_scheduler(build_jobs(runtime), utc_now)
+    return start_scheduler(build_worker(bot), utc_now)
 
 
 def _unpark(settings: Settings, args: argparse.Namespace) -> int:
@@ -122,16 +121,16 @@ def _unpark(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _runtime(settings: Settings):
+def _bot(settings: Settings):
     """The wired bot, after checking the database schema is current."""
-    from bot.wiring import build_runtime
+    from bot.wiring import build_bot
     from db import migrate
     from db.session import make_engine
 
     engine = make_engine(settings.database_url)
     if migrate.current_revision(engine) != migrate.head_revision():
         raise ConfigError("DATABASE_URL", "a migrated database: run `python -m bot migrate`")
-    return build_runtime(settings, engine=engine)
+    return build_bot(settings, engine=engine)
 
 
 COMMANDS = {

@@ -224,13 +224,14 @@ def _remind(desk: Any, show: Transcript) -> None:
     from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
 
-    from bot.jobs.scheduler import build_jobs, tick
+    from bot.jobs.scheduler import tick
+    from bot.wiring import build_worker
     from db.models import Case
     from db.session import reading
 
-    jobs = build_jobs(desk.runtime)
+    jobs = build_worker(desk.bot)
     tick(jobs, datetime.now(UTC))  # works out when the update is due, in Priya's time zone
-    with reading(desk.runtime.services.sessions) as session:
+    with reading(desk.bot.sessions) as session:
         due = session.get(Case, 1).next_update_due_at
     tick(jobs, due)
     local = due.astimezone(ZoneInfo(desk.slack.users["UREQ"].tz))

@@ -1,30 +1,80 @@
-"""The composition root: settings in, a ready runtime out. Every entry point builds here."""
+"""The composition root: settings in, a wired bot out. Every entry point builds here.
+
+`build_bot` wires the database, the Slack client, the use cases and the delivery; the served
+app (`bot.slack.app.build_app`) and the worker (`build_worker`) are made from it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from slack_bolt import App
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
-from bot.cadence import Cadence, CadencePolicy, holiday_check
+from bot.app import UseCases
+from bot.app.cadence import Cadence, CadencePolicy, holiday_check
+from bot.app.casework import Casework
+from bot.app.filing import Filing
+from bot.app.inbox import Inbox
+from bot.app.queries import Status
+from bot.app.reminders import CadenceSweep
+from bot.app.retention import RetentionPurge
 from bot.cases.model import Limits
-from bot.casework import Casework
 from bot.config import ConfigError, Settings
+from bot.delivery.dispatcher import Dispatcher
+from bot.delivery.drain import Drain, drain_owner
+from bot.delivery.kinds import Topic
+from bot.delivery.slack import SlackSender
 from bot.gitlab import build_gitlab_drain
-from bot.outbox import Drain, drain_owner
-from bot.services import SLACK, Services
-from bot.slack.delivery import SlackDelivery
+from bot.jobs.scheduler import Jobs
+from bot.slack.app import build_app
+from bot.slack.deps import Deps
 from bot.slack.gateway import SlackGateway, make_client
 from bot.slack.homes import HomeTabs
-from bot.slack.runtime import Runtime
-from bot.status import Status
+from bot.slack.notifier import SlackNotifier
+from bot.slack.roles import Roles
 from db.session import make_engine, make_session_factory
-from messages.catalogue import CatalogueError, load_catalogue
+from messages.catalogue import CatalogueError, EventType, load_catalogue
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass
+class Bot:
+    """Everything the entry points use, wired once from one validated Settings."""
+
+    settings: Settings
+    sessions: sessionmaker[Session]
+    clock: Callable[[], datetime]
+    use_cases: UseCases
+    gateway: SlackGateway
+    roles: Roles
+    catalogue: tuple[EventType, ...]
+    homes: HomeTabs
+    delivery: Dispatcher
+
+    @property
+    def limits(self) -> Limits:
+        return self.use_cases.filing.limits
+
+    def slack_app(self, *, socket_mode: bool = False) -> App:
+        """The Bolt app, its listeners handed what they use."""
+        deps = Deps(
+            use_cases=self.use_cases,
+            roles=self.roles,
+            gateway=self.gateway,
+            catalogue=self.catalogue,
+            limits=self.limits,
+            homes=self.homes,
+            deliver=self.delivery.deliver,
+        )
+        secret = self.settings.slack_signing_secret
+        return build_app(deps, signing_secret=secret, socket_mode=socket_mode)
 
 
 def cadence_policy(settings: Settings) -> CadencePolicy:
@@ -37,46 +87,77 @@ def cadence_policy(settings: Settings) -> CadencePolicy:
     )
 
 
-def build_runtime(
+def _use_cases(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    clock: Callable[[], datetime],
+    gateway: SlackGateway,
+) -> UseCases:
+    limits = Limits(max_resources=settings.max_resources, max_event_types=settings.max_event_types)
+    policy = cadence_policy(settings)
+    return UseCases(
+        filing=Filing(sessions=sessions, clock=clock, limits=limits),
+        casework=Casework(sessions=sessions, clock=clock, limits=limits),
+        cadence=Cadence(sessions=sessions, clock=clock, policy=policy),
+        status=Status(
+            sessions=sessions,
+            clock=clock,
+            unclaimed_after=timedelta(hours=settings.unclaimed_after_hours),
+        ),
+        sweep=CadenceSweep(
+            sessions=sessions, policy=policy, tz_of=lambda user_id: gateway.user(user_id).tz
+        ),
+        purge=RetentionPurge(sessions=sessions, retention=timedelta(days=settings.retention_days)),
+        inbox=Inbox(sessions=sessions, clock=clock),
+    )
+
+
+def build_bot(
     settings: Settings, *, engine: Engine | None = None, clock: Callable[[], datetime] = utc_now
-) -> Runtime:
-    """Wires database, Slack client, services and drains from one validated Settings."""
+) -> Bot:
+    """Wires database, Slack client, use cases and delivery from one validated Settings."""
     try:
         catalogue = load_catalogue(settings.event_catalogue)
     except CatalogueError as error:
         raise ConfigError("EVENT_CATALOGUE", f"a valid event catalogue: {error}") from None
-    engine = engine or make_engine(settings.database_url)
-    sessions = make_session_factory(engine)
+    sessions = make_session_factory(engine or make_engine(settings.database_url))
     gateway = SlackGateway(
         make_client(settings.slack_bot_token, settings.slack_api_url),
         interactive=make_client(
             settings.slack_bot_token, settings.slack_api_url, timeout=3, wait_on_rate_limit=False
         ),
     )
-    limits = Limits(max_resources=settings.max_resources, max_event_types=settings.max_event_types)
-    services = Services(sessions=sessions, clock=clock, limits=limits)
-    status = Status(
-        sessions=sessions,
-        clock=clock,
-        unclaimed_after=timedelta(hours=settings.unclaimed_after_hours),
+    use_cases = _use_cases(settings, sessions, clock, gateway)
+    homes = HomeTabs(gateway.client, use_cases.status)
+    sender = SlackSender(
+        SlackNotifier(gateway),
+        triage_channel=settings.triage_channel,
+        leads_channel=settings.leads_channel,
+        cards_changed=homes.mark_stale,
     )
-    homes = HomeTabs(gateway.client, status)
     slack_drain = Drain(
-        sessions=sessions,
-        topic=SLACK,
-        clock=clock,
-        owner=drain_owner(),
-        send=SlackDelivery(sessions, gateway, settings, homes),
+        sessions=sessions, topic=Topic.SLACK, clock=clock, owner=drain_owner(), send=sender
     )
-    casework = Casework(sessions=sessions, clock=clock, limits=limits)
-    return Runtime(
+    gitlab_drain = build_gitlab_drain(settings, sessions, clock)
+    return Bot(
         settings=settings,
-        services=services,
-        casework=casework,
+        sessions=sessions,
+        clock=clock,
+        use_cases=use_cases,
         gateway=gateway,
+        roles=Roles(gateway, settings),
         catalogue=catalogue,
-        slack_drain=slack_drain,
-        gitlab_drain=build_gitlab_drain(settings, sessions, clock),
-        cadence=Cadence(sessions=sessions, clock=clock, policy=cadence_policy(settings)),
         homes=homes,
+        delivery=Dispatcher(slack_drain, gitlab_drain, when_quiet=homes.refresh),
+    )
+
+
+def build_worker(bot: Bot) -> Jobs:
+    """The worker's jobs: each a timer over a use case or a drain."""
+    return Jobs(
+        sweep=bot.use_cases.sweep,
+        purge=bot.use_cases.purge,
+        slack_drain=bot.delivery.slack_drain,
+        gitlab_drain=bot.delivery.gitlab_drain,
+        after_slack=bot.homes.refresh,
     )

@@ -17,16 +17,8 @@ from bot.cases.model import (
     count_events,
 )
 from bot.cases.permissions import Parties
-from bot.cases.states import Action, Event
-from db import outbox
+from bot.cases.states import Event
 from db.models import Case, CaseEvent
-
-GITLAB = "gitlab"
-MIRROR_EVENT = "event"
-# While a case is in one of these states its relay contact owes the customer regular updates.
-CADENCE_STATES = frozenset(
-    {State.TRIAGE, State.INVESTIGATING, State.RESCOPE_REQUESTED, State.IN_REVIEW, State.APPROVED}
-)
 
 
 def get(*, session: Session, case_id: int, for_update: bool = False) -> Case | None:
@@ -50,7 +42,10 @@ def get_by_intake_view(*, session: Session, view_id: str) -> Case | None:
 
 
 def record(*, session: Session, case: Case, event: Event) -> CaseEvent:
-    """Writes one event and applies its state: the only place a case's state is assigned."""
+    """Writes one event and applies its state: the only place a case's state is assigned.
+
+    What the event causes (messages, mirror, clock) is `bot.app.steps.record`'s part.
+    """
     row = CaseEvent(
         case_id=case.id,
         at=event.at,
@@ -65,27 +60,8 @@ def record(*, session: Session, case: Case, event: Event) -> CaseEvent:
     case.updated_at = event.at
     if not State(case.state).is_open and case.ended_at is None:
         case.ended_at = event.at
-    # The customer-update clock: it starts when the case reaches triage, restarts with each
-    # update the relay contact records, and stops when the case leaves triage..approved. A
-    # None due time means "to compute": the sweep knows the contact's time zone, this does not.
-    if event.to_state not in CADENCE_STATES:
-        case.next_update_due_at = None
-    elif event.action is Action.CUSTOMER_UPDATE or case.last_customer_update_at is None:
-        case.last_customer_update_at = event.at
-        case.next_update_due_at = None
-        case.snoozed_until_at = None
     session.add(row)
     session.flush()
-    # The GitLab mirror follows the event log: every event becomes one mirror operation,
-    # queued in this same transaction (see bot/gitlab/).
-    outbox.enqueue(
-        session=session,
-        case_id=case.id,
-        topic=GITLAB,
-        kind=MIRROR_EVENT,
-        now=event.at,
-        payload={"event_id": row.id},
-    )
     return row
 
 

@@ -4,18 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from db.models import ProcessedEvent
-from db.session import transaction
 
 
-def first_delivery(*, sessions: sessionmaker[Session], event_id: str, now: datetime) -> bool:
-    """Records the event id; False when it was already recorded (a retry)."""
-    try:
-        with transaction(sessions) as session:
-            session.add(ProcessedEvent(event_id=event_id[:64], received_at=now))
-        return True
-    except IntegrityError:
-        return False
+def remember(*, session: Session, event_id: str, now: datetime) -> None:
+    """Records an event id; the flush fails (IntegrityError) when it was recorded before."""
+    session.add(ProcessedEvent(event_id=event_id[:64], received_at=now))
+    session.flush()

@@ -64,7 +64,7 @@ def build_leads_summary(s: Any) -> dict[str, Any]:
 
 
 def build_case_status(view: Any, now: datetime) -> dict[str, Any]:
-    """One case (view is a bot.status.CaseStatus)."""
+    """One case (view is a bot.app.queries.CaseStatus)."""
     case: CaseSnapshot = view.case
     reviews = ", ".join(f"{role} by <@{user}>" for role, user in case.approvals) or "none yet"
     due = "—"

@@ -34,6 +34,10 @@ class State(enum.StrEnum):
 
 
 ENDED_STATES = frozenset({State.CLOSED, State.REJECTED, State.WITHDRAWN})
+# While a case is in one of these states its relay contact owes the customer regular updates.
+CADENCE_STATES = frozenset(
+    {State.TRIAGE, State.INVESTIGATING, State.RESCOPE_REQUESTED, State.IN_REVIEW, State.APPROVED}
+)
 
 
 class Route(enum.StrEnum):

@@ -9,14 +9,22 @@ reported, so the table is ordered from the most basic check to the most specific
 from __future__ import annotations
 
 import enum
-import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urlsplit
 
+from bot.cases.checks import (
+    GROUP_PATH,
+    NESTED_PATH,
+    USERNAME,
+    Check,
+    Context,
+    blank,
+    groups_outside,
+    not_a_ticket_url,
+    projects_outside,
+    window_too_old,
+)
 from bot.cases.model import OTHER_EVENT, Deployment, Intake, Limits
-from bot.cases.windows import earliest_allowed_start
 
 
 class Field(enum.StrEnum):
@@ -40,17 +48,6 @@ class Field(enum.StrEnum):
 
 
 @dataclass(frozen=True)
-class Context:
-    """What a check may look at besides the intake: the moment of the request and the limits."""
-
-    now: datetime
-    limits: Limits
-
-
-Check = Callable[[Intake, Context], bool]
-
-
-@dataclass(frozen=True)
 class Rule:
     field: Field
     broken: Check
@@ -59,60 +56,13 @@ class Rule:
     needs: tuple[str, ...] = ()  # intake values the check reads; skipped while one is missing
 
 
-# GitLab paths: letters, digits, '_', '-', '.'; groups nest with '/'.
-_SEGMENT = r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,254}"
-_GROUP_PATH = re.compile(rf"^{_SEGMENT}$")
-_NESTED_PATH = re.compile(rf"^{_SEGMENT}(/{_SEGMENT})*$")
-_USERNAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,254}$")
-
-
-def _blank(text: str) -> bool:
-    return not text.strip()
-
-
-def _not_a_ticket_url(intake: Intake, _: Context) -> bool:
-    url = intake.ticket_url.strip()
-    try:
-        parts = urlsplit(url)
-    except ValueError:  # e.g. an unbalanced "[" where a host should be
-        return True
-    return len(url) > 2000 or parts.scheme not in ("http", "https") or not parts.netloc
-
-
-def _inside(path: str, namespace: str) -> bool:
-    path, namespace = path.lower(), namespace.lower()
-    return path == namespace or path.startswith(namespace + "/")
-
-
-def outside_namespace(paths: tuple[str, ...], namespace: str) -> list[str]:
-    """The paths that do not sit under the owned namespace (GitLab paths ignore case)."""
-    return [path for path in paths if not _inside(path, namespace)]
-
-
-def _projects_outside(intake: Intake, _: Context) -> bool:
-    return _valid_namespace(intake) and bool(outside_namespace(intake.projects, intake.namespace))
-
-
-def _groups_outside(intake: Intake, _: Context) -> bool:
-    return _valid_namespace(intake) and bool(outside_namespace(intake.groups, intake.namespace))
-
-
-def _valid_namespace(intake: Intake) -> bool:
-    """Until the namespace itself is right, the namespace field carries the only error."""
-    return bool(_GROUP_PATH.match(intake.namespace))
-
-
-def _window_too_old(intake: Intake, ctx: Context) -> bool:
-    return intake.window_start < earliest_allowed_start(ctx.now, intake.requester_tz)
-
-
 _WINDOW = ("window_start", "window_end")
 
 
 RULES: tuple[Rule, ...] = (
     Rule(
         Field.ORGANISATION,
-        lambda i, _: _blank(i.organisation),
+        lambda i, _: blank(i.organisation),
         "Enter the customer's organisation name.",
     ),
     Rule(
@@ -122,7 +72,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         Field.TICKET_URL,
-        _not_a_ticket_url,
+        not_a_ticket_url,
         "Paste the link to the support ticket or CRM record (it starts with https://).",
     ),
     Rule(Field.PLAN, lambda i, _: i.plan is None, "Choose the customer's plan."),
@@ -147,12 +97,12 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         Field.NAMESPACE,
-        lambda i, _: _blank(i.namespace),
+        lambda i, _: blank(i.namespace),
         "Enter the top-level group the customer owns, e.g. acme-corp.",
     ),
     Rule(
         Field.NAMESPACE,
-        lambda i, _: not _GROUP_PATH.match(i.namespace),
+        lambda i, _: not GROUP_PATH.match(i.namespace),
         "Enter only the top-level group path, e.g. acme-corp (no slashes, spaces or URL).",
     ),
     Rule(
@@ -185,7 +135,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         Field.WINDOW_START,
-        _window_too_old,
+        window_too_old,
         "GitLab can't search more than one calendar month back from today. Narrow the window, "
         "or explain why in the exception request: Legal must approve it first.",
         waivable=True,
@@ -193,29 +143,29 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         Field.PROJECTS,
-        lambda i, _: not all(_NESTED_PATH.match(p) for p in i.projects),
+        lambda i, _: not all(NESTED_PATH.match(p) for p in i.projects),
         "Write one project path per line, e.g. acme-corp/backend/api.",
     ),
     Rule(
         Field.PROJECTS,
-        _projects_outside,
+        projects_outside,
         "Requests only cover the account the customer owns: every project must sit under "
         "the namespace above.",
     ),
     Rule(
         Field.GROUPS,
-        lambda i, _: not all(_NESTED_PATH.match(g) for g in i.groups),
+        lambda i, _: not all(NESTED_PATH.match(g) for g in i.groups),
         "Write one group path per line, e.g. acme-corp/platform.",
     ),
     Rule(
         Field.GROUPS,
-        _groups_outside,
+        groups_outside,
         "Requests only cover the account the customer owns: every group must sit under the "
         "namespace above.",
     ),
     Rule(
         Field.USERS,
-        lambda i, _: not all(_USERNAME.match(u) for u in i.users),
+        lambda i, _: not all(USERNAME.match(u) for u in i.users),
         "Write one GitLab username per line, e.g. jdoe.",
     ),
     Rule(
@@ -242,7 +192,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         Field.EVENT_OTHER,
-        lambda i, _: OTHER_EVENT in i.event_types and _blank(i.event_other),
+        lambda i, _: OTHER_EVENT in i.event_types and blank(i.event_other),
         "You chose 'Other': describe the events of interest here.",
     ),
     Rule(
@@ -267,7 +217,7 @@ RULES: tuple[Rule, ...] = (
         "logs of other production components are searched. Choose 'No' to go on with those.",
     ),
     Rule(
-        Field.SUMMARY, lambda i, _: _blank(i.summary), "Summarise the incident in a few sentences."
+        Field.SUMMARY, lambda i, _: blank(i.summary), "Summarise the incident in a few sentences."
     ),
     Rule(
         Field.SUMMARY,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bot.cases.errors import InvalidTransition
+from bot.cases.errors import CaseError
 from bot.cases.model import ENDED_STATES, State
 
 
@@ -38,6 +38,18 @@ class Action(enum.StrEnum):
     WITHDRAW = "withdraw"
     CUSTOMER_UPDATE = "customer_update"
     PURGE = "purge"
+
+
+class InvalidTransition(CaseError):
+    """The case is not in a state where this action applies (often a stale card)."""
+
+    def __init__(self, state: State | None, action: Action) -> None:
+        shown = state.label if state is not None else "not yet filed"
+        super().__init__(
+            f"This can't be done now: the case is {shown}. The card shows its current state."
+        )
+        self.state = state
+        self.action = action
 
 
 S = State

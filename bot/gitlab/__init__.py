@@ -13,10 +13,11 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
-from bot.gitlab.mirror import GitLabMirror, MirrorConfig
-from bot.gitlab.tracker import DEFAULT_TIMEOUT, GitLabTracker, Tracker
-from bot.outbox import Drain, drain_owner
-from db.cases import GITLAB
+from bot.delivery.drain import Drain, drain_owner
+from bot.delivery.kinds import Topic
+from bot.delivery.mirror import GitLabMirror, MirrorConfig
+from bot.delivery.tracker import Tracker
+from bot.gitlab.tracker import DEFAULT_TIMEOUT, GitLabTracker
 from messages.catalogue import load_catalogue
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ def build_gitlab_drain(
     # lease keeps a slow batch from being claimed twice (a crashed drain's rows wait longer).
     return Drain(
         sessions=sessions,
-        topic=GITLAB,
+        topic=Topic.GITLAB,
         send=mirror,
         clock=clock,
         owner=f"{drain_owner()}:gitlab"[-64:],

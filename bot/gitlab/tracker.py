@@ -1,4 +1,4 @@
-"""The issue tracker the mirror writes to: a small interface and its python-gitlab adapter.
+"""The python-gitlab adapter of the mirror's `Tracker` interface (bot.delivery.tracker).
 
 The adapter never retries by itself. python-gitlab has no default timeout, and with transient
 retries on it re-sends a POST after a 502, which can duplicate an issue; with `obey_rate_limit`
@@ -13,61 +13,19 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import gitlab
 import requests
 from gitlab.exceptions import GitlabError
 from gitlab.utils import EncodedId
 
-from bot.outbox import Permanent, Retry
+from bot.delivery.drain import Permanent, Retry
+from bot.delivery.tracker import Issue
 
 DEFAULT_TIMEOUT = 10.0
 TEMPLATE_TTL = 300.0
 RECENT_NOTES = 50  # notes an idempotency check reads back, newest first
-
-
-@dataclass(frozen=True)
-class Issue:
-    iid: int
-    url: str
-    description: str = ""
-
-
-class Tracker(Protocol):
-    def template(self, project: str, name: str) -> str | None:
-        """The project's issue template of that name, or None when it has none."""
-
-    def find_issue(self, project: str, *, marker: str) -> Issue | None:
-        """The issue whose description holds `marker` (exactly), if one exists."""
-
-    def create_issue(
-        self,
-        project: str,
-        *,
-        title: str,
-        description: str,
-        labels: Sequence[str],
-        confidential: bool,
-    ) -> Issue: ...
-
-    def has_note(self, project: str, iid: int, *, marker: str) -> bool:
-        """Whether one of the issue's recent notes holds `marker`."""
-
-    def add_note(self, project: str, iid: int, body: str) -> None:
-        """Adds an internal note (visible to project members only)."""
-
-    def update_issue(
-        self,
-        project: str,
-        iid: int,
-        *,
-        add_labels: Sequence[str] = (),
-        remove_labels: Sequence[str] = (),
-        close: bool = False,
-    ) -> None:
-        """Moves labels and optionally closes, in one request (repeating it changes nothing)."""
 
 
 @contextmanager

@@ -16,19 +16,16 @@ import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import UTC, datetime
+from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot.jobs.cadence import CadenceSweep
-from bot.jobs.retention import RetentionPurge
-from bot.outbox import Drain
-
-if TYPE_CHECKING:
-    from bot.slack.homes import HomeTabs
+from bot.app.reminders import CadenceSweep
+from bot.app.retention import RetentionPurge
+from bot.delivery.drain import Drain
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +41,7 @@ class Jobs:
     purge: RetentionPurge
     slack_drain: Drain
     gitlab_drain: Drain | None = None
-    homes: HomeTabs | None = None  # refreshed after each Slack drain
+    after_slack: Callable[[], object] = lambda: None  # the Home tabs, after each Slack drain
 
     def table(self, now: datetime | None = None) -> dict[str, Callable[[datetime], Any]]:
         """Each job as a function of the instant; drains run on `now` when one is given."""
@@ -58,8 +55,7 @@ class Jobs:
 
         def slack(at: datetime) -> Any:
             sent = drain(self.slack_drain)(at)
-            if self.homes is not None:
-                self.homes.refresh()
+            self.after_slack()
             return sent
 
         return {
@@ -68,24 +64,6 @@ class Jobs:
             "gitlab_outbox": drain(self.gitlab_drain),
             "retention": self.purge.run,
         }
-
-
-def build_jobs(runtime: Any) -> Jobs:
-    """The jobs over a wired runtime (bot.wiring.build_runtime)."""
-
-    def tz_of(user_id: str) -> str | None:
-        return runtime.gateway.user(user_id).tz
-
-    sessions = runtime.services.sessions
-    return Jobs(
-        sweep=CadenceSweep(sessions=sessions, policy=runtime.cadence.policy, tz_of=tz_of),
-        purge=RetentionPurge(
-            sessions=sessions, retention=timedelta(days=runtime.settings.retention_days)
-        ),
-        slack_drain=runtime.slack_drain,
-        gitlab_drain=getattr(runtime, "gitlab_drain", None),
-        homes=getattr(runtime, "homes", None),
-    )
 
 
 def tick(jobs: Jobs, now: datetime) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""The Bolt app: verification, the inside-only guard, listeners and the one error handler."""
+"""The Bolt app: verification, the inside-only guard, the deps and actor, the listeners,
+and the handler of surprises no listener expected."""
 
 from __future__ import annotations
 
@@ -8,25 +9,26 @@ from typing import Any
 
 from slack_bolt import App, BoltResponse, Respond
 
+from bot.slack.deps import Deps, provide
 from bot.slack.guards import inside_only
 from bot.slack.listeners import register_listeners
 from bot.slack.replies import unexpected
-from bot.slack.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
 
-def build_app(rt: Runtime, *, socket_mode: bool = False) -> App:
+def build_app(deps: Deps, *, signing_secret: str | None, socket_mode: bool = False) -> App:
     app = App(
-        client=rt.gateway.client,
-        signing_secret=rt.settings.slack_signing_secret or "socket-mode-unused",
+        client=deps.gateway.client,
+        signing_secret=signing_secret or "socket-mode-unused",
         token_verification_enabled=False,
         request_verification_enabled=not socket_mode,
         ignoring_self_events_enabled=True,
         listener_executor=ThreadPoolExecutor(max_workers=32, thread_name_prefix="listener"),
     )
-    app.use(inside_only(rt.gateway))
-    register_listeners(app, rt)
+    app.use(inside_only(deps.gateway))
+    app.use(provide(deps))
+    register_listeners(app)
 
     @app.error
     def on_error(error: Exception, body: dict[str, Any], respond: Respond) -> BoltResponse:

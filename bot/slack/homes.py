@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from slack_sdk.errors import SlackClientError
 from slack_sdk.web import WebClient
 
-from bot.status import Status
+from bot.app.queries import Status
 from messages.status import build_home
 
 log = logging.getLogger(__name__)

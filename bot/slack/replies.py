@@ -1,16 +1,46 @@
-"""Turning failures into what the person reads: refusals as they are, surprises with an id."""
+"""The one error path: a use case's refusal, or a surprise, as what the person reads.
+
+Bolt runs a listener outside its middleware's `next()` (the ack is awaited separately), so
+the error path is this function, which every listener calls around its one use case:
+refusals come back as they are (with field errors for a modal), surprises with an error id
+that is logged with the traceback.
+"""
 
 from __future__ import annotations
 
 import logging
 import uuid
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from slack_bolt import Respond
 
+from bot.app.filing import IntakeRejected
+from bot.cases.errors import CaseError
+from bot.slack.forms import field_errors
 from messages.refusals import unexpected_text
 
 _log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Refusal:
+    text: str
+    fields: dict[str, str] = field(default_factory=dict)  # block id -> error, for a modal
+
+
+def attempt(call: Callable[[], T], what: str) -> tuple[T | None, Refusal | None]:
+    """Runs one use case: (its result, None), or (None, why it was refused)."""
+    try:
+        return call(), None
+    except IntakeRejected as rejected:
+        return None, Refusal(rejected.user_text, field_errors(rejected.errors))
+    except CaseError as refused:
+        return None, Refusal(refused.user_text)
+    except Exception:
+        return None, Refusal(unexpected(_log, what))
 
 
 def unexpected(log: logging.Logger, what: str) -> str:

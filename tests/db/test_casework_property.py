@@ -14,12 +14,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from bot.app.casework import Artefacts, Casework
+from bot.app.filing import Filing, Requester
 from bot.cases.errors import CaseError
 from bot.cases.model import Limits, Route, State
 from bot.cases.permissions import Actor, Role
 from bot.cases.states import TRANSITIONS, Action
-from bot.casework import Artefacts, Casework
-from bot.services import Requester, Services
 from db.models import Case, CaseEvent
 from db.session import transaction
 from tests.factories import intake
@@ -105,7 +105,7 @@ def test_random_steps_by_random_people_keep_the_case_on_the_diagram(
     sessions, attempts, exception, personal
 ):
     limits = Limits()
-    services = Services(sessions=sessions, clock=lambda: NOW, limits=limits)
+    services = Filing(sessions=sessions, clock=lambda: NOW, limits=limits)
     work = Casework(sessions=sessions, clock=lambda: NOW, limits=limits)
     filed = services.submit_intake(
         intake=intake(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 
-from db import migrate
-from db.models import Base
-from db.session import make_engine
+from db import migrate, outbox
+from db.models import Base, CaseEvent, OutboxMessage
+from db.session import make_engine, make_session_factory, transaction
+from tests.factories import NOW, make_case
 
 
 def test_upgrade_downgrade_upgrade(empty_db_url):
@@ -38,4 +39,39 @@ def test_migrating_twice_changes_nothing(db_url):
     engine = make_engine(db_url)
     migrate.upgrade(engine)
     assert migrate.current_revision(engine) == migrate.head_revision()
+    engine.dispose()
+
+
+def test_queued_outbox_rows_get_their_operation_and_recipient(empty_db_url):
+    """Rows queued before 0005 say what GitLab operation and Slack recipient they are."""
+    engine = make_engine(empty_db_url)
+    migrate.upgrade(engine, "0004")
+    sessions = make_session_factory(engine)
+    with transaction(sessions) as session:
+        case = make_case(session)
+        events = {}
+        for action, state in (("submit", None), ("accept", "submitted"), ("record_gap", "shared")):
+            row = CaseEvent(
+                case_id=case.id, at=NOW, actor_id="U1", action=action, from_state=state,
+                to_state="triage", data={},
+            )  # fmt: skip
+            session.add(row)
+            session.flush()
+            events[action] = row.id
+        queued = [("gitlab", "event", {"event_id": events[a]}) for a in events]
+        queued += [("slack", "card", {}), ("slack", "dm_approved", {})]
+        for topic, kind, payload in queued:
+            outbox.enqueue(
+                session=session, case_id=case.id, topic=topic, kind=kind, now=NOW, payload=payload
+            )
+    migrate.upgrade(engine)
+    with transaction(sessions) as session:
+        rows = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+        assert [(r.kind, r.payload.get("to")) for r in rows] == [
+            ("open_issue", None),
+            ("note", None),
+            ("gap_note", None),
+            ("card", "triage"),
+            ("dm_approved", "relay"),
+        ]
     engine.dispose()

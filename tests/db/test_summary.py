@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.app.queries import Status
 from bot.cases.errors import NotAllowed, NotFound
 from bot.cases.permissions import Actor, Role
-from bot.status import Status
 from db.models import CaseEvent
 from db.session import transaction
 from tests.factories import make_case

@@ -1,6 +1,6 @@
 """The bot served over HTTP against the fake Slack, with people to drive it.
 
-`Desk` starts the real composition (settings → runtime → Bolt app → waitress) on an ephemeral
+`Desk` starts the real composition (settings → bot → Bolt app → waitress) on an ephemeral
 port, with a workspace of staff, an outsider, a guest and a shared channel, and offers the
 moves a person makes in Slack: type a command, fill in the modal, click a button.
 """
@@ -17,9 +17,8 @@ import requests
 from sqlalchemy import func, select
 
 from bot.config import load_settings
-from bot.slack.app import build_app
 from bot.slack.server import make_server, run_until_stopped, stop_server
-from bot.wiring import build_runtime
+from bot.wiring import build_bot
 from db.models import OutboxMessage
 from messages.ids import case_value
 from tests.fakes.slack_api import FakeSlack
@@ -102,7 +101,7 @@ def populate(slack: FakeSlack) -> None:
 class Desk:
     slack: FakeSlack
     sender: SlackSender
-    runtime: Any
+    bot: Any
     server: Any
     thread: threading.Thread
     url: str
@@ -188,7 +187,7 @@ class Desk:
         """Waits until every Slack message the case has queued has gone out, Home tabs too."""
 
         def delivered() -> bool:
-            with self.runtime.services.sessions() as session:
+            with self.bot.sessions() as session:
                 pending = session.scalar(
                     select(func.count())
                     .select_from(OutboxMessage)
@@ -198,7 +197,7 @@ class Desk:
                         OutboxMessage.status == "pending",
                     )
                 )
-            homes = self.runtime.homes
+            homes = self.bot.homes
             return pending == 0 and (homes is None or homes.settled())
 
         self.wait_until(delivered, what=f"Slack messages of case {case} to go out")
@@ -279,9 +278,9 @@ def start_desk(database_url: str, **env: str) -> Desk:
     slack = FakeSlack().start()
     populate(slack)
     settings = load_settings({**settings_env(slack, database_url), **env}, dotenv_path=None)
-    runtime = build_runtime(settings)
+    bot = build_bot(settings)
     server = make_server(
-        build_app(runtime), host="127.0.0.1", port=0, signing_secret=SECRET, loop_timeout=0.05
+        bot.slack_app(), host="127.0.0.1", port=0, signing_secret=SECRET, loop_timeout=0.05
     )
     thread = threading.Thread(
         target=run_until_stopped, args=(server,), name="bot-http", daemon=True
@@ -289,12 +288,12 @@ def start_desk(database_url: str, **env: str) -> Desk:
     thread.start()
     url = f"http://127.0.0.1:{server.effective_port}"
     sender = SlackSender(url, SECRET)
-    return Desk(slack=slack, sender=sender, runtime=runtime, server=server, thread=thread, url=url)
+    return Desk(slack=slack, sender=sender, bot=bot, server=server, thread=thread, url=url)
 
 
 def stop_desk(desk: Desk) -> None:
     desk.sender.close()
     stop_server(desk.server)
     desk.thread.join(timeout=5)
-    desk.runtime.services.sessions.kw["bind"].dispose()
+    desk.bot.sessions.kw["bind"].dispose()
     desk.slack.stop()

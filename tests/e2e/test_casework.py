@@ -20,12 +20,12 @@ from tests.fakes.slack_requests import (
 
 
 def case_row(desk, n=1) -> Case:
-    with transaction(desk.runtime.services.sessions) as session:
+    with transaction(desk.bot.sessions) as session:
         return session.get(Case, n)
 
 
 def actions(desk, n=1) -> list[str]:
-    with transaction(desk.runtime.services.sessions) as session:
+    with transaction(desk.bot.sessions) as session:
         rows = session.scalars(
             select(CaseEvent.action).where(CaseEvent.case_id == n).order_by(CaseEvent.id)
         )
@@ -115,7 +115,7 @@ def test_a_case_goes_from_claim_to_closed(filed):
         "record_gap",
         "close",
     ]
-    with transaction(desk.runtime.services.sessions) as session:
+    with transaction(desk.bot.sessions) as session:
         assert session.scalars(select(Finding.text)).all() == [
             "Token used from 203.0.113.77 at 02:14"
         ]

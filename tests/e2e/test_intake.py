@@ -26,12 +26,12 @@ NOW = datetime.now(UTC)
 
 
 def count(desk, model=Case) -> int:
-    with transaction(desk.runtime.services.sessions) as session:
+    with transaction(desk.bot.sessions) as session:
         return session.scalar(select(func.count()).select_from(model))
 
 
 def events_of(desk, case_id: int) -> list[tuple[str, str | None, str]]:
-    with transaction(desk.runtime.services.sessions) as session:
+    with transaction(desk.bot.sessions) as session:
         rows = session.scalars(
             select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)
         )
@@ -56,7 +56,7 @@ def test_a_support_case_from_command_to_card_and_receipt(desk):
     receipt = desk.wait_for_dm("UREQ", "Case 1 filed")
     assert "GitLab Support picks the case up" in json.dumps(receipt["blocks"])
     assert "takes longer" not in json.dumps(receipt["blocks"])
-    with transaction(desk.runtime.services.sessions) as session:
+    with transaction(desk.bot.sessions) as session:
         case = session.get(Case, 1)
     assert (case.state, case.route, case.requester_id) == ("triage", "support", "UREQ")
     assert case.users == ["jdoe-acme", "mallory-acme"]
@@ -214,7 +214,7 @@ def test_a_double_submit_files_one_case(desk):
     # One case, and every answer names it. (On Postgres the racing inserts may have used up
     # a sequence number first, so it need not be case 1.)
     assert count(desk) == 1 and count(desk, CaseEvent) == 2
-    with transaction(desk.runtime.services.sessions) as session:
+    with transaction(desk.bot.sessions) as session:
         number = session.scalar(select(Case.id))
     assert all(f"*case {number}*" in json.dumps(r["view"]) for r in results), results
     desk.wait_for_card(number)

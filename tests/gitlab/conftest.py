@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.outbox import MAX_DELAY, Drain
+from bot.delivery.drain import MAX_DELAY, Drain
 from db.models import OutboxMessage
 from tests.e2e.harness import Desk, start_desk, stop_desk
 from tests.fakes.gitlab_api import FakeGitLab
@@ -83,7 +83,7 @@ def gdesk(db_url: str, fake: FakeGitLab) -> Iterator[Desk]:
     """The served bot with GitLab configured; the drain is run by the tests themselves."""
     desk = start_desk(db_url, **gitlab_env(fake))
     # The served bot mirrors in the background once Slack is done; here the tests drive it.
-    desk.runtime.mirror_soon = lambda: None
+    desk.bot.delivery.mirror_soon = lambda: None
     yield desk
     fake.clear_faults()
     _join_mirror_threads()

@@ -9,13 +9,13 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from bot.app.casework import Casework
+from bot.app.filing import Filing, Requester
 from bot.cases.model import Limits
 from bot.cases.permissions import Actor, Role
-from bot.casework import Casework
 from bot.config import Settings
+from bot.delivery.drain import MAX_ATTEMPTS
 from bot.gitlab import build_gitlab_drain
-from bot.outbox import MAX_ATTEMPTS
-from bot.services import Requester, Services
 from db import outbox
 from db.cases import history
 from db.models import Case, OutboxMessage
@@ -51,19 +51,19 @@ def file_cases(desk, count: int) -> None:
 def test_gitlab_down_during_submissions_then_back(gdesk, fake):
     fake.down()
     file_cases(gdesk, 3)
-    drain_all(gdesk.runtime.gitlab_drain, rounds=3)
-    assert pending(gdesk.runtime.services.sessions) == 6 and fake.issues(SIRT_PROJECT) == []
+    drain_all(gdesk.bot.delivery.gitlab_drain, rounds=3)
+    assert pending(gdesk.bot.sessions) == 6 and fake.issues(SIRT_PROJECT) == []
     fake.up()
-    drain_all(gdesk.runtime.gitlab_drain)
-    assert_mirrored_once(gdesk.runtime.services.sessions, fake, 3)
+    drain_all(gdesk.bot.delivery.gitlab_drain)
+    assert_mirrored_once(gdesk.bot.sessions, fake, 3)
 
 
 def test_a_429_storm_is_ridden_out_and_retry_after_is_honoured(gdesk, fake):
-    sessions = gdesk.runtime.services.sessions
+    sessions = gdesk.bot.sessions
     file_cases(gdesk, 2)
     fake.rate_limit("*", r"/projects/", retry_after=120)
     clock = Clock(datetime.now(UTC))
-    replace(gdesk.runtime.gitlab_drain, clock=clock).run()
+    replace(gdesk.bot.delivery.gitlab_drain, clock=clock).run()
     with transaction(sessions) as session:
         first = session.get(OutboxMessage, 1)
         assert first.status == "pending" and "rate limited" in first.last_error
@@ -72,21 +72,21 @@ def test_a_429_storm_is_ridden_out_and_retry_after_is_honoured(gdesk, fake):
 
     # Being told to wait costs no attempt: a storm longer than MAX_ATTEMPTS parks nothing.
     fake.rate_limit("*", r"/projects/", retry_after=0, times=12)
-    drain_all(gdesk.runtime.gitlab_drain)
+    drain_all(gdesk.bot.delivery.gitlab_drain)
     assert_mirrored_once(sessions, fake, 2)
 
 
 def test_a_create_that_hangs_past_the_timeout_is_adopted_not_repeated(gdesk, fake):
-    runtime = gdesk.runtime
+    bot = gdesk.bot
     drain = build_gitlab_drain(
-        runtime.settings, runtime.services.sessions, runtime.slack_drain.clock, timeout=0.5
+        bot.settings, bot.sessions, bot.delivery.slack_drain.clock, timeout=0.5
     )
     file_cases(gdesk, 1)
     fake.hang("POST", r"/issues$", seconds=1.0)  # carried out after the bot gave up waiting
     drain.run()
     gdesk.wait_until(lambda: fake.issues(SIRT_PROJECT), what="the slow create to land")
     drain_all(drain)
-    assert_mirrored_once(runtime.services.sessions, fake, 1)
+    assert_mirrored_once(bot.sessions, fake, 1)
     assert len(fake.requests("GET", r"/issues$")) >= 1  # the marker search ran
 
 
@@ -96,17 +96,17 @@ def test_writes_that_succeed_then_answer_502_are_not_duplicated(gdesk, fake):
     fake.succeed_then_fail("POST", r"/issues$", times=2)
     fake.succeed_then_fail("POST", r"/notes$", times=2)
     fake.succeed_then_fail("PUT", r"/issues/\d+$", times=1)
-    drain_all(gdesk.runtime.gitlab_drain)
-    assert_mirrored_once(gdesk.runtime.services.sessions, fake, 2)
+    drain_all(gdesk.bot.delivery.gitlab_drain)
+    assert_mirrored_once(gdesk.bot.sessions, fake, 2)
     [issue] = [i for i in fake.issues(SIRT_PROJECT) if i["title"].endswith("(case 1)")]
     assert "state::investigating" in issue["labels"] and "state::triage" not in issue["labels"]
 
 
 def test_what_keeps_failing_is_parked_after_bounded_attempts(gdesk, fake):
-    sessions = gdesk.runtime.services.sessions
+    sessions = gdesk.bot.sessions
     file_cases(gdesk, 1)
     fake.fail("POST", r"/issues$", status=503, times=None)
-    drain_all(gdesk.runtime.gitlab_drain, rounds=MAX_ATTEMPTS * 3)
+    drain_all(gdesk.bot.delivery.gitlab_drain, rounds=MAX_ATTEMPTS * 3)
     with transaction(sessions) as session:
         assert outbox.backlog(session=session, topic="gitlab") == {"pending": 0, "parked": 2}
         first = session.get(OutboxMessage, 1)
@@ -117,8 +117,8 @@ def test_what_keeps_failing_is_parked_after_bounded_attempts(gdesk, fake):
 def test_a_request_gitlab_refuses_as_invalid_is_parked_at_once(gdesk, fake):
     file_cases(gdesk, 1)
     fake.fail("POST", r"/issues$", status=400, times=None)
-    gdesk.runtime.gitlab_drain.run()
-    with transaction(gdesk.runtime.services.sessions) as session:
+    gdesk.bot.delivery.gitlab_drain.run()
+    with transaction(gdesk.bot.sessions) as session:
         first = session.get(OutboxMessage, 1)
         assert first.status == "parked" and first.attempts == 1
 
@@ -126,7 +126,7 @@ def test_a_request_gitlab_refuses_as_invalid_is_parked_at_once(gdesk, fake):
 def _queue_200(sessions) -> None:
     """20 cases of 10 mirror operations each: submit, accept, claim and 7 findings."""
     now = factories.NOW
-    services = Services(sessions=sessions, clock=lambda: now, limits=Limits())
+    services = Filing(sessions=sessions, clock=lambda: now, limits=Limits())
     casework = Casework(sessions=sessions, clock=lambda: now, limits=Limits())
     handler = Actor("USUP", frozenset({Role.SUPPORT}))
     for n in range(20):
@@ -167,10 +167,10 @@ def test_two_drains_send_200_operations_exactly_once(pg_sessions):
 
 
 def test_an_operation_that_can_never_be_sent_is_parked_and_its_batch_goes_out(gdesk, fake):
-    sessions = gdesk.runtime.services.sessions
+    sessions = gdesk.bot.sessions
     file_cases(gdesk, 2)
     with transaction(sessions) as session:
-        for case_id, kind, payload in ((1, "event", {"event_id": 9999}), (2, "reindex", {})):
+        for case_id, kind, payload in ((1, "note", {"event_id": 9999}), (2, "reindex", {})):
             outbox.enqueue(
                 session=session,
                 case_id=case_id,
@@ -179,7 +179,7 @@ def test_an_operation_that_can_never_be_sent_is_parked_and_its_batch_goes_out(gd
                 payload=payload,
                 now=datetime.now(UTC),
             )
-    drain_all(gdesk.runtime.gitlab_drain)
+    drain_all(gdesk.bot.delivery.gitlab_drain)
     with transaction(sessions) as session:
         parked = session.scalars(select(OutboxMessage).where(OutboxMessage.status == "parked"))
         reasons = sorted(row.last_error for row in parked)

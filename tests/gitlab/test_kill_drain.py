@@ -66,7 +66,7 @@ def _wait_for_gitlab(fake, process: subprocess.Popen, seen: int, timeout: float 
 def test_a_drain_killed_at_random_points_still_mirrors_each_case_once(
     gdesk, fake, db_url, tmp_path
 ):
-    sessions = gdesk.runtime.services.sessions
+    sessions = gdesk.bot.sessions
     file_cases(gdesk, CASES)
     for n in WORKED:
         gdesk.press("case_claim", n, user="USUP")

@@ -27,7 +27,7 @@ LEAKS = ("marker", "198.51.100.23", "Orgmarker", "nsmarker")
 
 
 def case_row(desk, n=1) -> Case:
-    with transaction(desk.runtime.services.sessions) as session:
+    with transaction(desk.bot.sessions) as session:
         return session.get(Case, n)
 
 
@@ -46,7 +46,7 @@ def test_a_case_is_mirrored_from_submission_to_close(gdesk, fake):
     desk = gdesk
     desk.file("UREQ", **MARKED)
     desk.wait_for_card(1)
-    drain_all(desk.runtime.gitlab_drain)
+    drain_all(desk.bot.delivery.gitlab_drain)
 
     [issue] = fake.issues(SIRT_PROJECT)
     assert issue["title"] == "Information request: Orgmarker Widgets (case 1)"
@@ -63,7 +63,7 @@ def test_a_case_is_mirrored_from_submission_to_close(gdesk, fake):
 
     work_the_case(desk)
     assert issue["web_url"] in json.dumps(desk.wait_for_card(1))
-    drain_all(desk.runtime.gitlab_drain)
+    drain_all(desk.bot.delivery.gitlab_drain)
 
     notes = fake.notes(SIRT_PROJECT, issue["iid"])
     assert all(note["internal"] for note in notes)
@@ -94,16 +94,16 @@ def test_a_case_is_mirrored_from_submission_to_close(gdesk, fake):
     published = json.dumps([gap["title"], gap["description"]]).lower()
     for leak in LEAKS:
         assert leak.lower() not in published, leak
-    assert pending(desk.runtime.services.sessions) == 0
+    assert pending(desk.bot.sessions) == 0
 
 
 def test_a_hanging_gitlab_never_holds_up_slack(gdesk, fake):
     desk = gdesk
-    runtime = desk.runtime
-    runtime.gitlab_drain = build_gitlab_drain(
-        runtime.settings, runtime.services.sessions, runtime.slack_drain.clock, timeout=1.0
+    bot = desk.bot
+    bot.delivery.gitlab_drain = build_gitlab_drain(
+        bot.settings, bot.sessions, bot.delivery.slack_drain.clock, timeout=1.0
     )
-    del runtime.mirror_soon  # back to the real thing: Slack now, GitLab in the background
+    del bot.delivery.mirror_soon  # back to the real thing: Slack now, GitLab in the background
     fake.hang("*", r"/issues", seconds=30, times=None)
 
     started = time.monotonic()
@@ -114,5 +114,5 @@ def test_a_hanging_gitlab_never_holds_up_slack(gdesk, fake):
 
     desk.wait_until(lambda: fake.requests(path_regex="/issues"), what="the mirror to try")
     fake.clear_faults()
-    drain_all(runtime.gitlab_drain)
+    drain_all(bot.delivery.gitlab_drain)
     assert len(fake.issues(SIRT_PROJECT)) == 1

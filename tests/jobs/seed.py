@@ -8,12 +8,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.cadence import CadencePolicy
+from bot.app.cadence import CadencePolicy
+from bot.app.casework import Casework
+from bot.app.filing import Filing, Requester
+from bot.app.reminders import CadenceSweep
 from bot.cases.model import Limits
 from bot.cases.permissions import Actor, Role
-from bot.casework import Casework
-from bot.jobs.cadence import CadenceSweep
-from bot.services import Requester, Services
 from db.models import Case, OutboxMessage
 from tests.factories import intake
 
@@ -34,7 +34,7 @@ def file_case(
     exception: str = "",
 ) -> int:
     """A case filed (and accepted into triage, unless an exception is asked) at `at`."""
-    services = Services(sessions=sessions, clock=fixed(at), limits=Limits())
+    services = Filing(sessions=sessions, clock=fixed(at), limits=Limits())
     request = intake(
         window_start=at - timedelta(days=3),
         window_end=at - timedelta(days=1),

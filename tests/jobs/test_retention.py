@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import inspect, select
 
-from bot.jobs.retention import RetentionPurge, blank_value
+from bot.app.retention import RetentionPurge, blank_value
 from db import cases as case_repo
 from db.models import PERSONAL_FIELDS, Case, Finding
 from tests.jobs.seed import casework, file_case, handler, relay

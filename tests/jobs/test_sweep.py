@@ -7,11 +7,12 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import update
 
-from bot.cadence import DM_NUDGE, DM_REMINDER, LEADS_ESCALATION, Cadence, CadencePolicy
+from bot.app import steps as sweep_module
+from bot.app.cadence import Cadence, CadencePolicy
+from bot.app.reminders import CadenceSweep
 from bot.cases.errors import NotAllowed
 from bot.config import load_settings
-from bot.jobs import cadence as sweep_module
-from bot.jobs.cadence import CadenceSweep
+from bot.delivery.kinds import Notice
 from bot.wiring import cadence_policy
 from db.models import Case
 from tests.jobs.seed import (
@@ -48,13 +49,13 @@ def test_a_friday_evening_case_is_reminded_on_monday_at_nine_once(sessions):
     job = sweep(sessions)
     for now in (FRI_EVENING + MINUTE, MON_9 - MINUTE):
         job.run(now)
-    assert rows(sessions, DM_REMINDER) == []
+    assert rows(sessions, Notice.REMINDER) == []
 
     for now in (MON_9, MON_9 + MINUTE, MON_9 + timedelta(hours=1)):
         job.run(now)
-    [reminder] = rows(sessions, DM_REMINDER)
+    [reminder] = rows(sessions, Notice.REMINDER)
     assert reminder.case_id == case_id and reminder.topic == "slack"
-    assert reminder.payload == {"due_at": MON_9.isoformat()}
+    assert reminder.payload == {"to": "relay", "due_at": MON_9.isoformat()}
     assert case(sessions, case_id).reminded_due_at == MON_9
 
 
@@ -91,7 +92,7 @@ def test_public_holidays_of_the_configured_country_are_skipped(sessions):
 def test_catch_up_after_downtime_sends_one_reminder_not_one_per_missed_slot(sessions):
     case_id = file_case(sessions, FRI_EVENING)
     sweep(sessions).run(FRI_EVENING + timedelta(days=10))
-    assert [r.case_id for r in rows(sessions, DM_REMINDER)] == [case_id]
+    assert [r.case_id for r in rows(sessions, Notice.REMINDER)] == [case_id]
 
 
 def test_an_update_sent_restarts_the_clock(sessions):
@@ -108,9 +109,9 @@ def test_an_update_sent_restarts_the_clock(sessions):
     job.run(updated_at + MINUTE)
     assert case(sessions, case_id).next_update_due_at == datetime(2026, 12, 1, 9, tzinfo=UTC)
     job.run(datetime(2026, 12, 1, 8, 59, tzinfo=UTC))
-    assert len(rows(sessions, DM_REMINDER)) == 1
+    assert len(rows(sessions, Notice.REMINDER)) == 1
     job.run(datetime(2026, 12, 1, 9, tzinfo=UTC))
-    assert len(rows(sessions, DM_REMINDER)) == 2
+    assert len(rows(sessions, Notice.REMINDER)) == 2
 
 
 def test_only_the_relay_contact_records_an_update_or_snoozes(sessions):
@@ -130,10 +131,10 @@ def test_a_snooze_holds_the_reminder_back_then_sends_it_once_more(sessions):
     until = Cadence(sessions=sessions, clock=fixed(MON_9 + MINUTE)).snooze(case_id, relay(), 2)
     assert until == MON_9 + MINUTE + timedelta(hours=2)
     job.run(until - MINUTE)
-    assert len(rows(sessions, DM_REMINDER)) == 1
+    assert len(rows(sessions, Notice.REMINDER)) == 1
     for now in (until, until + MINUTE, until + timedelta(hours=1)):
         job.run(now)
-    assert len(rows(sessions, DM_REMINDER)) == 2
+    assert len(rows(sessions, Notice.REMINDER)) == 2
 
 
 def test_a_snooze_before_the_reminder_only_delays_it(sessions):
@@ -143,21 +144,21 @@ def test_a_snooze_before_the_reminder_only_delays_it(sessions):
     )
     job = sweep(sessions)
     job.run(MON_9)
-    assert rows(sessions, DM_REMINDER) == []
+    assert rows(sessions, Notice.REMINDER) == []
     job.run(MON_9 + timedelta(minutes=30))
-    assert len(rows(sessions, DM_REMINDER)) == 1
+    assert len(rows(sessions, Notice.REMINDER)) == 1
 
 
 def test_escalation_happens_once_after_the_margin(sessions):
     case_id = file_case(sessions, FRI_EVENING)
     job = sweep(sessions)
     job.run(MON_9 + timedelta(hours=4))  # exactly at the margin: not yet
-    assert rows(sessions, LEADS_ESCALATION) == []
+    assert rows(sessions, Notice.ESCALATION) == []
     for minutes in (1, 2, 60, 600):
         job.run(MON_9 + timedelta(hours=4, minutes=minutes))
-    [escalation] = rows(sessions, LEADS_ESCALATION)
+    [escalation] = rows(sessions, Notice.ESCALATION)
     assert escalation.case_id == case_id
-    assert len(rows(sessions, DM_REMINDER)) == 1
+    assert len(rows(sessions, Notice.REMINDER)) == 1
 
 
 def test_the_owner_is_nudged_once_when_the_update_nears_and_nothing_was_logged(sessions):
@@ -170,11 +171,11 @@ def test_the_owner_is_nudged_once_when_the_update_nears_and_nothing_was_logged(s
     casework(sessions, FRI_EVENING + timedelta(hours=1)).add_finding(busy, handler(), "Found it")
     job = sweep(sessions)
     job.run(MON_9 - timedelta(hours=2, minutes=1))  # outside the 2-hour lead
-    assert rows(sessions, DM_NUDGE) == []
+    assert rows(sessions, Notice.NUDGE) == []
     for now in (MON_9 - timedelta(hours=2), MON_9 - timedelta(hours=1), MON_9, MON_9 + MINUTE):
         job.run(now)
-    assert [r.case_id for r in rows(sessions, DM_NUDGE)] == [quiet]
-    assert unowned not in [r.case_id for r in rows(sessions, DM_NUDGE)]
+    assert [r.case_id for r in rows(sessions, Notice.NUDGE)] == [quiet]
+    assert unowned not in [r.case_id for r in rows(sessions, Notice.NUDGE)]
 
 
 def test_no_reminders_outside_triage_to_approved(sessions):
@@ -187,7 +188,7 @@ def test_no_reminders_outside_triage_to_approved(sessions):
     job = sweep(sessions)
     for now in (MON_9, MON_9 + timedelta(days=3)):
         job.run(now)
-    for kind in (DM_REMINDER, DM_NUDGE, LEADS_ESCALATION):
+    for kind in (Notice.REMINDER, Notice.NUDGE, Notice.ESCALATION):
         assert rows(sessions, kind) == []
     assert case(sessions, pending_legal).next_update_due_at is None
 
@@ -205,9 +206,9 @@ def test_a_sweep_killed_half_way_loses_and_doubles_nothing(sessions, monkeypatch
     monkeypatch.setattr(sweep_module.outbox, "enqueue", dies_midway)
     with pytest.raises(RuntimeError):
         sweep(sessions, batch=100).run(MON_9)
-    assert count(sessions, DM_REMINDER) == (100, 100)  # the first batch committed, whole
+    assert count(sessions, Notice.REMINDER) == (100, 100)  # the first batch committed, whole
 
     monkeypatch.setattr(sweep_module.outbox, "enqueue", real_enqueue)
     sweep(sessions, batch=100).run(MON_9 + MINUTE)
     sweep(sessions, batch=100).run(MON_9 + 2 * MINUTE)
-    assert count(sessions, DM_REMINDER) == (300, 300)
+    assert count(sessions, Notice.REMINDER) == (300, 300)

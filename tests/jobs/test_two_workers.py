@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.orm import Session
 
-from bot.cadence import DM_REMINDER
-from bot.outbox import Drain
+from bot.delivery.drain import Drain
+from bot.delivery.kinds import Notice
 from db.models import OutboxMessage
 from tests.jobs.seed import bulk_due_cases, count, fixed, sweep
 
@@ -41,7 +41,7 @@ def _two_workers(sessions) -> Counter[int]:
     bulk_due_cases(sessions, CASES, due=DUE)
     now = DUE + timedelta(minutes=1)
     _together(*(lambda: sweep(sessions, batch=50).run(now) for _ in range(2)))
-    assert count(sessions, DM_REMINDER) == (CASES, CASES)
+    assert count(sessions, Notice.REMINDER) == (CASES, CASES)
 
     sent: Counter[int] = Counter()
     lock = threading.Lock()

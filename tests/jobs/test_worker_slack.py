@@ -15,8 +15,9 @@ from freezegun import freeze_time
 from sqlalchemy import select
 
 from bot.__main__ import _start_worker, main
-from bot.cadence import LEADS_ESCALATION
-from bot.jobs.scheduler import build_jobs, tick
+from bot.delivery.kinds import Notice
+from bot.jobs.scheduler import tick
+from bot.wiring import build_worker
 from db.models import Case, Finding, OutboxMessage
 from messages.ids import ActionId, case_value
 from tests.e2e.harness import LEADS, TRIAGE, WORK, Desk, settings_env, start_desk, stop_desk
@@ -37,7 +38,7 @@ def desk(db_url: str) -> Iterator[Desk]:
 
 
 def sessions(desk: Desk):
-    return desk.runtime.services.sessions
+    return desk.bot.sessions
 
 
 def reminders(desk: Desk, user: str = "UREQ") -> list[dict]:
@@ -62,7 +63,7 @@ def test_contacts_are_reminded_in_their_own_mornings(desk):
     filed = datetime(2026, 11, 25, 20, 0, tzinfo=UTC)  # Thu 09:00 Auckland, Wed 12:00 LA
     file_case(sessions(desk), filed, requester="UAKL", tz="Europe/London")
     file_case(sessions(desk), filed, requester="ULAX", tz="Europe/London")
-    jobs = build_jobs(desk.runtime)
+    jobs = build_worker(desk.bot)
     la_nine, auckland_nine = (datetime(2026, 11, 26, h, tzinfo=UTC) for h in (17, 20))
     for now, la, auckland in (
         (filed + MINUTE, 0, 0),
@@ -95,7 +96,7 @@ def test_a_friday_evening_case_is_reminded_monday_nine_by_the_tick_command(
 def test_update_sent_restarts_the_clock_and_snooze_asks_again_later(desk):
     now = datetime.now(UTC)
     case_id = file_case(sessions(desk), now - timedelta(days=3))
-    jobs = build_jobs(desk.runtime)
+    jobs = build_worker(desk.bot)
     tick(jobs, now)
     [dm] = reminders(desk)  # one DM after days of silence, not one per missed slot
 
@@ -121,7 +122,7 @@ def test_update_sent_restarts_the_clock_and_snooze_asks_again_later(desk):
 def test_someone_else_cannot_press_update_sent(desk):
     now = datetime.now(UTC)
     case_id = file_case(sessions(desk), now - timedelta(days=3))
-    tick(build_jobs(desk.runtime), now)
+    tick(build_worker(desk.bot), now)
     [dm] = reminders(desk)
     press_on(desk, dm, ActionId.UPDATE_SENT, case_id, "UREQ2")
     refusals = desk.wait_until(lambda: desk.slack.ephemerals_to("UREQ2"), what="the refusal")
@@ -133,7 +134,7 @@ def test_the_owner_is_nudged_once_and_the_button_adds_a_finding(desk):
     filed = datetime(2026, 11, 27, 18, 0, tzinfo=UTC)
     case_id = file_case(sessions(desk), filed)
     casework(sessions(desk), filed + MINUTE).claim(case_id, handler("USUP"))
-    jobs = build_jobs(desk.runtime)
+    jobs = build_worker(desk.bot)
     for hour in (7, 8, 9):
         tick(jobs, datetime(2026, 11, 30, hour, tzinfo=UTC))
     [nudge] = [m for m in desk.slack.dms_to("USUP") if "progress note" in m["text"]]
@@ -150,7 +151,7 @@ def test_the_owner_is_nudged_once_and_the_button_adds_a_finding(desk):
 
 def test_escalation_goes_to_the_private_leads_channel_once(desk):
     case_id = file_case(sessions(desk), datetime(2026, 11, 27, 18, 0, tzinfo=UTC))
-    jobs = build_jobs(desk.runtime)
+    jobs = build_worker(desk.bot)
     for now in ("2026-11-30T13:00Z", "2026-11-30T13:01Z", "2026-11-30T18:00Z"):
         tick(jobs, datetime.fromisoformat(now))
     [escalation] = desk.slack.messages_in(LEADS)
@@ -162,12 +163,12 @@ def test_escalation_is_held_back_when_the_leads_channel_is_not_private(db_url):
     desk = start_desk(db_url, LEADS_CHANNEL=WORK)
     try:
         case_id = file_case(sessions(desk), datetime(2026, 11, 27, 18, 0, tzinfo=UTC))
-        tick(build_jobs(desk.runtime), datetime(2026, 11, 30, 14, tzinfo=UTC))
+        tick(build_worker(desk.bot), datetime(2026, 11, 30, 14, tzinfo=UTC))
         assert desk.slack.messages_in(WORK) == []
         with sessions(desk)() as session:
             held = session.scalars(
                 select(OutboxMessage).where(
-                    OutboxMessage.case_id == case_id, OutboxMessage.kind == LEADS_ESCALATION
+                    OutboxMessage.case_id == case_id, OutboxMessage.kind == Notice.ESCALATION
                 )
             ).one()
         assert held.status == "pending" and "not private" in held.last_error
@@ -178,15 +179,12 @@ def test_escalation_is_held_back_when_the_leads_channel_is_not_private(db_url):
 def test_serve_runs_the_worker_in_process_when_asked(db_url):
     desk = start_desk(db_url, SERVE_RUNS_WORKER="true")
     try:
-        assert (
-            _start_worker(replace(desk.runtime.settings, serve_runs_worker=False), desk.runtime)
-            is None
-        )
+        assert _start_worker(replace(desk.bot.settings, serve_runs_worker=False), desk.bot) is None
         file_case(sessions(desk), datetime.now(UTC) - timedelta(days=3))
         # The card goes out first: a sweep skips a case whose row another transaction holds
         # (the card's ts being stored) and reminds it a minute later, past this test's wait.
-        desk.runtime.slack_drain.run()
-        worker = _start_worker(desk.runtime.settings, desk.runtime)
+        desk.bot.delivery.slack_drain.run()
+        worker = _start_worker(desk.bot.settings, desk.bot)
         try:
             # The sweep and the Slack drain start together; a sweep that queued something
             # has the drain run again at once, well before its next turn 15 s later.

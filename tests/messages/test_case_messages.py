@@ -91,7 +91,7 @@ HOSTILE = [
 ]
 HOSTILE_IDS = [typed for typed, _ in HOSTILE]
 
-# Buttons that act at once, and the step each one takes (the modal buttons are in STEPS).
+# Buttons that act at once, and the step each one takes (the modal buttons are in MODALS).
 IMMEDIATE_STEPS = {
     ActionId.CLAIM: Action.CLAIM,
     ActionId.UNCLAIM: Action.UNCLAIM,
@@ -134,7 +134,7 @@ class _Registrations:
 @pytest.fixture(scope="module")
 def registered() -> _Registrations:
     app = _Registrations()
-    casework.register(app, None)  # type: ignore[arg-type]  # runtime is used per click only
+    casework.register(app)  # type: ignore[arg-type]
     return app
 
 
@@ -178,7 +178,7 @@ def test_case_modal_names_its_case(name: str) -> None:
 
 
 def test_every_text_modal_callback_is_one_a_button_opens() -> None:
-    opened = {casework.MODALS[a](103)["callback_id"] for a in casework.MODALS}
+    opened = {casework.MODALS[a][1](103)["callback_id"] for a in casework.MODALS}
     assert {c.value for c in TEXT_MODALS} <= opened
 
 
@@ -206,14 +206,15 @@ def test_every_button_the_bot_sends_is_registered_with_bolt(registered: _Registr
 
 
 def test_every_modal_a_button_opens_is_registered_with_bolt(registered: _Registrations) -> None:
-    for action, build in casework.MODALS.items():
+    for action, (_step, build) in casework.MODALS.items():
         assert build(103)["callback_id"] in registered.views, action
 
 
 @pytest.mark.parametrize("state", [s for s in State if s in CARD_BUTTONS], ids=str)
 def test_every_card_button_is_a_step_its_state_allows(state: State) -> None:
     # Showing is no permission, but a button its own state always refuses is a dead end.
-    steps = {**casework.STEPS, **IMMEDIATE_STEPS}
+    modal_steps = {button: step for button, (step, _) in casework.MODALS.items()}
+    steps = {**modal_steps, ActionId.EDIT_SCOPE: Action.RESCOPE, **IMMEDIATE_STEPS}
     for _, action, _ in CARD_BUTTONS[state]:
         assert allowed(state, steps[action]), f"{action} on a card in {state}"
 

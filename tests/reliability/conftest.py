@@ -113,7 +113,7 @@ def served(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[Desk]:
 # -- what the tests look at --------------------------------------------------------------------
 def case_facts(desk: Desk) -> dict[int, tuple[Any, ...]]:
     """Per case: state, owner, approvers, events, findings and queued messages."""
-    with transaction(desk.runtime.services.sessions) as session:
+    with transaction(desk.bot.sessions) as session:
         facts = {}
         for case in session.scalars(select(Case).order_by(Case.id)):
             events = session.scalar(

@@ -158,7 +158,7 @@ def test_no_case_message_reaches_the_triage_channel_once_it_is_shared(desk):
     response = desk.click("case_claim", case_value(1), user="USUP")
     assert count("authenticity", response).status_code == 200
     time.sleep(0.5)
-    desk.runtime.slack_drain.run()
+    desk.bot.delivery.slack_drain.run()
     written = [c for c in posts_after(desk, shared_at) if c.method.startswith("chat.")]
     assert written == [], "a case message went into a channel shared outside the company"
 
@@ -171,10 +171,10 @@ def test_a_card_update_waits_in_the_outbox_when_the_channel_is_shared_once_the_c
     desk.wait_for_card(1)
     desk.press("case_claim", 1, user="USUP")
     desk.slack.set_channel(TRIAGE, is_ext_shared=True, is_shared=True)
-    desk.runtime.gateway._channels.forget(TRIAGE)  # what 60 s of waiting would do
+    desk.bot.gateway._channels.forget(TRIAGE)  # what 60 s of waiting would do
     shared_at = time.time()
-    desk.runtime.casework.unclaim(1, desk.runtime.actor("USUP"))
-    desk.runtime.slack_drain.run()
+    desk.bot.use_cases.casework.unclaim(1, desk.bot.roles.actor("USUP"))
+    desk.bot.delivery.slack_drain.run()
     assert [c for c in posts_after(desk, shared_at) if c.method.startswith("chat.")] == []
     facts = case_facts(desk)[1]
     assert facts[0] == "triage"

@@ -24,7 +24,7 @@ from tests.reliability.conftest import assert_no_leak, case_facts, count, what_p
 
 
 def pending(desk) -> int:
-    with transaction(desk.runtime.services.sessions) as session:
+    with transaction(desk.bot.sessions) as session:
         return session.scalar(
             select(func.count())
             .select_from(OutboxMessage)
@@ -36,7 +36,7 @@ def quiet(desk) -> None:
     """Waits until no drain holds a Slack row (the listener's own attempt is over)."""
 
     def released() -> bool:
-        with transaction(desk.runtime.services.sessions) as session:
+        with transaction(desk.bot.sessions) as session:
             return not session.scalar(
                 select(func.count())
                 .select_from(OutboxMessage)
@@ -48,7 +48,7 @@ def quiet(desk) -> None:
 
 def skip_back_off(desk) -> None:
     past = datetime.now(UTC) - timedelta(seconds=1)
-    with transaction(desk.runtime.services.sessions) as session:
+    with transaction(desk.bot.sessions) as session:
         session.execute(update(OutboxMessage).values(available_at=past))
 
 
@@ -77,7 +77,7 @@ def test_a_card_slack_refuses_for_now_stays_queued_and_arrives_once(desk, fault)
     while pending(desk) and time.monotonic() < deadline:
         quiet(desk)  # the listener's own attempt (and the client's quick retries) are over
         skip_back_off(desk)
-        desk.runtime.slack_drain.run()
+        desk.bot.delivery.slack_drain.run()
         time.sleep(0.05)
     assert pending(desk) == 0
     assert len(cards(desk)) == 1, "the card arrives exactly once"
@@ -88,20 +88,20 @@ def test_a_card_slack_refuses_for_now_stays_queued_and_arrives_once(desk, fault)
 def test_a_rate_limit_longer_than_the_client_waits_is_honoured_by_the_outbox(desk):
     desk.slack.fail_next("chat.postMessage", status=429, retry_after=120, times=1)
     # The WebClient would sleep 120 s; the outbox should take Retry-After instead. Bound the wait.
-    desk.runtime.gateway.client.retry_handlers = [
-        h for h in desk.runtime.gateway.client.retry_handlers if "RateLimit" not in type(h).__name__
+    desk.bot.gateway.client.retry_handlers = [
+        h for h in desk.bot.gateway.client.retry_handlers if "RateLimit" not in type(h).__name__
     ]
     desk.file("UREQ")
     desk.wait_until(lambda: desk.slack.calls("chat.postMessage"), what="a first attempt")
     quiet(desk)
-    with transaction(desk.runtime.services.sessions) as session:
+    with transaction(desk.bot.sessions) as session:
         row = session.scalars(
             select(OutboxMessage).where(OutboxMessage.topic == "slack").order_by(OutboxMessage.id)
         ).first()
     assert row.status == "pending" and "rate limited" in (row.last_error or "")
     assert row.available_at >= datetime.now(UTC) + timedelta(seconds=100)
     skip_back_off(desk)
-    desk.runtime.slack_drain.run()
+    desk.bot.delivery.slack_drain.run()
     assert len(cards(desk)) == 1
 
 
@@ -138,8 +138,8 @@ def fail_outbox_writes(desk):
         if any(isinstance(row, OutboxMessage) for row in session.new):
             raise RuntimeError("simulated failure writing the outbox")
 
-    event.listen(desk.runtime.services.sessions, "before_flush", before_flush)
-    return lambda: event.remove(desk.runtime.services.sessions, "before_flush", before_flush)
+    event.listen(desk.bot.sessions, "before_flush", before_flush)
+    return lambda: event.remove(desk.bot.sessions, "before_flush", before_flush)
 
 
 def filed_number(response) -> int:
@@ -150,7 +150,7 @@ def filed_number(response) -> int:
 
 
 def rows(desk, model) -> int:
-    with transaction(desk.runtime.services.sessions) as session:
+    with transaction(desk.bot.sessions) as session:
         return session.scalar(select(func.count()).select_from(model))
 
 
@@ -184,7 +184,7 @@ def test_a_claim_that_fails_half_way_changes_nothing_and_the_next_claim_works(de
 
 
 def test_a_missing_outbox_table_fails_the_filing_cleanly_and_service_resumes(desk):
-    engine = desk.runtime.services.sessions.kw["bind"]
+    engine = desk.bot.sessions.kw["bind"]
     with engine.begin() as connection:
         connection.exec_driver_sql("ALTER TABLE outbox_message RENAME TO outbox_message_away")
     try:

@@ -33,8 +33,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from bot.cadence import DM_REMINDER
-from bot.outbox import MAX_DELAY
+from bot.delivery.drain import MAX_DELAY
+from bot.delivery.kinds import Notice
 from db.models import Case, OutboxMessage
 from db.session import transaction
 from tests.e2e.harness import (
@@ -152,12 +152,12 @@ def _client(url: str, slack, number: int, filed: list[str], failures: list[str])
         sender.close()
 
 
-def _drain_slack(runtime) -> None:
+def _drain_slack(bot) -> None:
     """Delivers every queued Slack message, jumping past back-offs (cards, receipts)."""
     clock = datetime.now(UTC)
     for _ in range(20):
-        replace(runtime.slack_drain, clock=lambda at=clock: at).run()
-        if _count(runtime.services.sessions, topic="slack", status="pending") == 0:
+        replace(bot.delivery.slack_drain, clock=lambda at=clock: at).run()
+        if _count(bot.sessions, topic="slack", status="pending") == 0:
             return
         clock += timedelta(seconds=MAX_DELAY + 1)
 
@@ -195,7 +195,7 @@ def _posted_unrecorded(desk, pid: int) -> int:
     payloads = [m.get("event_payload") or {} for m in posted if isinstance(m, dict)]
     cards = {p["case"] for p in payloads if "case" in p}
     dms = {p["outbox"] for p in payloads if "outbox" in p}
-    with desk.runtime.services.sessions() as session:
+    with desk.bot.sessions() as session:
         leased = session.execute(
             select(OutboxMessage.id, OutboxMessage.case_id, OutboxMessage.kind).where(
                 OutboxMessage.lease_owner.like(f"%:{pid}%"),
@@ -262,7 +262,7 @@ def load(tmp_path_factory) -> Iterator[dict[str, Any]]:
         workers.append(Worker(env, tmp_path, "worker"))
         workers[0].wait_for("worker started")
         pid = workers[0].process.pid
-        facts["held"] = _held(desk.runtime.services.sessions, pid, 10)
+        facts["held"] = _held(desk.bot.sessions, pid, 10)
         deadline = time.monotonic() + 20  # its first post, held for 3 s: kill it then
         while not _posted_unrecorded(desk, pid) and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -286,9 +286,9 @@ def load(tmp_path_factory) -> Iterator[dict[str, Any]]:
         for thread in threading.enumerate():
             if thread.name.startswith("gitlab-mirror-"):
                 thread.join(timeout=30)
-        drain_all(desk.runtime.gitlab_drain)
-        _drain_slack(desk.runtime)
-        sessions = desk.runtime.services.sessions
+        drain_all(desk.bot.delivery.gitlab_drain)
+        _drain_slack(desk.bot)
+        sessions = desk.bot.sessions
         facts["unsent"] = _count(sessions, status="pending") + _count(sessions, status="parked")
         with transaction(sessions) as session:
             facts["cases"] = session.execute(
@@ -316,7 +316,7 @@ def load(tmp_path_factory) -> Iterator[dict[str, Any]]:
             with sessions() as session:
                 facts[f"{run}_rows"] = session.execute(
                     select(OutboxMessage.case_id, OutboxMessage.status).where(
-                        OutboxMessage.kind == DM_REMINDER
+                        OutboxMessage.kind == Notice.REMINDER
                     )
                 ).all()
         requests_ = fake.requests()

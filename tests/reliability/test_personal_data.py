@@ -88,7 +88,7 @@ def test_logs_at_info_carry_no_personal_data_while_cases_are_worked(desk, caplog
 
 
 def test_a_database_error_while_filing_logs_no_personal_data(desk, caplog):
-    engine = desk.runtime.services.sessions.kw["bind"]
+    engine = desk.bot.sessions.kw["bind"]
     dbapi_error = engine.dialect.loaded_dbapi.OperationalError
 
     def locked(_conn, _cursor, statement, *_args):
@@ -102,7 +102,7 @@ def test_a_database_error_while_filing_logs_no_personal_data(desk, caplog):
     finally:
         event.remove(engine, "before_cursor_execute", locked)
     assert "error id" in json.dumps(response.json())
-    with desk.runtime.services.sessions() as session:
+    with desk.bot.sessions() as session:
         assert session.query(Case).count() == 0
     logged = "\n".join(r.getMessage() + (r.exc_text or "") for r in caplog.records)
     assert "unexpected error" in logged

@@ -6,9 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.cases.errors import InvalidTransition
 from bot.cases.model import ENDED_STATES, State
-from bot.cases.states import TRANSITIONS, Action, transition
+from bot.cases.states import TRANSITIONS, Action, InvalidTransition, transition
 
 AT = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 S = State

@@ -7,58 +7,63 @@ it can't be pressed twice by accident). Refusals come back as an ephemeral messa
 
 from __future__ import annotations
 
-import logging
+from functools import partial
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 
-from bot.cases.errors import CaseError
+from bot.app.cadence import Cadence
+from bot.cases.permissions import Actor
+from bot.slack.deps import Deps
 from bot.slack.forms import read_click
-from bot.slack.replies import tell, unexpected
-from bot.slack.runtime import Runtime
+from bot.slack.replies import attempt, tell
 from messages.ids import ActionId
 from messages.reminders import slack_date
 
-log = logging.getLogger(__name__)
-
 FORGED = "This button doesn't belong to a case the bot knows."
-SNOOZE_HOURS = {ActionId.SNOOZE_1H: 1, ActionId.SNOOZE_2H: 2, ActionId.SNOOZE_4H: 4}
 
 
-def _act(rt: Runtime, action_id: ActionId, case_id: int, user_id: str) -> str:
-    """Does what the button says; returns the line that replaces the reminder."""
-    actor = rt.actor(user_id)
-    if action_id is ActionId.UPDATE_SENT:
-        rt.cadence.record_customer_update(case_id, actor)
-        return (
-            f":white_check_mark: Recorded your update to the customer on case {case_id}. "
-            "The clock restarts: the bot reminds you when the next one is due."
-        )
-    until = rt.cadence.snooze(case_id, actor, SNOOZE_HOURS[action_id])
+def _update_sent(cadence: Cadence, case_id: int, actor: Actor) -> str:
+    cadence.record_customer_update(case_id, actor)
+    return (
+        f":white_check_mark: Recorded your update to the customer on case {case_id}. "
+        "The clock restarts: the bot reminds you when the next one is due."
+    )
+
+
+def _snooze(hours: int, cadence: Cadence, case_id: int, actor: Actor) -> str:
+    until = cadence.snooze(case_id, actor, hours)
     return f":zzz: Case {case_id}: the bot reminds you again {slack_date(until)}."
 
 
-def register(app: App, rt: Runtime) -> None:
-    def clicked(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        action_id, user_id, case_id = read_click(body)
-        done = refused = None
-        try:
-            if case_id is None:
-                refused = FORGED
-            else:
-                done = _act(rt, action_id, case_id, user_id)
-        except CaseError as error:
-            refused = error.user_text
-        except Exception:
-            refused = unexpected(log, f"button {action_id.value}")
-        ack()
-        if refused:
-            tell(respond, body, refused)
-            return
-        if isinstance(body.get("response_url"), str):
-            respond(text=done, replace_original=True)
-        if action_id is ActionId.UPDATE_SENT:
-            rt.deliver(case_id)  # the card, and the event to the GitLab mirror
+# button -> its use case, returning the line that replaces the reminder
+BUTTONS = {
+    ActionId.UPDATE_SENT: _update_sent,
+    ActionId.SNOOZE_1H: partial(_snooze, 1),
+    ActionId.SNOOZE_2H: partial(_snooze, 2),
+    ActionId.SNOOZE_4H: partial(_snooze, 4),
+}
 
-    for action_id in (ActionId.UPDATE_SENT, *SNOOZE_HOURS):
+
+def clicked(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    deps: Deps = context["deps"]
+    action_id, _user_id, case_id = read_click(body)
+    if case_id is None:
+        ack()
+        tell(respond, body, FORGED)
+        return
+    call = partial(BUTTONS[action_id], deps.use_cases.cadence, case_id, context["actor"])
+    done, refused = attempt(call, f"button {action_id.value}")
+    ack()
+    if refused:
+        tell(respond, body, refused.text)
+        return
+    if isinstance(body.get("response_url"), str):
+        respond(text=done, replace_original=True)
+    if action_id is ActionId.UPDATE_SENT:
+        deps.deliver(case_id)  # the card, and the event to the GitLab mirror
+
+
+def register(app: App) -> None:
+    for action_id in BUTTONS:
         app.action(action_id.value)(clicked)

@@ -1,29 +1,28 @@
 """The triage card's buttons and the modals they open: working a case from claim to close.
 
-Every listener acks first, decodes the case number (a forged value is refused), resolves the
-actor's roles from Slack, makes one call to `Casework`, and lets the outbox re-render the card.
-Refusals come back as an ephemeral message (buttons) or an error on the modal's field.
+Each listener decodes the case number (a forged value is refused), makes one call to a use
+case named in the tables below, answers, and hands the case to delivery so the card is
+re-rendered. A step is done before the ack, so the click's answer means "recorded"; a modal
+is opened after the ack (its trigger lasts 3 s), once the use case said the step is allowed.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot.app.casework import Artefacts, Casework
 from bot.cases.errors import CaseError
 from bot.cases.permissions import Actor
 from bot.cases.states import Action
-from bot.casework import Artefacts
-from bot.services import IntakeRejected
-from bot.slack.forms import actor_id, element, field_errors, parse_intake, read_click
-from bot.slack.replies import tell, unexpected
-from bot.slack.runtime import Runtime
-from db import cases as case_repo
-from db.session import reading
+from bot.slack.deps import Deps
+from bot.slack.forms import element, parse_intake, read_click
+from bot.slack.replies import attempt, tell
 from messages import case_modals
 from messages.ids import ActionId, Block, Callback, decode_case_value, encode
 from messages.intake import build_intake_modal
@@ -31,150 +30,97 @@ from messages.intake import build_intake_modal
 log = logging.getLogger(__name__)
 
 FORGED = "This button doesn't belong to a case the bot knows."
+Values = dict[str, Any]
 
-# Buttons that act at once: (casework method, its extra keyword arguments).
-IMMEDIATE: dict[ActionId, tuple[str, dict[str, Any]]] = {
-    ActionId.CLAIM: ("claim", {}),
-    ActionId.UNCLAIM: ("unclaim", {}),
-    ActionId.APPROVE: ("review", {"approve": True}),
-    ActionId.LEGAL_APPROVE: ("decide_exception", {"approve": True, "reason": None}),
-    ActionId.MARK_SHARED: ("mark_shared", {}),
-}
-
-# Buttons that open a modal first, and the step each modal leads to (checked before opening).
-STEPS: dict[ActionId, Action] = {
-    ActionId.ADD_FINDING: Action.ADD_FINDING,
-    ActionId.REQUEST_RESCOPE: Action.REQUEST_RESCOPE,
-    ActionId.COST_NOTICE: Action.COST_NOTICE,
-    ActionId.REJECT: Action.REVIEW_REJECT,
-    ActionId.LEGAL_DENY: Action.LEGAL_DENY,
-    ActionId.WITHDRAW: Action.WITHDRAW,
-    ActionId.SUBMIT_REVIEW: Action.SUBMIT_FOR_REVIEW,
-    ActionId.HAND_OVER: Action.HAND_OVER,
-    ActionId.CLOSE_GAP: Action.RECORD_GAP,
-    ActionId.EDIT_SCOPE: Action.RESCOPE,
-}
-MODALS: dict[ActionId, Callable[[int], dict[str, Any]]] = {
-    ActionId.ADD_FINDING: lambda n: case_modals.build_text_modal(Callback.FINDING, n),
-    ActionId.REQUEST_RESCOPE: lambda n: case_modals.build_text_modal(Callback.RESCOPE_REASON, n),
-    ActionId.COST_NOTICE: lambda n: case_modals.build_text_modal(Callback.COST_NOTICE, n),
-    ActionId.REJECT: lambda n: case_modals.build_text_modal(Callback.REVIEW_REJECT, n),
-    ActionId.LEGAL_DENY: lambda n: case_modals.build_text_modal(Callback.LEGAL_DENY, n),
-    ActionId.WITHDRAW: lambda n: case_modals.build_text_modal(Callback.WITHDRAW, n),
-    ActionId.SUBMIT_REVIEW: case_modals.build_review_submit_modal,
-    ActionId.HAND_OVER: case_modals.build_hand_over_modal,
-    ActionId.CLOSE_GAP: case_modals.build_gap_modal,
+# Buttons that act at once: the use case each one calls.
+IMMEDIATE: dict[ActionId, Callable[..., Any]] = {
+    ActionId.CLAIM: Casework.claim,
+    ActionId.UNCLAIM: Casework.unclaim,
+    ActionId.APPROVE: partial(Casework.review, approve=True),
+    ActionId.LEGAL_APPROVE: partial(Casework.decide_exception, approve=True, reason=None),
+    ActionId.MARK_SHARED: Casework.mark_shared,
 }
 
 
-def _values(view: dict[str, Any]) -> dict[str, Any]:
-    values = (view.get("state") or {}).get("values")
-    return values if isinstance(values, dict) else {}
+# Buttons that open a modal: the step it leads to (checked first) and the modal.
+def _asks(callback: Callback) -> Callable[[int], dict[str, Any]]:
+    return partial(case_modals.build_text_modal, callback)
 
 
-def _text(values: dict[str, Any], block: Block) -> str:
+MODALS: dict[ActionId, tuple[Action, Callable[[int], dict[str, Any]]]] = {
+    ActionId.ADD_FINDING: (Action.ADD_FINDING, _asks(Callback.FINDING)),
+    ActionId.REQUEST_RESCOPE: (Action.REQUEST_RESCOPE, _asks(Callback.RESCOPE_REASON)),
+    ActionId.COST_NOTICE: (Action.COST_NOTICE, _asks(Callback.COST_NOTICE)),
+    ActionId.REJECT: (Action.REVIEW_REJECT, _asks(Callback.REVIEW_REJECT)),
+    ActionId.LEGAL_DENY: (Action.LEGAL_DENY, _asks(Callback.LEGAL_DENY)),
+    ActionId.WITHDRAW: (Action.WITHDRAW, _asks(Callback.WITHDRAW)),
+    ActionId.SUBMIT_REVIEW: (Action.SUBMIT_FOR_REVIEW, case_modals.build_review_submit_modal),
+    ActionId.HAND_OVER: (Action.HAND_OVER, case_modals.build_hand_over_modal),
+    ActionId.CLOSE_GAP: (Action.RECORD_GAP, case_modals.build_gap_modal),
+}
+
+
+def _text(values: Values, block: Block) -> str:
     value = element(values, block).get("value")
     return value.strip() if isinstance(value, str) else ""
 
 
-def register(app: App, rt: Runtime) -> None:
-    def clicked(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        # A step is one short transaction done before the ack, so the click's answer means
-        # "recorded". A modal is opened after the ack (its trigger lasts 3 s, and opening it
-        # may be slow); the permission check before it keeps refusals immediate.
-        action_id, user_id, case_id = read_click(body)
-        reply, modal = None, None
-        try:
-            if case_id is None:
-                reply = FORGED
-            elif action_id in IMMEDIATE:
-                method, kwargs = IMMEDIATE[action_id]
-                getattr(rt.casework, method)(case_id, rt.actor(user_id), **kwargs)
-            else:
-                rt.casework.check(case_id, rt.actor(user_id), STEPS[action_id])
-                modal = (
-                    _rescope_modal(rt, case_id)
-                    if action_id is ActionId.EDIT_SCOPE
-                    else MODALS[action_id](case_id)
-                )
-        except CaseError as refused:
-            reply = refused.user_text
-        except Exception:
-            reply = unexpected(log, f"button {action_id.value}")
+def _modal(deps: Deps, action_id: ActionId, case_id: int, actor: Actor) -> dict[str, Any]:
+    """The modal a button opens, once its step is allowed (else a refusal is raised)."""
+    if action_id is ActionId.EDIT_SCOPE:
+        intake = deps.use_cases.casework.scope_to_edit(case_id, actor)
+        modal = build_intake_modal(
+            deps.catalogue,
+            metadata=encode({"case": case_id}),
+            limits=deps.limits,
+            initial=intake,
+            title="Edit the request",
+        )
+        return {**modal, "callback_id": Callback.RESCOPE_EDIT.value}
+    step, build = MODALS[action_id]
+    deps.use_cases.casework.check(case_id, actor, step)
+    return build(case_id)
+
+
+def clicked(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    deps: Deps = context["deps"]
+    action_id, _user_id, case_id = read_click(body)
+    if case_id is None:
         ack()
-        if modal is not None:
-            reply = _open(rt, body, modal)
-        if reply:
-            tell(respond, body, reply)
-        elif action_id in IMMEDIATE:
-            rt.deliver(case_id)
-
-    for action_id in (*IMMEDIATE, *MODALS, ActionId.EDIT_SCOPE):
-        app.action(action_id.value)(clicked)
-
-    def submitted(ack: Ack, body: dict[str, Any]) -> None:
-        view = body.get("view") or {}
-        user_id = actor_id(body)
-        callback = Callback(view.get("callback_id"))
-        case_id = decode_case_value(view.get("private_metadata"))
-        first_block = SUBMITS[callback][0]
-        if case_id is None:
-            ack(response_action="errors", errors={first_block: FORGED})
-            return
-        try:
-            SUBMITS[callback][1](rt, case_id, rt.actor(user_id), _values(view), body)
-        except IntakeRejected as rejected:
-            ack(
-                response_action="errors",
-                errors=field_errors(rejected.errors),
-            )
-            return
-        except CaseError as refused:
-            ack(response_action="errors", errors={first_block: refused.user_text})
-            return
-        except Exception:
-            ack(response_action="errors", errors={first_block: unexpected(log, callback)})
-            return
-        ack()
-        rt.deliver(case_id)
-
-    for callback in SUBMITS:
-        app.view(callback.value)(submitted)
+        tell(respond, body, FORGED)
+        return
+    if action_id in IMMEDIATE:
+        call = partial(IMMEDIATE[action_id], deps.use_cases.casework, case_id, context["actor"])
+    else:
+        call = partial(_modal, deps, action_id, case_id, context["actor"])
+    result, refused = attempt(call, f"button {action_id.value}")
+    ack()
+    if refused:
+        tell(respond, body, refused.text)
+    elif action_id in IMMEDIATE:
+        deps.deliver(case_id)
+    elif failed := _open(deps, body, result):
+        tell(respond, body, failed)
 
 
-def _rescope_modal(rt: Runtime, case_id: int) -> dict[str, Any]:
-    """The intake modal, pre-filled with the case as it stands, for the requester to narrow."""
-    with reading(rt.casework.sessions) as session:
-        intake = case_repo.intake(case_repo.get(session=session, case_id=case_id))
-    modal = build_intake_modal(
-        rt.catalogue,
-        metadata=encode({"case": case_id}),
-        limits=rt.limits,
-        initial=intake,
-        title="Edit the request",
-    )
-    modal["callback_id"] = Callback.RESCOPE_EDIT.value
-    return modal
-
-
-def _open(rt: Runtime, body: dict[str, Any], modal: dict[str, Any]) -> str | None:
+def _open(deps: Deps, body: dict[str, Any], modal: dict[str, Any]) -> str | None:
     """Opens a modal on the click's trigger; says so when Slack would not."""
     try:
-        rt.gateway.interactive.views_open(trigger_id=body.get("trigger_id", ""), view=modal)
+        deps.gateway.interactive.views_open(trigger_id=body.get("trigger_id", ""), view=modal)
     except (SlackApiError, SlackClientError) as error:
         log.warning("views.open failed: %s", error)
         return "Slack didn't open the form in time. Click the button again."
     return None
 
 
-def _rescope(rt: Runtime, case_id: int, actor: Actor, values: dict[str, Any], body) -> None:
-    intake = parse_intake(
-        values, catalogue=rt.catalogue, requester_tz=rt.gateway.user(actor.user_id).tz
-    )
-    rt.casework.rescope(case_id, actor, intake)
+# -- modal submissions: (use cases, case, actor, values, deps) -> the use case's call ---------
+def _rescope(work: Casework, case_id: int, actor: Actor, values: Values, deps: Deps) -> Any:
+    tz = deps.gateway.user(actor.user_id).tz
+    intake = parse_intake(values, catalogue=deps.catalogue, requester_tz=tz)
+    return work.rescope(case_id, actor, intake)
 
 
-def _artefacts(rt: Runtime, case_id: int, actor: Actor, values: dict[str, Any], body) -> None:
+def _artefacts(work: Casework, case_id: int, actor: Actor, values: Values, deps: Deps) -> Any:
     count = _text(values, Block.ARTEFACT_COUNT)
     if not count.isdigit():
         raise CaseError("Enter the number of log entries as a whole number.")
@@ -188,47 +134,70 @@ def _artefacts(rt: Runtime, case_id: int, actor: Actor, values: dict[str, Any], 
     )
     if not (artefacts.description and artefacts.location and artefacts.checksum):
         raise CaseError("Describe what was collected, where it is stored and its checksum.")
-    rt.casework.submit_for_review(case_id, actor, artefacts)
+    return work.submit_for_review(case_id, actor, artefacts)
 
 
-def _hand_over(rt: Runtime, case_id: int, actor: Actor, values: dict[str, Any], body) -> None:
+def _hand_over(work: Casework, case_id: int, actor: Actor, values: Values, deps: Deps) -> Any:
     target = element(values, Block.USER).get("selected_user")
     if not isinstance(target, str) or not target:
         raise CaseError("Pick who takes the case.")
-    rt.casework.hand_over(case_id, actor, rt.actor(target))
+    return work.hand_over(case_id, actor, deps.roles.actor(target))
 
 
-def _gap(rt: Runtime, case_id: int, actor: Actor, values: dict[str, Any], body) -> None:
-    rt.casework.close_with_gap(
-        case_id, actor, gap=_text(values, Block.GAP), no_gap_reason=_text(values, Block.NO_GAP)
-    )
+def _gap(work: Casework, case_id: int, actor: Actor, values: Values, deps: Deps) -> Any:
+    gap, no_gap = _text(values, Block.GAP), _text(values, Block.NO_GAP)
+    return work.close_with_gap(case_id, actor, gap=gap, no_gap_reason=no_gap)
 
 
-def _with_text(method: str, **kwargs: Any):
-    def submit(rt: Runtime, case_id: int, actor: Actor, values: dict[str, Any], body) -> None:
-        getattr(rt.casework, method)(case_id, actor, _text(values, Block.TEXT), **kwargs)
+def _with_text(use_case: Callable[..., Any], **kwargs: Any) -> Callable[..., Any]:
+    """A modal whose one text box is the use case's text argument (or `reason=`)."""
+
+    def submit(work: Casework, case_id: int, actor: Actor, values: Values, deps: Deps) -> Any:
+        text = _text(values, Block.TEXT)
+        if kwargs:
+            return use_case(work, case_id, actor, reason=text, **kwargs)
+        return use_case(work, case_id, actor, text)
 
     return submit
 
 
-def _legal_deny(rt: Runtime, case_id: int, actor: Actor, values: dict[str, Any], body) -> None:
-    rt.casework.decide_exception(case_id, actor, approve=False, reason=_text(values, Block.TEXT))
-
-
-def _reject(rt: Runtime, case_id: int, actor: Actor, values: dict[str, Any], body) -> None:
-    rt.casework.review(case_id, actor, approve=False, reason=_text(values, Block.TEXT))
-
-
-# callback → (the input block an error is shown on, the submit handler)
-SUBMITS: dict[Callback, tuple[str, Callable[..., None]]] = {
-    Callback.FINDING: (Block.TEXT.value, _with_text("add_finding")),
-    Callback.RESCOPE_REASON: (Block.TEXT.value, _with_text("request_rescope")),
-    Callback.COST_NOTICE: (Block.TEXT.value, _with_text("record_cost_notice")),
-    Callback.WITHDRAW: (Block.TEXT.value, _with_text("withdraw")),
-    Callback.REVIEW_REJECT: (Block.TEXT.value, _reject),
-    Callback.LEGAL_DENY: (Block.TEXT.value, _legal_deny),
+# callback -> (the input block an error is shown on, the submission's use case)
+SUBMITS: dict[Callback, tuple[str, Callable[..., Any]]] = {
+    Callback.FINDING: (Block.TEXT.value, _with_text(Casework.add_finding)),
+    Callback.RESCOPE_REASON: (Block.TEXT.value, _with_text(Casework.request_rescope)),
+    Callback.COST_NOTICE: (Block.TEXT.value, _with_text(Casework.record_cost_notice)),
+    Callback.WITHDRAW: (Block.TEXT.value, _with_text(Casework.withdraw)),
+    Callback.REVIEW_REJECT: (Block.TEXT.value, _with_text(Casework.review, approve=False)),
+    Callback.LEGAL_DENY: (Block.TEXT.value, _with_text(Casework.decide_exception, approve=False)),
     Callback.REVIEW_SUBMIT: (Block.ARTEFACT_DESCRIPTION.value, _artefacts),
     Callback.HAND_OVER: (Block.USER.value, _hand_over),
     Callback.GAP: (Block.GAP.value, _gap),
     Callback.RESCOPE_EDIT: ("organisation", _rescope),
 }
+
+
+def submitted(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    deps: Deps = context["deps"]
+    view = body.get("view") or {}
+    callback = Callback(view.get("callback_id"))
+    first_block, use_case = SUBMITS[callback]
+    case_id = decode_case_value(view.get("private_metadata"))
+    if case_id is None:
+        ack(response_action="errors", errors={first_block: FORGED})
+        return
+    values = (view.get("state") or {}).get("values")
+    values = values if isinstance(values, dict) else {}
+    call = partial(use_case, deps.use_cases.casework, case_id, context["actor"], values, deps)
+    _result, refused = attempt(call, callback.value)
+    if refused:
+        ack(response_action="errors", errors=refused.fields or {first_block: refused.text})
+        return
+    ack()
+    deps.deliver(case_id)
+
+
+def register(app: App) -> None:
+    for action_id in (*IMMEDIATE, *MODALS, ActionId.EDIT_SCOPE):
+        app.action(action_id.value)(clicked)
+    for callback in SUBMITS:
+        app.view(callback.value)(submitted)

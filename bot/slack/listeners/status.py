@@ -2,70 +2,50 @@
 
 from __future__ import annotations
 
-import logging
-from datetime import timedelta
+from functools import partial
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 
-from bot.cases.errors import CaseError
-from bot.slack.replies import unexpected
-from bot.slack.runtime import Runtime
-from bot.status import Status
-from db.deliveries import first_delivery
+from bot.app.queries import Status
+from bot.cases.permissions import Actor
+from bot.slack.deps import Deps
+from bot.slack.replies import attempt
 from messages.ids import Command
 from messages.status import USAGE, build_case_status, build_leads_summary, build_mine
 
-log = logging.getLogger(__name__)
 
-
-def _status(rt: Runtime) -> Status:
-    return Status(
-        sessions=rt.services.sessions,
-        clock=rt.services.clock,
-        unclaimed_after=timedelta(hours=rt.settings.unclaimed_after_hours),
-    )
-
-
-def answer(rt: Runtime, user_id: str, text: str) -> dict[str, Any]:
+def answer(status: Status, actor: Actor, text: str) -> dict[str, Any]:
     """The ephemeral reply for `/case-status <text>`."""
-    status, argument = _status(rt), text.strip().lower()
+    argument = text.strip().lower()
     if argument in ("help", "?"):
         return {"text": USAGE}
     if argument == "mine":
-        return build_mine(status.mine(user_id))
+        return build_mine(status.mine(actor.user_id))
     if argument.lstrip("#").isdigit() and len(argument) < 10:
-        view = status.case(rt.actor(user_id), int(argument.lstrip("#")))
-        return build_case_status(view, rt.services.clock())
+        return build_case_status(status.case(actor, int(argument.lstrip("#"))), status.clock())
     if argument:
         return {"text": f"I don't know `{text.strip()[:40]}`.\n{USAGE}"}
-    return build_leads_summary(status.leads(rt.actor(user_id)))
+    return build_leads_summary(status.leads(actor))
 
 
-def register(app: App, rt: Runtime) -> None:
-    @app.command(Command.CASE_STATUS.value)
-    def case_status(ack: Ack, body: dict[str, Any]) -> None:
-        try:
-            reply = answer(rt, body.get("user_id", ""), str(body.get("text") or ""))
-        except CaseError as refused:
-            reply = {"text": refused.user_text}
-        except Exception:
-            reply = {"text": unexpected(log, "/case-status")}
-        ack(response_type="ephemeral", **reply)
-
-    @app.event("app_home_opened")
-    def home_opened(body: dict[str, Any], event: dict[str, Any]) -> None:
-        event_id = str(body.get("event_id") or "")
-        if event.get("tab") not in (None, "home") or not event_id:
-            return
-        if not first_delivery(
-            sessions=rt.services.sessions, event_id=event_id, now=rt.services.clock()
-        ):
-            return  # a retry of an event already handled
-        publish_home(rt, str(event.get("user") or ""))
+def case_status(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    deps: Deps = context["deps"]
+    text = str(body.get("text") or "")
+    call = partial(answer, deps.use_cases.status, context["actor"], text)
+    reply, refused = attempt(call, "/case-status")
+    ack(response_type="ephemeral", **(reply if reply is not None else {"text": refused.text}))
 
 
-def publish_home(rt: Runtime, user_id: str) -> None:
-    """Shows someone their open cases on the bot's Home tab."""
-    if user_id and rt.homes is not None:
-        rt.homes.publish(user_id)
+def home_opened(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
+    deps: Deps = context["deps"]
+    event_id, user_id = str(body.get("event_id") or ""), str(event.get("user") or "")
+    if event.get("tab") not in (None, "home") or not event_id or not user_id:
+        return
+    if deps.use_cases.inbox.first_delivery(event_id):  # else a retry of an event handled
+        deps.homes.publish(user_id)
+
+
+def register(app: App) -> None:
+    app.command(Command.CASE_STATUS.value)(case_status)
+    app.event("app_home_opened")(home_opened)

@@ -24,11 +24,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, exists, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.cadence import DM_NUDGE, DM_REMINDER, LEADS_ESCALATION, CadencePolicy
+from bot.app.cadence import CadencePolicy
+from bot.app.effects import Due
+from bot.app.steps import notify_due
 from bot.cases.calendar import due_time
-from bot.services import SLACK
-from db import outbox
-from db.cases import CADENCE_STATES
+from bot.cases.model import CADENCE_STATES
 from db.models import Case, Finding
 from db.session import transaction
 
@@ -145,7 +145,7 @@ class CadenceSweep:
             session,
             now,
             Case.reminded_due_at,
-            DM_REMINDER,
+            Due.REMINDER,
             Case.next_update_due_at <= now,
             not_snoozed,
         )
@@ -160,7 +160,7 @@ class CadenceSweep:
             session,
             now,
             Case.nudged_due_at,
-            DM_NUDGE,
+            Due.NUDGE,
             Case.next_update_due_at <= now + self.policy.nudge_lead,
             Case.owner_id.is_not(None),
             ~logged,
@@ -171,7 +171,7 @@ class CadenceSweep:
             session,
             now,
             Case.escalated_due_at,
-            LEADS_ESCALATION,
+            Due.ESCALATION,
             Case.next_update_due_at < now - self.policy.escalation_margin,
         )
 
@@ -180,7 +180,7 @@ class CadenceSweep:
         session: Session,
         now: datetime,
         mark: Any,
-        kind: str,
+        due: Due,
         *conditions: ColumnElement[bool],
     ) -> int:
         """Marks up to a batch of cases done for their due time and queues one message each.
@@ -208,15 +208,8 @@ class CadenceSweep:
             .returning(Case.id, Case.next_update_due_at)
             .execution_options(synchronize_session=False)
         ).all()
-        for case_id, due in claimed:
-            outbox.enqueue(
-                session=session,
-                case_id=case_id,
-                topic=SLACK,
-                kind=kind,
-                now=now,
-                payload={"due_at": due.isoformat()},
-            )
+        for case_id, due_at in claimed:
+            notify_due(session, case_id, due, now, due_at)
         return len(ids)
 
 

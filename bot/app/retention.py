@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import JSON, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.app.steps import record
 from bot.cases.model import State
 from bot.cases.states import Action, transition
 from db import cases as case_repo
@@ -89,5 +90,5 @@ class RetentionPurge:
                 setattr(case, name, blank_value(name))
             session.execute(update(Finding).where(Finding.case_id == case.id).values(text=""))
             case.purged_at = now
-            case_repo.record(session=session, case=case, event=event)
+            record(session, case, event)
             return 1

@@ -1,8 +1,8 @@
-"""Use cases: each one short transaction that checks, changes a case, records and enqueues.
+"""Filing a request: the intake modal's answers, checked by the rules, become a case.
 
-Listeners call these with parsed values; these never talk to Slack or GitLab directly. What
-must reach Slack (the card, a DM) is written to the outbox in the same transaction, so a crash
-after the commit loses nothing and a failed send is retried by the drain.
+One transaction per filing, once per modal however often Slack delivers it. What the new case
+causes (card, receipt, the GitLab issue, the update clock) is queued by `bot.app.steps.record`
+from the table in `bot.app.effects`, in the same transaction, so a crash loses nothing.
 """
 
 from __future__ import annotations
@@ -14,19 +14,15 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.app.steps import record
 from bot.cases.errors import CaseError
-from bot.cases.model import CaseSnapshot, Intake, Limits, State
+from bot.cases.model import CaseSnapshot, Intake, Limits
 from bot.cases.routing import is_long_window, route_for
 from bot.cases.rules import Field, assess
 from bot.cases.states import Action, transition
 from db import cases as case_repo
-from db import outbox
 from db.models import Case
 from db.session import transaction
-
-SLACK = "slack"
-CARD = "card"
-RECEIPT = "dm_receipt"
 
 
 class IntakeRejected(CaseError):
@@ -50,7 +46,7 @@ class Filed:
 
 
 @dataclass
-class Services:
+class Filing:
     sessions: sessionmaker[Session]
     clock: Callable[[], datetime]
     limits: Limits
@@ -102,17 +98,8 @@ class Services:
         session.flush()
         actor = requester.user_id
         data = {"route": route.value, "waived": [f.value for f in waived]}
-        case_repo.record(
-            session=session,
-            case=case,
-            event=transition(None, Action.SUBMIT, actor_id=actor, at=now, data=data),
-        )
+        filed = transition(None, Action.SUBMIT, actor_id=actor, at=now, data=data)
         next_action = Action.REFER_TO_LEGAL if intake.exception_requested else Action.ACCEPT
-        case_repo.record(
-            session=session,
-            case=case,
-            event=transition(State(case.state), next_action, actor_id=actor, at=now),
-        )
-        for kind in (CARD, RECEIPT):
-            outbox.enqueue(session=session, case_id=case.id, topic=SLACK, kind=kind, now=now)
+        routed = transition(filed.to_state, next_action, actor_id=actor, at=now)
+        record(session, case, filed, routed)
         return case

@@ -1,8 +1,9 @@
 """The outbox sender for topic "gitlab": one case event in, its GitLab counterpart out.
 
-The `submit` event opens the confidential SIRT issue; every later event becomes an internal
-note and moves the state label; an ended case's issue is closed; the gap step opens the Audit
-Events issue in the product project. Rows of one case arrive in order (db.outbox), so the
+Each row names its operation (`bot.delivery.kinds.Mirror`, chosen by the table of effects):
+`open_issue` opens the confidential SIRT issue; `note` becomes an internal note, moves the
+state label and closes an ended case's issue; `gap_note` first opens the Audit Events issue in
+the product project when a gap was described. Rows of one case arrive in order (db.outbox), so the
 issue exists before its notes; if it doesn't yet, the row waits (`Retry`).
 
 Each GitLab write can succeed and still look failed (timeout, 502), so every write carries a
@@ -22,8 +23,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.cases.model import ENDED_STATES, Route, State
-from bot.gitlab.tracker import Issue, Tracker
-from bot.outbox import Apply, Permanent, Retry
+from bot.delivery.drain import Apply, Permanent, Retry
+from bot.delivery.kinds import Mirror
+from bot.delivery.tracker import Issue, Tracker
 from db import cases as case_repo
 from db.models import Case, CaseEvent, Finding, OutboxMessage
 from messages import gitlab as md
@@ -44,7 +46,7 @@ class Work:
     """What one event needs, read in the claiming transaction, before any GitLab call."""
 
     case_id: int
-    action: str
+    operation: Mirror
     facts: md.NoteFacts
     route: Route
     issue_iid: int | None
@@ -54,6 +56,9 @@ class Work:
     gap_terms: tuple[str, ...] = ()
     gap_marker: str = ""
     gap_issue_url: str | None = None
+
+
+OPERATIONS = frozenset(Mirror)
 
 
 def gap_marker(case: Case) -> str:
@@ -120,7 +125,7 @@ def load(
     session: Session, batch: Sequence[OutboxMessage], config: MirrorConfig
 ) -> list[Work | Permanent]:
     """The work of each mirror operation: one query for the events and cases, one for findings."""
-    wanted = {int(m.payload["event_id"]) for m in batch if m.kind == case_repo.MIRROR_EVENT}
+    wanted = {int(m.payload["event_id"]) for m in batch if m.kind in OPERATIONS}
     rows = session.execute(
         select(CaseEvent, Case)
         .join(Case, Case.id == CaseEvent.case_id)
@@ -132,24 +137,30 @@ def load(
     texts = {finding_id: text for finding_id, text in session.execute(query)}
     works: list[Work | Permanent] = []
     for message in batch:
-        if message.kind != case_repo.MIRROR_EVENT:
+        if message.kind not in OPERATIONS:
             works.append(Permanent(f"unknown GitLab operation {message.kind!r}"))
             continue
         event_id = int(message.payload["event_id"])
         if event_id not in found:
             works.append(Permanent(f"case event {event_id} does not exist"))
             continue
-        works.append(_work(session, *found[event_id], config, texts))
+        event, case = found[event_id]
+        works.append(_work(session, Mirror(message.kind), event, case, config, texts))
     return works
 
 
 def _work(
-    session: Session, event: CaseEvent, case: Case, config: MirrorConfig, texts: Mapping[int, str]
+    session: Session,
+    operation: Mirror,
+    event: CaseEvent,
+    case: Case,
+    config: MirrorConfig,
+    texts: Mapping[int, str],
 ) -> Work:
-    opening = event.action == "submit"
+    opening = operation is Mirror.OPEN_ISSUE
     return Work(
         case_id=case.id,
-        action=event.action,
+        operation=operation,
         facts=_facts(session, case, event, config, texts),
         route=Route(case.route),
         issue_iid=case.gitlab_issue_iid,
@@ -190,7 +201,7 @@ class GitLabMirror:
 
     def send(self, message: OutboxMessage, work: Work) -> Apply | None:
         retrying = message.attempts > 1
-        if work.action == "submit":
+        if work.operation is Mirror.OPEN_ISSUE:
             return self._open_issue(work, retrying)
         if work.issue_iid is None:
             raise Retry(f"case {work.case_id} has no GitLab issue yet")
@@ -237,7 +248,7 @@ class GitLabMirror:
     def _follow(self, work: Work, retrying: bool) -> Apply | None:
         assert work.issue_iid is not None
         project, facts, apply = self.config.sirt_project, work.facts, None
-        if work.action == "record_gap" and work.gap_description:
+        if work.operation is Mirror.GAP_NOTE and work.gap_description:
             url = work.gap_issue_url or self._open_gap_issue(work, retrying).url
             facts = replace(facts, gap_url=url)
             apply = None if work.gap_issue_url else _store(work.case_id, gap_issue_url=url)

@@ -1,72 +1,31 @@
-"""Working a case, from claim to close: each step one transaction through `_act`.
+"""Working a case, from claim to close: each step one transaction through `steps.act`.
 
-`_act` locks the case row, checks the actor may do the action (permissions), asks the state
-machine for the event, applies the step's own changes, records the event, and queues the card
-refresh and any DMs in the same transaction. A refused step changes and records nothing; the
-refusal is logged with actor, action and reason.
+A step locks the case row, checks the actor may do it (permissions), asks the state machine
+for the event, applies the step's own changes and records the event; what the event causes
+(card, DMs, GitLab, the update clock) comes from `bot.app.effects`. A refused step changes and
+records nothing; the refusal is logged with actor, action and reason.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.cases.errors import CaseError, NotAllowed, NotFound
+from bot.app import steps
+from bot.app.filing import IntakeRejected
+from bot.app.steps import Change
+from bot.cases.errors import NotAllowed, NotFound
 from bot.cases.model import CaseSnapshot, Intake, Limits, Route, State
 from bot.cases.permissions import Actor, ReviewRole, authorise, can_handle, review_role
 from bot.cases.rules import assess
 from bot.cases.states import Action, transition
-from bot.services import CARD, SLACK, IntakeRejected
 from db import cases as case_repo
-from db import outbox
 from db.models import Case, Finding
-from db.session import reading, transaction
-
-log = logging.getLogger(__name__)
-
-# DMs queued for delivery; bot.slack.delivery renders each from the case when it is sent.
-DM_RESCOPE = "dm_rescope"
-DM_APPROVED = "dm_approved"
-DM_LEGAL_DENIED = "dm_legal_denied"
-DM_LEGAL_APPROVED = "dm_legal_approved"
-DM_HANDED_OVER = "dm_handed_over"
-
-
-# DMs a completing second step sends.
-FOLLOW_DMS = {Action.REVIEW_COMPLETE: (DM_APPROVED,)}
-
-
-@contextmanager
-def locked_case(
-    sessions: sessionmaker[Session], case_id: int, actor: Actor, action: Action
-) -> Iterator[tuple[Session, Case]]:
-    """A transaction holding the case's row, once `actor` may take `action` on it.
-
-    A refusal (here or in the caller's block) rolls everything back and is logged with who,
-    what, which case and why.
-    """
-    try:
-        with transaction(sessions) as session:
-            case = case_repo.get(session=session, case_id=case_id, for_update=True)
-            if case is None:
-                raise NotFound(f"There is no case {case_id}.")
-            authorise(action, actor, case_repo.parties(case))
-            yield session, case
-    except CaseError as refused:
-        log.info(
-            "refused actor=%s action=%s case=%s reason=%r",
-            actor.user_id,
-            action.value,
-            case_id,
-            refused.user_text,
-        )
-        raise
+from db.session import reading
 
 
 @dataclass(frozen=True)
@@ -78,56 +37,14 @@ class Artefacts:
     redacted: bool
 
 
-Change = Callable[[Case], None]
-
-
 @dataclass
 class Casework:
     sessions: sessionmaker[Session]
     clock: Callable[[], datetime]
     limits: Limits
 
-    def _act(
-        self,
-        case_id: int,
-        actor: Actor,
-        action: Action,
-        *,
-        reason: str | None = None,
-        data: dict[str, Any] | None = None,
-        change: Change | None = None,
-        check: Callable[[Case], None] | None = None,
-        dms: tuple[str, ...] = (),
-        then: Callable[[Case], Action | None] | None = None,
-    ) -> CaseSnapshot:
-        """One step: lock, authorise, transition, change, record, queue; or refuse it all.
-
-        `then` may name a second step the first one completes (both approvals given; the gap
-        recorded), decided under the same lock.
-        """
-        now = self.clock()
-        with locked_case(self.sessions, case_id, actor, action) as (session, case):
-            if check:
-                check(case)
-            if change:  # a refused transition below rolls these changes back
-                change(case)
-            event = transition(
-                State(case.state),
-                action,
-                actor_id=actor.user_id,
-                at=now,
-                reason=reason,
-                data=data,
-            )
-            case_repo.record(session=session, case=case, event=event)
-            follow = then(case) if then else None
-            if follow is not None:
-                second = transition(event.to_state, follow, actor_id=actor.user_id, at=now)
-                case_repo.record(session=session, case=case, event=second)
-                dms = (*dms, *FOLLOW_DMS.get(follow, ()))
-            for kind in (CARD, *dms):
-                outbox.enqueue(session=session, case_id=case.id, topic=SLACK, kind=kind, now=now)
-            return case_repo.snapshot(case)
+    def _act(self, case_id: int, actor: Actor, action: Action, **step: Any) -> CaseSnapshot:
+        return steps.act(self.sessions, self.clock(), case_id, actor, action, **step)
 
     def check(self, case_id: int, actor: Actor, action: Action) -> None:
         """Refuses now what `action` would refuse, before a modal asks for details."""
@@ -137,6 +54,15 @@ class Casework:
                 raise NotFound(f"There is no case {case_id}.")
             authorise(action, actor, case_repo.parties(case))
             transition(State(case.state), action, actor_id=actor.user_id, at=self.clock())
+
+    def scope_to_edit(self, case_id: int, actor: Actor) -> Intake:
+        """The request as it stands, for its requester to narrow, once they may edit it."""
+        self.check(case_id, actor, Action.RESCOPE)
+        with reading(self.sessions) as session:
+            case = case_repo.get(session=session, case_id=case_id)
+            if case is None:
+                raise NotFound(f"There is no case {case_id}.")
+            return case_repo.intake(case)
 
     # -- triage --------------------------------------------------------------------------
     def claim(self, case_id: int, actor: Actor) -> CaseSnapshot:
@@ -166,18 +92,15 @@ class Casework:
             check=eligible,
             change=_set(owner_id=to.user_id),
             data={"to": to.user_id},
-            dms=(DM_HANDED_OVER,),
         )
 
     def decide_exception(
         self, case_id: int, actor: Actor, *, approve: bool, reason: str | None
     ) -> CaseSnapshot:
         if approve:
-            return self._act(
-                case_id, actor, Action.LEGAL_APPROVE, reason=reason, dms=(DM_LEGAL_APPROVED,)
-            )
+            return self._act(case_id, actor, Action.LEGAL_APPROVE, reason=reason)
         _require(reason, "Give the reason for the denial: the requester will read it.")
-        return self._act(case_id, actor, Action.LEGAL_DENY, reason=reason, dms=(DM_LEGAL_DENIED,))
+        return self._act(case_id, actor, Action.LEGAL_DENY, reason=reason)
 
     # -- investigating -------------------------------------------------------------------
     def add_finding(self, case_id: int, actor: Actor, text: str) -> CaseSnapshot:
@@ -198,7 +121,7 @@ class Casework:
 
     def request_rescope(self, case_id: int, actor: Actor, reason: str) -> CaseSnapshot:
         reason = _require(reason, "Say why the scope is too broad: the requester reads it.")
-        return self._act(case_id, actor, Action.REQUEST_RESCOPE, reason=reason, dms=(DM_RESCOPE,))
+        return self._act(case_id, actor, Action.REQUEST_RESCOPE, reason=reason)
 
     def record_cost_notice(self, case_id: int, actor: Actor, note: str) -> CaseSnapshot:
         note = _require(note, "Say what the customer was told about the cost.")

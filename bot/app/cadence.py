@@ -1,8 +1,8 @@
 """The customer-update cadence, as its participants drive it: "update sent", and "snooze".
 
 The relay contact owes the customer an update while the case is in triage..approved. Recording
-one restarts the clock (`db.cases.record` does that for a `customer_update` event); the sweep
-in bot/jobs/cadence.py then computes the next due time in the contact's own time zone. A
+one restarts the clock (its row in `bot.app.effects`); the sweep in `bot.app.reminders` then
+computes the next due time in the contact's own time zone. A
 snooze holds back the reminder for a few hours and re-arms it, so it comes once more.
 """
 
@@ -13,26 +13,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.app import steps
+from bot.app.steps import locked_case
 from bot.cases.calendar import BusinessHours, HolidayCheck, no_holidays
-from bot.cases.errors import InvalidTransition, NotAllowed
-from bot.cases.model import CaseSnapshot, State
+from bot.cases.errors import NotAllowed
+from bot.cases.model import CADENCE_STATES, CaseSnapshot, State
 from bot.cases.permissions import Actor
-from bot.cases.states import Action, transition
-from bot.casework import locked_case
-from bot.services import CARD, SLACK
-from db import cases as case_repo
-from db import outbox
-from db.models import Case, Finding
+from bot.cases.states import Action, InvalidTransition, transition
 
 log = logging.getLogger(__name__)
-
-# Slack messages the sweep queues; bot.slack.delivery renders them when they are sent.
-DM_REMINDER = "dm_update_reminder"
-DM_NUDGE = "dm_owner_nudge"
-LEADS_ESCALATION = "leads_escalation"
 
 SNOOZE_HOURS = (1, 2, 4)
 SUMMARY_MAX_CHARS = 300
@@ -62,23 +53,6 @@ def holiday_check(country: str | None) -> HolidayCheck:
     return is_holiday
 
 
-def findings_since(session: Session, case: Case) -> list[Finding]:
-    """What was found since the last customer update, oldest first."""
-    query = select(Finding).where(Finding.case_id == case.id).order_by(Finding.at, Finding.id)
-    if case.last_customer_update_at is not None:
-        query = query.where(Finding.at > case.last_customer_update_at)
-    return list(session.scalars(query))
-
-
-def is_current(case: Case, marked: datetime | None) -> bool:
-    """True while the due time a message was queued for is still the case's due time."""
-    return (
-        State(case.state) in case_repo.CADENCE_STATES
-        and marked is not None
-        and case.next_update_due_at == marked
-    )
-
-
 @dataclass
 class Cadence:
     sessions: sessionmaker[Session]
@@ -90,18 +64,9 @@ class Cadence:
     ) -> CaseSnapshot:
         """The relay contact updated the customer: record it and restart the clock."""
         summary = (summary or "").strip()[:SUMMARY_MAX_CHARS] or None
-        now = self.clock()
-        with locked_case(self.sessions, case_id, actor, Action.CUSTOMER_UPDATE) as (session, case):
-            event = transition(
-                State(case.state),
-                Action.CUSTOMER_UPDATE,
-                actor_id=actor.user_id,
-                at=now,
-                reason=summary,
-            )
-            case_repo.record(session=session, case=case, event=event)
-            outbox.enqueue(session=session, case_id=case.id, topic=SLACK, kind=CARD, now=now)
-            return case_repo.snapshot(case)
+        return steps.act(
+            self.sessions, self.clock(), case_id, actor, Action.CUSTOMER_UPDATE, reason=summary
+        )
 
     def snooze(self, case_id: int, actor: Actor, hours: int) -> datetime:
         """Holds the reminder back `hours` and asks for it again then; returns when."""
@@ -112,7 +77,7 @@ class Cadence:
             # Snoozing is no event of the case's history, but it is refused where an update
             # could not be recorded, and only the relay contact may do it.
             transition(State(case.state), Action.CUSTOMER_UPDATE, actor_id=actor.user_id, at=now)
-            if State(case.state) not in case_repo.CADENCE_STATES:
+            if State(case.state) not in CADENCE_STATES:
                 raise InvalidTransition(State(case.state), Action.CUSTOMER_UPDATE)
             until = now + timedelta(hours=hours)
             case.snoozed_until_at = until

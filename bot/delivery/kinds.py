@@ -1,0 +1,49 @@
+"""The outbox's one vocabulary: its topics, the Slack messages and GitLab operations it carries,
+and who a Slack message is for.
+
+Use cases name these when they queue work (through the table in `bot.app.effects`); the
+senders in this package dispatch on them. The string values are stored in `outbox_message`
+rows, so they never change once released.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class Topic(enum.StrEnum):
+    SLACK = "slack"
+    GITLAB = "gitlab"
+
+
+class Notice(enum.StrEnum):
+    """A Slack message about a case, rendered from the case when it is sent."""
+
+    CARD = "card"
+    RECEIPT = "dm_receipt"
+    RESCOPE = "dm_rescope"
+    APPROVED = "dm_approved"
+    LEGAL_APPROVED = "dm_legal_approved"
+    LEGAL_DENIED = "dm_legal_denied"
+    HANDED_OVER = "dm_handed_over"
+    REMINDER = "dm_update_reminder"
+    NUDGE = "dm_owner_nudge"
+    ESCALATION = "leads_escalation"
+
+
+class To(enum.StrEnum):
+    """Where a Slack message goes: a configured channel, or one of the case's people."""
+
+    TRIAGE = "triage"
+    LEADS = "leads"
+    REQUESTER = "requester"
+    RELAY = "relay"
+    OWNER = "owner"
+
+
+class Mirror(enum.StrEnum):
+    """What one case event does in GitLab."""
+
+    OPEN_ISSUE = "open_issue"  # the confidential SIRT issue, from the intake
+    NOTE = "note"  # an internal note; the state label follows; closed when the case ends
+    GAP_NOTE = "gap_note"  # the public Audit Events gap issue when there is a gap, then a note

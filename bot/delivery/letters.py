@@ -1,0 +1,200 @@
+"""What a batch of Slack messages says, read and rendered in the transaction that claims it.
+
+Each outbox row names a notice and who it is for (`bot.delivery.kinds`); `load` reads what the
+batch's builders need (cases, the reasons people gave, findings) in a few queries, renders
+every message from the case as it is then, and returns one `Letter` per row. Sending then
+needs no database. A cadence message whose due time has passed on (an update was recorded or
+the reminder snoozed meanwhile) renders as None: nothing is sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.cases.model import CADENCE_STATES, CaseSnapshot, State
+from bot.cases.states import Action
+from bot.delivery.drain import Permanent
+from bot.delivery.kinds import Notice, To
+from db import cases as case_repo
+from db.models import Case, CaseEvent, Finding, OutboxMessage
+from messages.card import build_triage_card
+from messages.dm import (
+    build_approved_dm,
+    build_handed_over_dm,
+    build_legal_decision_dm,
+    build_receipt,
+    build_rescope_dm,
+)
+from messages.reminders import (
+    FindingNote,
+    build_escalation,
+    build_owner_nudge,
+    build_update_reminder,
+)
+
+Message = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything a builder may show of one case, read in the claiming transaction."""
+
+    case: Case
+    snapshot: CaseSnapshot
+    reasons: dict[Action, str]  # the latest reason given with each action
+    findings: tuple[FindingNote, ...]  # found since the last customer update
+    triage_channel: str
+
+    def reason(self, action: Action) -> str:
+        return self.reasons.get(action, "")
+
+
+@dataclass(frozen=True)
+class Letter:
+    """One Slack message ready to go: where, what, and (for the card) where it already is."""
+
+    case_id: int
+    notice: Notice
+    to: To
+    user_id: str | None  # the person, for a direct message
+    message: Message | None  # None: stale, nothing to send
+    card_channel_id: str | None = None
+    card_ts: str | None = None
+    case_created_at: datetime | None = None
+    people: tuple[str | None, ...] = ()  # requester, relay contact, owner
+
+
+def _current(case: Case, marked: datetime | None) -> bool:
+    """True while the due time a message was queued for is still the case's due time."""
+    return (
+        State(case.state) in CADENCE_STATES
+        and marked is not None
+        and case.next_update_due_at == marked
+    )
+
+
+def _reminder(c: Context) -> Message | None:
+    if not _current(c.case, c.case.reminded_due_at):
+        return None
+    return build_update_reminder(
+        c.snapshot,
+        last_update=c.case.last_customer_update_at,
+        due_at=c.case.next_update_due_at,
+        findings=list(c.findings),
+    )
+
+
+def _nudge(c: Context) -> Message | None:
+    if not c.case.owner_id or not _current(c.case, c.case.nudged_due_at):
+        return None
+    return build_owner_nudge(
+        c.snapshot, last_update=c.case.last_customer_update_at, due_at=c.case.next_update_due_at
+    )
+
+
+def _escalation(c: Context) -> Message | None:
+    if not _current(c.case, c.case.escalated_due_at):
+        return None
+    return build_escalation(c.snapshot, due_at=c.case.next_update_due_at)
+
+
+# Notice -> its builder. A new notice is one line here, one builder in messages/.
+BUILDERS: dict[Notice, Callable[[Context], Message | None]] = {
+    Notice.CARD: lambda c: build_triage_card(c.snapshot),
+    Notice.RECEIPT: lambda c: build_receipt(c.snapshot, triage_channel=c.triage_channel),
+    Notice.RESCOPE: lambda c: build_rescope_dm(c.snapshot, c.reason(Action.REQUEST_RESCOPE)),
+    Notice.APPROVED: lambda c: build_approved_dm(c.snapshot),
+    Notice.LEGAL_APPROVED: lambda c: build_legal_decision_dm(
+        c.snapshot, approved=True, reason=c.reason(Action.LEGAL_APPROVE)
+    ),
+    Notice.LEGAL_DENIED: lambda c: build_legal_decision_dm(
+        c.snapshot, approved=False, reason=c.reason(Action.LEGAL_DENY)
+    ),
+    Notice.HANDED_OVER: lambda c: build_handed_over_dm(c.snapshot),
+    Notice.REMINDER: _reminder,
+    Notice.NUDGE: _nudge,
+    Notice.ESCALATION: _escalation,
+}
+
+RECIPIENTS: dict[To, Callable[[Case], str | None]] = {
+    To.REQUESTER: lambda case: case.requester_id,
+    To.RELAY: lambda case: case.relay_contact_id,
+    To.OWNER: lambda case: case.owner_id,
+}
+
+
+def _reasons(session: Session, case_ids: set[int]) -> dict[int, dict[Action, str]]:
+    rows = session.execute(
+        select(CaseEvent.case_id, CaseEvent.action, CaseEvent.reason)
+        .where(CaseEvent.case_id.in_(case_ids), CaseEvent.reason.is_not(None))
+        .order_by(CaseEvent.id)
+    )
+    reasons: dict[int, dict[Action, str]] = {case_id: {} for case_id in case_ids}
+    for case_id, action, reason in rows:
+        reasons[case_id][Action(action)] = reason
+    return reasons
+
+
+def _findings(session: Session, cases: list[Case]) -> dict[int, list[FindingNote]]:
+    found: dict[int, list[FindingNote]] = {case.id: [] for case in cases}
+    if not cases:
+        return found
+    since = {case.id: case.last_customer_update_at for case in cases}
+    rows = session.scalars(
+        select(Finding).where(Finding.case_id.in_(since)).order_by(Finding.at, Finding.id)
+    )
+    for row in rows:
+        last = since[row.case_id]
+        if last is None or row.at > last:
+            found[row.case_id].append(
+                FindingNote(at=row.at, author_id=row.author_id, text=row.text)
+            )
+    return found
+
+
+def load(
+    session: Session, batch: Sequence[OutboxMessage], *, triage_channel: str
+) -> list[Letter | Permanent]:
+    """One Letter per row (a Permanent error for one that can never be sent)."""
+    cases = case_repo.get_many(session=session, case_ids={m.case_id for m in batch})
+    reasons = _reasons(session, set(cases))
+    reminded = {m.case_id for m in batch if m.kind == Notice.REMINDER and m.case_id in cases}
+    findings = _findings(session, [cases[case_id] for case_id in reminded])
+    letters: list[Letter | Permanent] = []
+    for row in batch:
+        case = cases.get(row.case_id)
+        if case is None:
+            letters.append(Permanent(f"case {row.case_id} does not exist"))
+            continue
+        try:
+            notice, to = Notice(row.kind), To(row.payload.get("to", To.TRIAGE))
+        except ValueError:
+            letters.append(Permanent(f"unknown Slack message {row.kind!r} to {row.payload}"))
+            continue
+        context = Context(
+            case=case,
+            snapshot=case_repo.snapshot(case),
+            reasons=reasons[case.id],
+            findings=tuple(findings.get(case.id, ())),
+            triage_channel=triage_channel,
+        )
+        letters.append(
+            Letter(
+                case_id=case.id,
+                notice=notice,
+                to=to,
+                user_id=RECIPIENTS[to](case) if to in RECIPIENTS else None,
+                message=BUILDERS[notice](context),
+                card_channel_id=case.card_channel_id,
+                card_ts=case.card_ts,
+                case_created_at=case.created_at,
+                people=(case.requester_id, case.relay_contact_id, case.owner_id),
+            )
+        )
+    return letters

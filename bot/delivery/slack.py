@@ -1,0 +1,111 @@
+"""Sending the Slack side of the outbox: the triage card, DMs and the leads' escalations.
+
+`load` renders each message in the claiming transaction (bot.delivery.letters); `send` only
+talks to Slack, through a `Notifier`. Before anything goes to a channel the channel is asked
+again whether it is private and internal: one that became shared gets nothing. A message that
+may have gone out before a crash is looked for (by the metadata it carries) before it is
+posted again, so a retry never shows it twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from bot.delivery import letters
+from bot.delivery.drain import Apply, Permanent, Retry
+from bot.delivery.kinds import Notice, To
+from bot.delivery.notifier import Notifier
+from db.models import Case, OutboxMessage
+
+LOOKBACK = 60.0  # seconds before a message was queued that a retry searches for it
+
+
+def card_metadata(case_id: int) -> dict[str, Any]:
+    """Slack message metadata naming the case a card belongs to (no personal data)."""
+    return {"event_type": "info_request_card", "event_payload": {"case": case_id}}
+
+
+def post_metadata(message_id: int) -> dict[str, Any]:
+    """Slack message metadata naming the outbox row a post comes from."""
+    return {"event_type": "info_request_post", "event_payload": {"outbox": message_id}}
+
+
+class SlackSender:
+    """The outbox sender for topic `slack`."""
+
+    def __init__(
+        self,
+        notifier: Notifier,
+        *,
+        triage_channel: str | None,
+        leads_channel: str | None,
+        cards_changed: Callable[[Iterable[str | None]], None] = lambda people: None,
+    ) -> None:
+        self.notifier = notifier
+        self.channels = {To.TRIAGE: triage_channel, To.LEADS: leads_channel}
+        self.cards_changed = cards_changed  # whose Home tabs a card change makes stale
+
+    def load(self, session: Session, batch: Sequence[OutboxMessage]) -> list[Any]:
+        return letters.load(session, batch, triage_channel=self.channels[To.TRIAGE] or "")
+
+    def send(self, message: OutboxMessage, letter: letters.Letter) -> Apply | None:
+        if letter.message is None:
+            return None  # stale: an update was recorded, or the reminder snoozed, meanwhile
+        if letter.notice is Notice.CARD:
+            return self._card(letter, retrying=message.attempts > 1)
+        if letter.user_id is not None:
+            channel = self.notifier.dm_channel(letter.user_id)
+        elif letter.to in self.channels:
+            channel = self._internal(self.channels[letter.to])
+        else:
+            return None  # nobody holds that role on the case (yet): nothing to tell
+        self._post_once(channel, letter.message, message)
+        return None
+
+    def _internal(self, channel_id: str | None) -> str:
+        if not channel_id:
+            raise Permanent("no channel configured")
+        if not self.notifier.is_internal(channel_id):
+            raise Retry(f"channel {channel_id} is not private and internal; not posting there")
+        return channel_id
+
+    def _card(self, letter: letters.Letter, *, retrying: bool) -> Apply | None:
+        """Posts or updates the card; the participants' Home tabs follow when things are quiet."""
+        assert letter.message is not None and letter.case_created_at is not None
+        channel_id, ts, case_id = letter.card_channel_id, letter.card_ts, letter.case_id
+        if not ts and retrying:
+            # An earlier try may have posted the card and died before recording it: find it
+            # by the case number it carries in its metadata instead of posting a second one.
+            channel_id = self._internal(self.channels[To.TRIAGE])
+            since = letter.case_created_at.timestamp() - LOOKBACK
+            ts = self.notifier.find(channel_id, card_metadata(case_id), since)
+        if ts and channel_id:
+            self.notifier.update(self._internal(channel_id), ts, letter.message)
+            apply = None if ts == letter.card_ts else _remember_card(case_id, channel_id, ts)
+        else:
+            channel_id = self._internal(self.channels[To.TRIAGE])
+            ts = self.notifier.post(channel_id, letter.message, card_metadata(case_id))
+            apply = _remember_card(case_id, channel_id, ts)
+        self.cards_changed(letter.people)
+        return apply
+
+    def _post_once(self, channel: str, text: dict[str, Any], message: OutboxMessage) -> None:
+        """Posts once: a retry first looks for the post an interrupted try already made."""
+        metadata = post_metadata(message.id)
+        since = message.created_at.timestamp() - LOOKBACK
+        if message.attempts > 1 and self.notifier.find(channel, metadata, since):
+            return
+        self.notifier.post(channel, text, metadata)
+
+
+def _remember_card(case_id: int, channel: str, ts: str) -> Apply:
+    def remember(session: Session) -> None:
+        session.execute(
+            update(Case).where(Case.id == case_id).values(card_channel_id=channel, card_ts=ts)
+        )
+
+    return remember

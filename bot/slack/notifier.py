@@ -1,0 +1,83 @@
+"""The delivery's Notifier over Slack's Web API: posts, updates, DMs, and the channel check."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.delivery.drain import Permanent, Retry
+from bot.slack.gateway import SlackGateway, SlackUnavailable
+
+T = TypeVar("T")
+
+PERMANENT_ERRORS = {
+    "invalid_blocks",
+    "invalid_blocks_format",
+    "msg_too_long",
+    "no_text",
+    "invalid_arguments",
+    "user_not_found",
+    "cannot_dm_bot",
+}
+
+
+def classify(error: Exception) -> Exception:
+    """A Slack failure as the drain's Retry (429 with its Retry-After) or Permanent."""
+    if isinstance(error, SlackApiError):
+        status = error.response.status_code
+        code = error.response.get("error", "") if isinstance(error.response.data, dict) else ""
+        if status == 429:
+            after = error.response.headers.get("Retry-After") or error.response.headers.get(
+                "retry-after"
+            )
+            return Retry(f"rate limited ({code or status})", float(after) if after else None)
+        if code in PERMANENT_ERRORS:
+            return Permanent(f"Slack refused: {code}")
+        return Retry(f"Slack error {status} {code}".strip())
+    return Retry(f"Slack unreachable: {error}")
+
+
+class SlackNotifier:
+    def __init__(self, gateway: SlackGateway) -> None:
+        self.gateway = gateway
+        self.client = gateway.client
+
+    def _call(self, call: Callable[[], T]) -> T:
+        try:
+            return call()
+        except (SlackApiError, SlackClientError, OSError) as error:
+            raise classify(error) from error
+
+    def is_internal(self, channel_id: str) -> bool:
+        try:
+            # Asked afresh before every post: a channel shared a minute ago gets nothing.
+            channel = self.gateway.channel(channel_id, fresh=True)
+        except SlackUnavailable as error:
+            raise Retry(str(error)) from error
+        return channel.is_private and not channel.is_external
+
+    def dm_channel(self, user_id: str) -> str:
+        opened = self._call(lambda: self.client.conversations_open(users=user_id))
+        return opened["channel"]["id"]
+
+    def post(self, channel_id: str, message: dict[str, Any], metadata: dict[str, Any]) -> str:
+        response = self._call(
+            lambda: self.client.chat_postMessage(channel=channel_id, metadata=metadata, **message)
+        )
+        return response["ts"]
+
+    def update(self, channel_id: str, ts: str, message: dict[str, Any]) -> None:
+        self._call(lambda: self.client.chat_update(channel=channel_id, ts=ts, **message))
+
+    def find(self, channel_id: str, metadata: dict[str, Any], since: float) -> str | None:
+        history = self._call(
+            lambda: self.client.conversations_history(
+                channel=channel_id, oldest=f"{since:.6f}", limit=200, include_all_metadata=True
+            )
+        )
+        for posted in history.get("messages", []):
+            if posted.get("metadata") == metadata:
+                return posted["ts"]
+        return None
