@@ -103,3 +103,16 @@ def build_handed_over_dm(case: CaseSnapshot) -> dict[str, Any]:
         )
     ]
     return {"text": f"Case {case.number} was handed to you", "blocks": blocks}
+
+
+def build_cost_notice_dm(case: CaseSnapshot, note: str) -> dict[str, Any]:
+    """To the relay contact: what the handler says the customer must hear about the cost."""
+    blocks = [
+        section(
+            f":moneybag: The handler of *case {case.number}* ({escape(case.organisation)}) "
+            "recorded that this search will cost the customer more:"
+        ),
+        *quote(note),
+        context("You relay updates to the customer: make sure they hear this from you."),
+    ]
+    return {"text": f"Case {case.number}: tell the customer about the cost", "blocks": blocks}

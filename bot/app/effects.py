@@ -54,7 +54,7 @@ EFFECTS: dict[Action, Effects] = {
     Action.ADD_FINDING: Effects((CARD,)),
     Action.REQUEST_RESCOPE: Effects((CARD, Send(Notice.RESCOPE, To.REQUESTER))),
     Action.RESCOPE: Effects((CARD,)),
-    Action.COST_NOTICE: Effects((CARD,)),
+    Action.COST_NOTICE: Effects((CARD, Send(Notice.COST_NOTICE, To.RELAY))),
     Action.SUBMIT_FOR_REVIEW: Effects((CARD,)),
     Action.REVIEW_APPROVE: Effects((CARD,)),
     Action.REVIEW_COMPLETE: Effects((CARD, Send(Notice.APPROVED, To.RELAY))),

@@ -26,6 +26,7 @@ class Notice(enum.StrEnum):
     LEGAL_APPROVED = "dm_legal_approved"
     LEGAL_DENIED = "dm_legal_denied"
     HANDED_OVER = "dm_handed_over"
+    COST_NOTICE = "dm_cost_notice"
     REMINDER = "dm_update_reminder"
     NUDGE = "dm_owner_nudge"
     ESCALATION = "leads_escalation"

@@ -26,6 +26,7 @@ from db.models import Case, CaseEvent, Finding, OutboxMessage
 from messages.card import build_triage_card
 from messages.dm import (
     build_approved_dm,
+    build_cost_notice_dm,
     build_handed_over_dm,
     build_legal_decision_dm,
     build_receipt,
@@ -117,6 +118,7 @@ BUILDERS: dict[Notice, Callable[[Context], Message | None]] = {
         c.snapshot, approved=False, reason=c.reason(Action.LEGAL_DENY)
     ),
     Notice.HANDED_OVER: lambda c: build_handed_over_dm(c.snapshot),
+    Notice.COST_NOTICE: lambda c: build_cost_notice_dm(c.snapshot, c.reason(Action.COST_NOTICE)),
     Notice.REMINDER: _reminder,
     Notice.NUDGE: _nudge,
     Notice.ESCALATION: _escalation,

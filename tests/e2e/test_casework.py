@@ -281,3 +281,11 @@ def test_twenty_simultaneous_claims_give_one_owner(filed):
     refusals = [m["text"] for u in handlers for m in desk.slack.ephemerals_to(u)]
     assert len(refusals) == 19
     assert all(f"<@{owner}> already claimed" in t or "can't be done now" in t for t in refusals)
+
+
+def test_a_cost_notice_reaches_the_relay_contact_in_a_dm(filed):
+    desk = filed
+    click(desk, "case_claim", "USUP")
+    fill(desk, "case_cost_notice", "USUP", text("A 3-week window costs two extra days"))
+    dm = desk.wait_for_dm("UREQ", "tell the customer about the cost")
+    assert "A 3-week window costs two extra days" in json.dumps(dm["blocks"])

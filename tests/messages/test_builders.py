@@ -33,6 +33,7 @@ from messages.case_modals import (
 from messages.catalogue import MAX_ENTRIES, MAX_LABEL, EventType, load_catalogue
 from messages.dm import (
     build_approved_dm,
+    build_cost_notice_dm,
     build_handed_over_dm,
     build_legal_decision_dm,
     build_receipt,
@@ -136,6 +137,7 @@ SURFACES: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {
         lambda: build_legal_decision_dm(SIRT_PENDING_LEGAL, approved=False, reason=REASON),
     ),
     "dm_handed_over": (MESSAGE, lambda: build_handed_over_dm(INVESTIGATING_WITH_OWNER)),
+    "dm_cost_notice": (MESSAGE, lambda: build_cost_notice_dm(INVESTIGATING_WITH_OWNER, REASON)),
 }
 
 
