@@ -109,14 +109,13 @@ def _start_worker(settings: Settings, bot):
 
 
 def _unpark(settings: Settings, args: argparse.Namespace) -> int:
-    from datetime import UTC, datetime
-
-    from db import outbox
-    from db.session import make_engine, make_session_factory, transaction
+    from bot.app.operations import Operations
+    from bot.wiring import utc_now
+    from db.session import make_engine, make_session_factory
 
     engine = make_engine(settings.database_url)
-    with transaction(make_session_factory(engine)) as session:
-        count = outbox.unpark(session=session, now=datetime.now(UTC))
+    count = Operations(make_session_factory(engine), utc_now).unpark()
+    engine.dispose()
     print(f"{count} parked message(s) will be tried again by the next drain")
     return 0
 

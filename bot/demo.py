@@ -226,13 +226,10 @@ def _remind(desk: Any, show: Transcript) -> None:
 
     from bot.jobs.scheduler import tick
     from bot.wiring import build_worker
-    from db.models import Case
-    from db.session import reading
 
     jobs = build_worker(desk.bot)
     tick(jobs, datetime.now(UTC))  # works out when the update is due, in Priya's time zone
-    with reading(desk.bot.sessions) as session:
-        due = session.get(Case, 1).next_update_due_at
+    due = desk.bot.use_cases.status.case(desk.bot.roles.actor("ULEAD"), 1).next_update_due
     tick(jobs, due)
     local = due.astimezone(ZoneInfo(desk.slack.users["UREQ"].tz))
     show.step(

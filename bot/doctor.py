@@ -213,24 +213,24 @@ def _template(project) -> Check:
 def outbox_backlog(settings: Settings) -> Iterator[Check]:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from db import outbox
-    from db.session import make_engine, make_session_factory, transaction
+    from bot.app.operations import Operations
+    from bot.wiring import utc_now
+    from db.session import make_engine, make_session_factory
 
     engine = make_engine(settings.database_url)
     try:
-        with transaction(make_session_factory(engine)) as session:
-            for topic in ("slack", "gitlab"):
-                counts = outbox.backlog(session=session, topic=topic)
-                line = f"outbox {topic}: {counts['pending']} pending, {counts['parked']} parked"
-                if counts["parked"]:
-                    yield Check(
-                        False,
-                        line,
-                        "parked messages kept failing: see the worker's "
-                        "log for the error, fix it, then run `python -m bot unpark`",
-                    )
-                else:
-                    yield Check(True, line)
+        backlog = Operations(make_session_factory(engine), utc_now).backlog()
+        for topic, counts in backlog.items():
+            line = f"outbox {topic}: {counts['pending']} pending, {counts['parked']} parked"
+            if counts["parked"]:
+                yield Check(
+                    False,
+                    line,
+                    "parked messages kept failing: see the worker's "
+                    "log for the error, fix it, then run `python -m bot unpark`",
+                )
+            else:
+                yield Check(True, line)
     except SQLAlchemyError:
         return  # the database check already said why
     finally:
