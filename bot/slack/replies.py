@@ -14,14 +14,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from slack_bolt import Respond
+from slack_bolt import Ack, Respond
 
 from bot.app.filing import IntakeRejected
 from bot.cases.errors import CaseError
-from bot.slack.forms import field_errors
+from bot.slack.forms import field_errors, read_click
+from messages.ids import ActionId
 from messages.refusals import unexpected_text
 
 _log = logging.getLogger(__name__)
+FORGED = "This button doesn't belong to a case the bot knows."
 T = TypeVar("T")
 
 
@@ -41,6 +43,16 @@ def attempt(call: Callable[[], T], what: str) -> tuple[T | None, Refusal | None]
         return None, Refusal(refused.user_text)
     except Exception:
         return None, Refusal(unexpected(_log, what))
+
+
+def case_click(ack: Ack, body: dict[str, Any], respond: Respond) -> tuple[ActionId, int] | None:
+    """The button and the case it acts on; None once a forged case value was refused."""
+    action_id, _user_id, case_id = read_click(body)
+    if case_id is None:
+        ack()
+        tell(respond, body, FORGED)
+        return None
+    return action_id, case_id
 
 
 def unexpected(log: logging.Logger, what: str) -> str:

@@ -20,7 +20,7 @@ from slack_sdk.signature import SignatureVerifier
 from bot.app.filing import Requester
 from bot.cases.model import State
 from bot.config import load_settings
-from bot.slack.listeners.casework import FORGED
+from bot.slack.replies import FORGED
 from bot.wiring import Bot, build_bot
 from db import cases as case_repo
 from db.session import reading

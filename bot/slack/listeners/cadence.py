@@ -15,12 +15,9 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from bot.app.cadence import Cadence
 from bot.cases.permissions import Actor
 from bot.slack.deps import Deps
-from bot.slack.forms import read_click
-from bot.slack.replies import attempt, tell
+from bot.slack.replies import attempt, case_click, tell
 from messages.ids import ActionId
 from messages.reminders import slack_date
-
-FORGED = "This button doesn't belong to a case the bot knows."
 
 
 def _update_sent(cadence: Cadence, case_id: int, actor: Actor) -> str:
@@ -47,11 +44,9 @@ BUTTONS = {
 
 def clicked(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
     deps: Deps = context["deps"]
-    action_id, _user_id, case_id = read_click(body)
-    if case_id is None:
-        ack()
-        tell(respond, body, FORGED)
+    if (click := case_click(ack, body, respond)) is None:
         return
+    action_id, case_id = click
     call = partial(BUTTONS[action_id], deps.use_cases.cadence, case_id, context["actor"])
     done, refused = attempt(call, f"button {action_id.value}")
     ack()

@@ -21,15 +21,14 @@ from bot.cases.errors import CaseError
 from bot.cases.permissions import Actor
 from bot.cases.states import Action
 from bot.slack.deps import Deps
-from bot.slack.forms import element, parse_intake, read_click
-from bot.slack.replies import attempt, tell
+from bot.slack.forms import element, parse_intake
+from bot.slack.replies import FORGED, attempt, case_click, tell
 from messages import case_modals
 from messages.ids import ActionId, Block, Callback, decode_case_value, encode
 from messages.intake import build_intake_modal
 
 log = logging.getLogger(__name__)
 
-FORGED = "This button doesn't belong to a case the bot knows."
 Values = dict[str, Any]
 
 # Buttons that act at once: the use case each one calls.
@@ -84,11 +83,9 @@ def _modal(deps: Deps, action_id: ActionId, case_id: int, actor: Actor) -> dict[
 
 def clicked(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
     deps: Deps = context["deps"]
-    action_id, _user_id, case_id = read_click(body)
-    if case_id is None:
-        ack()
-        tell(respond, body, FORGED)
+    if (click := case_click(ack, body, respond)) is None:
         return
+    action_id, case_id = click
     if action_id in IMMEDIATE:
         call = partial(IMMEDIATE[action_id], deps.use_cases.casework, case_id, context["actor"])
     else:
