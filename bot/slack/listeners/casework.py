@@ -19,7 +19,15 @@ from bot.cases.permissions import Actor
 from bot.cases.states import Action
 from bot.casework import Artefacts
 from bot.services import IntakeRejected
-from bot.slack.forms import actor_id, element, field_errors, parse_intake, read_click
+from bot.slack.forms import (
+    actor_id,
+    element,
+    field_errors,
+    modal_count,
+    modal_text,
+    parse_intake,
+    read_click,
+)
 from bot.slack.replies import tell, unexpected
 from bot.slack.runtime import Runtime
 from db import cases as case_repo
@@ -73,8 +81,7 @@ def _values(view: dict[str, Any]) -> dict[str, Any]:
 
 
 def _text(values: dict[str, Any], block: Block) -> str:
-    value = element(values, block).get("value")
-    return value.strip() if isinstance(value, str) else ""
+    return modal_text(values, block)
 
 
 def register(app: App, rt: Runtime) -> None:
@@ -175,13 +182,11 @@ def _rescope(rt: Runtime, case_id: int, actor: Actor, values: dict[str, Any], bo
 
 
 def _artefacts(rt: Runtime, case_id: int, actor: Actor, values: dict[str, Any], body) -> None:
-    count = _text(values, Block.ARTEFACT_COUNT)
-    if not count.isdigit():
-        raise CaseError("Enter the number of log entries as a whole number.")
+    count = modal_count(values, Block.ARTEFACT_COUNT, "the number of log entries")
     ticked = element(values, Block.REDACTED).get("selected_options") or []
     artefacts = Artefacts(
         description=_text(values, Block.ARTEFACT_DESCRIPTION),
-        count=int(count),
+        count=count,
         location=_text(values, Block.ARTEFACT_LOCATION),
         checksum=_text(values, Block.ARTEFACT_CHECKSUM),
         redacted=any(isinstance(o, dict) and o.get("value") == "redacted" for o in ticked),

@@ -9,7 +9,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.services import IntakeRejected, Requester
-from bot.slack.forms import field_errors, parse_intake
+from bot.slack.forms import field_errors, parse_intake, view_id
 from bot.slack.replies import unexpected
 from bot.slack.runtime import Runtime
 from messages.ids import Callback, Command, encode
@@ -58,7 +58,7 @@ def register(app: App, rt: Runtime) -> None:
             filed = rt.services.submit_intake(
                 intake=intake,
                 requester=Requester(user_id=user_id, team_id=user.get("team_id", "")),
-                view_id=str(view.get("id", ""))[:64],
+                view_id=view_id(view),
             )
         except IntakeRejected as rejected:
             ack(

@@ -9,6 +9,7 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.cases.errors import CaseError
+from bot.slack.forms import case_number, typed
 from bot.slack.replies import unexpected
 from bot.slack.runtime import Runtime
 from bot.status import Status
@@ -29,13 +30,13 @@ def _status(rt: Runtime) -> Status:
 
 def answer(rt: Runtime, user_id: str, text: str) -> dict[str, Any]:
     """The ephemeral reply for `/case-status <text>`."""
-    status, argument = _status(rt), text.strip().lower()
+    status, argument = _status(rt), typed(text).strip().lower()
     if argument in ("help", "?"):
         return {"text": USAGE}
     if argument == "mine":
         return build_mine(status.mine(user_id))
-    if argument.lstrip("#").isdigit() and len(argument) < 10:
-        view = status.case(rt.actor(user_id), int(argument.lstrip("#")))
+    if (number := case_number(argument)) is not None:
+        view = status.case(rt.actor(user_id), number)
         return build_case_status(view, rt.services.clock())
     if argument:
         return {"text": f"I don't know `{text.strip()[:40]}`.\n{USAGE}"}
