@@ -8,6 +8,7 @@ refusal is logged with actor, action and reason.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cases.errors import CaseError, NotAllowed, NotFound
@@ -24,7 +26,7 @@ from bot.cases.rules import assess
 from bot.cases.states import Action, transition
 from bot.services import CARD, SLACK, IntakeRejected
 from db import cases as case_repo
-from db import outbox
+from db import outbox, submissions
 from db.models import Case, Finding
 from db.session import reading, transaction
 
@@ -86,8 +88,34 @@ class Casework:
     sessions: sessionmaker[Session]
     clock: Callable[[], datetime]
     limits: Limits
+    view_id: str | None = None  # the submitted modal the steps come from (see `for_view`)
 
-    def _act(
+    def for_view(self, view_id: str) -> Casework:
+        """This casework for steps submitted from one modal: each is done once however often
+        the submission arrives; a repeat is answered with the case as it is, changing nothing.
+        """
+        return dataclasses.replace(self, view_id=view_id or None)
+
+    def _already_done(self) -> CaseSnapshot | None:
+        if not self.view_id:
+            return None
+        with reading(self.sessions) as session:
+            case_id = submissions.case_of(session=session, view_id=self.view_id)
+            case = case_repo.get(session=session, case_id=case_id) if case_id else None
+            return case_repo.snapshot(case) if case else None
+
+    def _act(self, case_id: int, actor: Actor, action: Action, **step: Any) -> CaseSnapshot:
+        """`_step`, done once per submitted modal when `view_id` is set."""
+        if (done := self._already_done()) is not None:
+            return done
+        try:
+            return self._step(case_id, actor, action, **step)
+        except IntegrityError:
+            if (done := self._already_done()) is None:  # not a twin delivery of this modal
+                raise
+            return done
+
+    def _step(
         self,
         case_id: int,
         actor: Actor,
@@ -107,6 +135,8 @@ class Casework:
         """
         now = self.clock()
         with locked_case(self.sessions, case_id, actor, action) as (session, case):
+            if self.view_id:
+                submissions.record(session=session, view_id=self.view_id, case_id=case.id, at=now)
             if check:
                 check(case)
             if change:  # a refused transition below rolls these changes back

@@ -17,7 +17,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot.cases.errors import CaseError
 from bot.cases.permissions import Actor
 from bot.cases.states import Action
-from bot.casework import Artefacts
+from bot.casework import Artefacts, Casework
 from bot.services import IntakeRejected
 from bot.slack.forms import (
     actor_id,
@@ -27,6 +27,7 @@ from bot.slack.forms import (
     modal_text,
     parse_intake,
     read_click,
+    view_id,
 )
 from bot.slack.replies import tell, unexpected
 from bot.slack.runtime import Runtime
@@ -174,11 +175,16 @@ def _open(rt: Runtime, body: dict[str, Any], modal: dict[str, Any]) -> str | Non
     return None
 
 
+def _casework(rt: Runtime, body: dict[str, Any]) -> Casework:
+    """Casework that does a modal's step once, however often Slack (or a replay) delivers it."""
+    return rt.casework.for_view(view_id(body.get("view") or {}))
+
+
 def _rescope(rt: Runtime, case_id: int, actor: Actor, values: dict[str, Any], body) -> None:
     intake = parse_intake(
         values, catalogue=rt.catalogue, requester_tz=rt.gateway.user(actor.user_id).tz
     )
-    rt.casework.rescope(case_id, actor, intake)
+    _casework(rt, body).rescope(case_id, actor, intake)
 
 
 def _artefacts(rt: Runtime, case_id: int, actor: Actor, values: dict[str, Any], body) -> None:
@@ -193,35 +199,37 @@ def _artefacts(rt: Runtime, case_id: int, actor: Actor, values: dict[str, Any], 
     )
     if not (artefacts.description and artefacts.location and artefacts.checksum):
         raise CaseError("Describe what was collected, where it is stored and its checksum.")
-    rt.casework.submit_for_review(case_id, actor, artefacts)
+    _casework(rt, body).submit_for_review(case_id, actor, artefacts)
 
 
 def _hand_over(rt: Runtime, case_id: int, actor: Actor, values: dict[str, Any], body) -> None:
     target = element(values, Block.USER).get("selected_user")
     if not isinstance(target, str) or not target:
         raise CaseError("Pick who takes the case.")
-    rt.casework.hand_over(case_id, actor, rt.actor(target))
+    _casework(rt, body).hand_over(case_id, actor, rt.actor(target))
 
 
 def _gap(rt: Runtime, case_id: int, actor: Actor, values: dict[str, Any], body) -> None:
-    rt.casework.close_with_gap(
+    _casework(rt, body).close_with_gap(
         case_id, actor, gap=_text(values, Block.GAP), no_gap_reason=_text(values, Block.NO_GAP)
     )
 
 
 def _with_text(method: str, **kwargs: Any):
     def submit(rt: Runtime, case_id: int, actor: Actor, values: dict[str, Any], body) -> None:
-        getattr(rt.casework, method)(case_id, actor, _text(values, Block.TEXT), **kwargs)
+        getattr(_casework(rt, body), method)(case_id, actor, _text(values, Block.TEXT), **kwargs)
 
     return submit
 
 
 def _legal_deny(rt: Runtime, case_id: int, actor: Actor, values: dict[str, Any], body) -> None:
-    rt.casework.decide_exception(case_id, actor, approve=False, reason=_text(values, Block.TEXT))
+    _casework(rt, body).decide_exception(
+        case_id, actor, approve=False, reason=_text(values, Block.TEXT)
+    )
 
 
 def _reject(rt: Runtime, case_id: int, actor: Actor, values: dict[str, Any], body) -> None:
-    rt.casework.review(case_id, actor, approve=False, reason=_text(values, Block.TEXT))
+    _casework(rt, body).review(case_id, actor, approve=False, reason=_text(values, Block.TEXT))
 
 
 # callback → (the input block an error is shown on, the submit handler)
