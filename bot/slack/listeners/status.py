@@ -15,7 +15,13 @@ from bot.slack.runtime import Runtime
 from bot.status import Status
 from db.deliveries import first_delivery
 from messages.ids import Command
-from messages.status import USAGE, build_case_status, build_leads_summary, build_mine
+from messages.status import (
+    USAGE,
+    build_case_status,
+    build_leads_summary,
+    build_mine,
+    build_unknown_argument,
+)
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +45,7 @@ def answer(rt: Runtime, user_id: str, text: str) -> dict[str, Any]:
         view = status.case(rt.actor(user_id), number)
         return build_case_status(view, rt.services.clock())
     if argument:
-        return {"text": f"I don't know `{text.strip()[:40]}`.\n{USAGE}"}
+        return build_unknown_argument(typed(text))
     return build_leads_summary(status.leads(rt.actor(user_id)))
 
 
