@@ -20,6 +20,7 @@ from bot.cases.states import Action
 from bot.casework import Artefacts, Casework
 from bot.services import IntakeRejected
 from bot.slack.forms import (
+    FieldRefused,
     actor_id,
     element,
     field_errors,
@@ -29,6 +30,7 @@ from bot.slack.forms import (
     read_click,
     view_id,
 )
+from bot.slack.guards import target_refusal
 from bot.slack.replies import tell, unexpected
 from bot.slack.runtime import Runtime
 from db import cases as case_repo
@@ -206,6 +208,8 @@ def _hand_over(rt: Runtime, case_id: int, actor: Actor, values: dict[str, Any], 
     target = element(values, Block.USER).get("selected_user")
     if not isinstance(target, str) or not target:
         raise CaseError("Pick who takes the case.")
+    if (refused := target_refusal(rt.gateway, target)) is not None:
+        raise FieldRefused({Block.USER: refused})
     _casework(rt, body).hand_over(case_id, actor, rt.actor(target))
 
 
