@@ -111,6 +111,7 @@ def test_an_organisation_whose_escaped_title_is_too_long_still_gets_its_issue(gd
     answers = {"organisation": plain_text_input(LONG_ORGANISATION)}
     assert count("gitlab text", desk.file("UREQ", **answers)).status_code == 200
     desk.wait_for_card(1)
+    desk.settle(1)
     drain_all(desk.runtime.gitlab_drain)
     assert pending(desk.runtime.services.sessions, "parked") == 0
     [issue] = fake.issues(SIRT_PROJECT)
