@@ -108,7 +108,7 @@ def sweep_factory() -> tuple[Callable[[sessionmaker[Session]], Callable[[datetim
     try:
         module = importlib.import_module("bot.app.reminders")
     except ImportError:
-        return None, "bot/jobs/cadence.py not present yet"  # type: ignore[return-value]
+        return None, "bot/app/reminders.py not present yet"  # type: ignore[return-value]
     sweep_class = getattr(module, "CadenceSweep", None)
     if sweep_class is not None:
         from bot.app.cadence import CadencePolicy
@@ -118,7 +118,7 @@ def sweep_factory() -> tuple[Callable[[sessionmaker[Session]], Callable[[datetim
         function = getattr(module, name, None)
         if callable(function):
             return (lambda sessions, f=function: lambda now: f(sessions, now)), ""
-    return None, "bot/jobs/cadence.py has no sweep entry point yet"  # type: ignore[return-value]
+    return None, "bot/app/reminders.py has no sweep entry point yet"  # type: ignore[return-value]
 
 
 def sweep_seconds(seeded: Seeded, now: datetime, runs: int) -> tuple[float, int]:

@@ -201,6 +201,19 @@ class ProcessedEvent(Base):
     received_at: Mapped[datetime]
 
 
+class ModalSubmission(Base):
+    """A case modal whose step was done: another delivery of the same view changes nothing.
+
+    Written in the step's own transaction, so it exists exactly when the step does.
+    """
+
+    __tablename__ = "modal_submission"
+
+    view_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("info_case.id"), index=True)
+    at: Mapped[datetime]
+
+
 class OutboxMessage(Base):
     """A message to Slack or GitLab, written with the change that causes it, sent later.
 

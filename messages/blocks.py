@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 Block = dict[str, Any]
+# Slack turns these typed words into channel-wide notifications in mrkdwn; a word joiner
+# (U+2060, invisible) after the @ keeps the word as it reads and notifies nobody.
+_BROADCAST = re.compile(r"(?<!\w)@(?=(?:channel|here|everyone)\b)", re.IGNORECASE)
 
 
 def plain(text: str, limit: int = 2000) -> dict[str, Any]:
@@ -66,8 +70,10 @@ def option(text: str, value: str) -> dict[str, Any]:
 
 
 def escape(text: str) -> str:
-    """Neutralises Slack's control characters so user text cannot ping or link anyone."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Neutralises Slack's control characters (`<!channel>`, `<@U1>`, links) and the words
+    `@channel`, `@here` and `@everyone`, so typed text cannot ping or link anyone."""
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _BROADCAST.sub("@\u2060", escaped)
 
 
 def _clip(text: str, limit: int) -> str:

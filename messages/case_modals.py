@@ -7,6 +7,18 @@ from typing import Any
 from messages.blocks import context, plain, section
 from messages.ids import INPUT, Block, Callback, encode
 
+# The most each text input takes (its `max_length`); a submission over it is refused on the
+# field, since a hand-made one is not held to the modal's limit by Slack.
+MAX_CHARS: dict[Block, int] = {
+    Block.TEXT: 3000,
+    Block.ARTEFACT_DESCRIPTION: 2000,
+    Block.ARTEFACT_COUNT: 9,
+    Block.ARTEFACT_LOCATION: 500,
+    Block.ARTEFACT_CHECKSUM: 200,
+    Block.GAP: 3000,
+    Block.NO_GAP: 3000,
+}
+
 
 def _modal(
     callback: Callback,
@@ -32,14 +44,13 @@ def _text_input(
     *,
     hint: str = "",
     multiline: bool = True,
-    max_length: int = 3000,
     optional: bool = False,
 ) -> dict[str, Any]:
     element: dict[str, Any] = {
         "type": "plain_text_input",
         "action_id": INPUT,
         "multiline": multiline,
-        "max_length": max_length,
+        "max_length": MAX_CHARS[block],
     }
     result: dict[str, Any] = {
         "type": "input",
@@ -108,18 +119,15 @@ def build_review_submit_modal(case_number: int) -> dict[str, Any]:
             f"*Case {case_number}*: describe what you collected. Don't attach or paste "
             "the artefacts: they stay where they are stored."
         ),
-        _text_input(Block.ARTEFACT_DESCRIPTION, "What was collected", max_length=2000),
-        _text_input(Block.ARTEFACT_COUNT, "Number of log entries", multiline=False, max_length=9),
+        _text_input(Block.ARTEFACT_DESCRIPTION, "What was collected"),
+        _text_input(Block.ARTEFACT_COUNT, "Number of log entries", multiline=False),
         _text_input(
             Block.ARTEFACT_LOCATION,
             "Where it is stored",
             multiline=False,
-            max_length=500,
             hint="A path or link reviewers can open.",
         ),
-        _text_input(
-            Block.ARTEFACT_CHECKSUM, "Checksum (e.g. SHA-256)", multiline=False, max_length=200
-        ),
+        _text_input(Block.ARTEFACT_CHECKSUM, "Checksum (e.g. SHA-256)", multiline=False),
         {
             "type": "input",
             "block_id": Block.REDACTED.value,

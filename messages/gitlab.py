@@ -1,10 +1,11 @@
 """GitLab markdown: the SIRT issue, its internal notes and the Audit Events gap issue.
 
 Pure builders. Everything a person typed passes through `inline` or `quote`, which escape HTML
-(so nobody can fake the bot's markers or hide text) and break `@` mentions with a zero-width
-joiner, so intake text can never ping anyone on GitLab; the only mention is SIRT_MENTION.
-`quote` also keeps typed lines off the start of a line, where GitLab would run them as quick
-actions (`/close`).
+(so nobody can fake the bot's markers or hide text), break `@` mentions with a zero-width
+joiner, so intake text can never ping anyone on GitLab (the only mention is SIRT_MENTION),
+and backslash-escape `[`, `]` and `\\`, so a typed markdown link, image or link definition
+shows as the text it is. `quote` also keeps typed lines off the start of a line, where GitLab
+would run them as quick actions (`/close`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,10 @@ REQUEST_LABEL = "information-request"
 GAP_LABELS = ("Category:Audit Events", "Enterprise Edition")
 GAP_TITLE = "Audit events lack information needed to answer a customer log request"
 TEMPLATE_NAME = "information_request"
+TITLE_MAX = 255  # GitLab refuses a longer issue title (a 400 that would park the case)
 _ZWJ = "\u200d"
+# Markdown's link syntax: escaped, `[text](url)`, `![alt](src)` and `[1]: url` stay text.
+_LINK_SYNTAX = re.compile(r"([\\\[\]])")
 # `@user` pings; `#1`, `!1`, `&1`, `~label`, `%milestone`, `$1` link other items (never in a URL).
 _MENTION = re.compile(r"(@|(?<![\w/])[#!&~%$])(?=[\w\"])")
 _PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
@@ -51,7 +55,7 @@ def comment(marker: str) -> str:
 def inline(text: str) -> str:
     """User text on one line, inert: no HTML, no mentions or references, no line breaks."""
     flat = " ".join(text.split())
-    return html.escape(_MENTION.sub(rf"\1{_ZWJ}", flat), quote=False)
+    return _LINK_SYNTAX.sub(r"\\\1", html.escape(_MENTION.sub(rf"\1{_ZWJ}", flat), quote=False))
 
 
 def quote(text: str) -> str:
@@ -76,7 +80,13 @@ def redact(text: str, terms: Iterable[str]) -> str:
 
 # -- the SIRT issue -------------------------------------------------------------------------
 def issue_title(organisation: str, number: int) -> str:
-    return f"Information request: {inline(organisation)} (case {number})"
+    """The issue's title, within GitLab's limit however much escaping lengthens the name."""
+    name, cut = " ".join(organisation.split()), ""
+    while True:
+        title = f"Information request: {inline(name)}{cut} (case {number})"
+        if len(title) <= TITLE_MAX or not name:
+            return title
+        name, cut = name[:-1].rstrip(), "…"
 
 
 def state_label(state: State) -> str:

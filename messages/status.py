@@ -15,6 +15,11 @@ USAGE = (
 )
 
 
+def build_unknown_argument(typed: str) -> dict[str, Any]:
+    """`/case-status <something it doesn't know>`: says so, showing what was typed as text."""
+    return {"text": f"I don't know `{escape(' '.join(typed.split())[:40])}`.\n{USAGE}"}
+
+
 def age(delta: timedelta) -> str:
     hours = max(delta.total_seconds(), 0) / 3600
     if hours < 1:

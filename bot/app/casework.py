@@ -8,11 +8,13 @@ records nothing; the refusal is logged with actor, action and reason.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import steps
@@ -24,6 +26,7 @@ from bot.cases.permissions import Actor, ReviewRole, authorise, can_handle, revi
 from bot.cases.rules import assess
 from bot.cases.states import Action, transition
 from db import cases as case_repo
+from db import submissions
 from db.models import Case, Finding
 from db.session import reading
 
@@ -42,9 +45,34 @@ class Casework:
     sessions: sessionmaker[Session]
     clock: Callable[[], datetime]
     limits: Limits
+    view_id: str | None = None  # the submitted modal the steps come from (see `for_view`)
+
+    def for_view(self, view_id: str) -> Casework:
+        """This casework for steps submitted from one modal: each is done once however often
+        the submission arrives; a repeat is answered with the case as it is, changing nothing.
+        """
+        return dataclasses.replace(self, view_id=view_id or None)
+
+    def _already_done(self) -> CaseSnapshot | None:
+        if not self.view_id:
+            return None
+        with reading(self.sessions) as session:
+            case_id = submissions.case_of(session=session, view_id=self.view_id)
+            case = case_repo.get(session=session, case_id=case_id) if case_id else None
+            return case_repo.snapshot(case) if case else None
 
     def _act(self, case_id: int, actor: Actor, action: Action, **step: Any) -> CaseSnapshot:
-        return steps.act(self.sessions, self.clock(), case_id, actor, action, **step)
+        """One step (`steps.act`), done once per submitted modal when `view_id` is set."""
+        if (done := self._already_done()) is not None:
+            return done
+        try:
+            return steps.act(
+                self.sessions, self.clock(), case_id, actor, action, view_id=self.view_id, **step
+            )
+        except IntegrityError:
+            if (done := self._already_done()) is None:  # not a twin delivery of this modal
+                raise
+            return done
 
     def check(self, case_id: int, actor: Actor, action: Action) -> None:
         """Refuses now what `action` would refuse, before a modal asks for details."""

@@ -23,7 +23,7 @@ from bot.cases.permissions import Actor, authorise
 from bot.cases.states import Action, Event, transition
 from bot.delivery.kinds import Topic
 from db import cases as case_repo
-from db import outbox
+from db import outbox, submissions
 from db.models import Case
 from db.session import transaction
 
@@ -122,13 +122,17 @@ def act(
     check: Change | None = None,
     change: Change | None = None,
     then: Callable[[Case], Action | None] | None = None,
+    view_id: str | None = None,
 ) -> CaseSnapshot:
     """One step: lock, authorise, check, change, transition, record; or refuse it all.
 
     `then` may name a second step the first one completes (both approvals given; the gap
-    recorded), decided under the same lock.
+    recorded), decided under the same lock. `view_id` names the submitted modal the step
+    comes from: recorded with the step, so a second delivery of it fails on its unique key.
     """
     with locked_case(sessions, case_id, actor, action) as (session, case):
+        if view_id:
+            submissions.record(session=session, view_id=view_id, case_id=case.id, at=now)
         if check:
             check(case)
         if change:  # a refused transition below rolls these changes back

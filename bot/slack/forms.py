@@ -1,22 +1,62 @@
 """Reading clicks and submitted modals into domain values, trusting nothing about their shape.
 
 A missing, mistyped or forged value becomes "not given" (None or empty), and the rules table
-then explains what is missing on the right field; nothing here raises on bad input.
+then explains what is missing on the right field; nothing here raises on bad input, except
+`modal_text` and `modal_count`, which refuse on their field what the modal would not have let
+through.
+
+Typed text is cleaned in one way everywhere (`typed`): NUL characters are removed (Postgres
+cannot store them and nobody means one) and unpaired surrogates, which no database can
+encode, become U+FFFD. Numbers are digits 0-9 only: `str.isdigit()` also accepts "²", which
+`int()` refuses.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any, NamedTuple
 
+from bot.app.filing import IntakeRejected
 from bot.cases.model import OTHER_EVENT, Deployment, Intake, Plan
 from bot.cases.rules import Field
+from messages.case_modals import MAX_CHARS
 from messages.catalogue import EventType
-from messages.ids import INPUT, ActionId, decode_case_value
+from messages.ids import INPUT, ActionId, Block, decode_case_value
 
 MAX_TS = 253402300799  # 9999-12-31T23:59:59Z
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+class FieldRefused(IntakeRejected):
+    """A case modal's value refused on its own field (shown like the intake's field errors)."""
+
+
+def typed(value: object) -> str:
+    """Text someone typed, storable on every database; "" for anything not text."""
+    if not isinstance(value, str):
+        return ""
+    return _UNSTORABLE.sub(lambda m: "" if m.group() == "\x00" else "\ufffd", value)
+
+
+def whole_number(text: str, *, max_digits: int = 9) -> int | None:
+    """A count written in digits 0-9 (at most `max_digits` of them), or None."""
+    text = text.strip()
+    if 0 < len(text) <= max_digits and text.isascii() and text.isdigit():
+        return int(text)
+    return None
+
+
+def case_number(text: str) -> int | None:
+    """The case a person names, as `12` or `#12`, or None."""
+    return whole_number(text.strip().removeprefix("#"))
+
+
+def view_id(view: Mapping[str, Any]) -> str:
+    """The submitted modal's id, as the bot stores it to recognise a second delivery."""
+    return typed(str(view.get("id", "")))[:64]
 
 
 class Click(NamedTuple):
@@ -50,8 +90,29 @@ def element(values: dict[str, Any], block: Enum) -> dict[str, Any]:
 
 
 def _text(values: dict[str, Any], field: Field) -> str:
-    value = element(values, field).get("value")
-    return value if isinstance(value, str) else ""
+    return typed(element(values, field).get("value"))
+
+
+def modal_text(values: dict[str, Any], block: Block) -> str:
+    """A case modal's text input, stripped; refused on its field when over the modal's limit."""
+    text = typed(element(values, block).get("value")).strip()
+    limit = MAX_CHARS.get(block, 3000)
+    if len(text) > limit:
+        raise FieldRefused(
+            {block: f"At most {limit:,} characters, please (this has {len(text):,})."}
+        )
+    return text
+
+
+def modal_count(values: dict[str, Any], block: Block, what: str) -> int:
+    """A case modal's number input, refused on its field unless it is a whole number."""
+    digits = MAX_CHARS.get(block, 9)
+    number = whole_number(typed(element(values, block).get("value")), max_digits=digits)
+    if number is None:
+        raise FieldRefused(
+            {block: f"Enter {what} as a whole number: digits 0-9, at most {digits} of them."}
+        )
+    return number
 
 
 def _selected(values: dict[str, Any], field: Field) -> str | None:

@@ -56,6 +56,30 @@ def refusal_reason(
     return None
 
 
+NOT_A_TARGET = (
+    "Cases can only be handed to members of this workspace: not to guests, people from "
+    "other organisations, deactivated accounts or bots."
+)
+UNKNOWN_TARGET = "Slack couldn't confirm who that is. Pick the person again, or someone else."
+
+
+def target_refusal(gateway: SlackGateway, user_id: str) -> str | None:
+    """Why a case may not be handed to this person, checked as if they were acting; or None.
+
+    A user group may list a guest or someone from another organisation; membership alone
+    (the case's route is checked by the hand-over itself) does not make them a handler.
+    """
+    reason = refusal_reason(gateway, user_id=user_id, team_id=None, channel_id=None)
+    if reason == UNKNOWN:
+        return UNKNOWN_TARGET
+    if reason is not None:
+        return NOT_A_TARGET
+    try:
+        return NOT_A_TARGET if gateway.user(user_id).is_bot else None
+    except SlackUnavailable:
+        return UNKNOWN_TARGET
+
+
 def inside_only(gateway: SlackGateway) -> Callable[..., Any]:
     """A Bolt global middleware that stops outsiders before any listener sees the request."""
 

@@ -1,22 +1,40 @@
-"""Serving the Bolt app: HTTP behind waitress (production WSGI server) or Socket Mode."""
+"""Serving the Bolt app: HTTP behind waitress (production WSGI server) or Socket Mode.
+
+Anyone who can reach the port can send anything, at any pace, so the front door is strict:
+the signature is checked on the raw bytes before Bolt parses anything, a body over the limit
+is refused from its headers (or as soon as a chunked one passes it), a request that is still
+arriving after `REQUEST_DEADLINE` is cut off, and enough connections are allowed (polled, not
+selected) that a few hundred idle or drip-fed ones cannot crowd Slack out. Refusals are
+logged a line at a time at most (see `LogThrottle`).
+"""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import io
 import logging
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
-from slack_sdk.signature import SignatureVerifier
+from waitress.channel import HTTPChannel
+from waitress.server import TcpWSGIServer
+
+from bot.slack.log_throttle import LogThrottle
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 
-
 MAX_BODY = 1_000_000  # Slack's payloads are far smaller; refuse anything bigger unread
+MAX_HEADERS = 32_768  # Slack's headers are a few hundred bytes
+MAX_AGE = 5 * 60  # a signed request older (or newer) than this is a replay
+CONNECTION_LIMIT = 1_000  # open connections; waitress's default of 100 is exhausted in a blink
+REQUEST_DEADLINE = 10.0  # seconds from a request's first byte to its last (Slack: milliseconds)
+IDLE_TIMEOUT = 30  # seconds a kept-alive connection may say nothing
 
 
 def _answer(start_response: Callable[..., Any], status: str, text: str) -> list[bytes]:
@@ -24,23 +42,47 @@ def _answer(start_response: Callable[..., Any], status: str, text: str) -> list[
     return [text.encode() + b"\n"]
 
 
-def _verified(verifier: SignatureVerifier, environ: dict[str, Any], body: bytes) -> bool:
+def _ascii_number(text: str, max_digits: int) -> bool:
+    # str.isdigit() accepts "²" and other digits int() refuses; only 0-9 are numbers here.
+    return 0 < len(text) <= max_digits and text.isascii() and text.isdigit()
+
+
+def _verified(secret: bytes, environ: dict[str, Any], body: bytes, now: float) -> bool:
+    """Slack's `v0` signature of these exact bytes, made within MAX_AGE of now."""
     timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")
     signature = environ.get("HTTP_X_SLACK_SIGNATURE", "")
-    if not timestamp.isdigit() or not signature:
+    if not _ascii_number(timestamp, 12) or not signature.isascii():
         return False
-    return verifier.is_valid(body=body, timestamp=timestamp, signature=signature)
+    if abs(now - int(timestamp)) > MAX_AGE:
+        return False
+    signed = b"v0:" + timestamp.encode() + b":" + body
+    expected = "v0=" + hmac.new(secret, signed, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected.encode(), signature.encode())
+
+
+def _body(environ: dict[str, Any]) -> bytes | None:
+    """The request body, or None when it is over MAX_BODY (never reading more than that)."""
+    length = environ.get("CONTENT_LENGTH") or ""
+    stream = environ["wsgi.input"]
+    if not length:
+        body = stream.read(MAX_BODY + 1)
+        return body if len(body) <= MAX_BODY else None
+    if not _ascii_number(length, len(str(MAX_BODY))) or int(length) > MAX_BODY:
+        return None
+    return stream.read(int(length))
 
 
 def wsgi_app(app: App, signing_secret: str) -> Callable[..., Iterable[bytes]]:
     """Slack requests on /slack/events, a health check on /healthz, 404 elsewhere.
 
     The signature is checked here, before Bolt parses anything, so an unsigned request can
-    neither reach a listener nor make the bot call a URL it carries; a signed request that
-    Bolt cannot make sense of gets a 400, never a 500 or a stack trace.
+    neither reach a listener nor make the bot call a URL it carries; whatever its headers and
+    body hold, it gets a 401. A signed request that Bolt cannot make sense of gets a 400,
+    never a 500 or a stack trace.
     """
     slack = SlackRequestHandler(app)
-    verifier = SignatureVerifier(signing_secret)
+    secret = signing_secret.encode()
+    refusals = LogThrottle(log)
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]):
         path = environ.get("PATH_INFO", "")
@@ -48,13 +90,15 @@ def wsgi_app(app: App, signing_secret: str) -> Callable[..., Iterable[bytes]]:
             return _answer(start_response, "200 OK", "ok")
         if path != EVENTS_PATH or environ.get("REQUEST_METHOD") != "POST":
             return _answer(start_response, "404 Not Found", "not found")
-        length = environ.get("CONTENT_LENGTH") or "0"
-        if not length.isdigit() or int(length) > MAX_BODY:
+        body = _body(environ)
+        if body is None:
+            refusals.warning("refused a request body over the size limit")
             return _answer(start_response, "413 Payload Too Large", "too large")
-        body = environ["wsgi.input"].read(int(length))
-        if not _verified(verifier, environ, body):
+        if not _verified(secret, environ, body, time.time()):
+            refusals.warning("refused a request without a valid, recent Slack signature")
             return _answer(start_response, "401 Unauthorized", "invalid request")
         environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
         try:
             return slack(environ, start_response)
         except Exception:
@@ -62,6 +106,48 @@ def wsgi_app(app: App, signing_secret: str) -> Callable[..., Iterable[bytes]]:
             return _answer(start_response, "400 Bad Request", "bad request")
 
     return application
+
+
+class _Channel(HTTPChannel):
+    """A connection that remembers when the request it is receiving began to arrive."""
+
+    request_started: float | None = None
+
+    def received(self, data: bytes) -> bool:
+        if self.request is None and data:
+            self.request_started = time.monotonic()
+        result = super().received(data)
+        if self.request is None:  # nothing half-received: any request it had is complete
+            self.request_started = None
+        return result
+
+
+class _Server(TcpWSGIServer):
+    """waitress, plus a deadline on receiving a request.
+
+    waitress's `channel_timeout` counts only silence, so a request fed a header line every few
+    seconds would hold its connection for ever; here it is cut `request_deadline` seconds
+    after its first byte. Checked every `cleanup_interval` seconds.
+    """
+
+    channel_class = _Channel
+    request_deadline = REQUEST_DEADLINE
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.slow = LogThrottle(log)
+
+    def maintenance(self, now: float) -> None:
+        super().maintenance(now)
+        cutoff = time.monotonic() - self.request_deadline
+        for channel in list(self.active_channels.values()):
+            started = getattr(channel, "request_started", None)
+            if started is not None and started < cutoff and not channel.will_close:
+                channel.will_close = True
+                self.slow.warning(
+                    f"closed a connection whose request was still arriving after "
+                    f"{self.request_deadline:g} s"
+                )
 
 
 def run_until_stopped(server) -> None:
@@ -82,22 +168,57 @@ def make_server(
     signing_secret: str,
     threads: int = 16,
     loop_timeout: float = 1.0,
+    request_deadline: float = REQUEST_DEADLINE,
+    idle_timeout: int = IDLE_TIMEOUT,
+    connection_limit: int = CONNECTION_LIMIT,
 ):
     """A waitress server, not yet running: `.run()` serves, `stop_server` stops it.
 
     `loop_timeout` bounds how long the server takes to notice it was stopped.
     """
-    from waitress.server import create_server
+    from waitress.adjustments import Adjustments
+    from waitress.task import ThreadedTaskDispatcher
 
-    return create_server(
-        wsgi_app(app, signing_secret),
+    _allow_descriptors(connection_limit + 100)
+    adj = Adjustments(
         host=host,
         port=port,
         threads=threads,
         ident="info-request-bot",
-        channel_timeout=30,
+        connection_limit=connection_limit,
+        channel_timeout=idle_timeout,
+        cleanup_interval=1,
+        max_request_header_size=MAX_HEADERS,
+        max_request_body_size=MAX_BODY + 1,  # waitress refuses a body of this size or more
+        asyncore_use_poll=True,  # select() fails beyond 1,024 descriptors
         asyncore_loop_timeout=loop_timeout,
     )
+    dispatcher = ThreadedTaskDispatcher()
+    dispatcher.set_thread_count(adj.threads)
+    server = _Server(
+        wsgi_app(app, signing_secret),
+        map={},
+        dispatcher=dispatcher,
+        adj=adj,
+        sockinfo=adj.listen[0],
+    )
+    server.request_deadline = request_deadline
+    return server
+
+
+def _allow_descriptors(needed: int) -> None:
+    """Raises the process's open-file limit towards `needed` where the system lets it."""
+    try:
+        import resource
+    except ImportError:  # not on this platform
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        target = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        except (ValueError, OSError):
+            log.warning("could not raise the open-file limit to %d (it is %d)", target, soft)
 
 
 def stop_server(server) -> None:

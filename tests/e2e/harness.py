@@ -274,13 +274,20 @@ def intake_answers(now: datetime | None = None, **changes: Any) -> dict[str, Any
     return state_values({(name, "input"): value for name, value in answers.items()})
 
 
-def start_desk(database_url: str, **env: str) -> Desk:
+def start_desk(
+    database_url: str, *, server_options: dict[str, Any] | None = None, **env: str
+) -> Desk:
     slack = FakeSlack().start()
     populate(slack)
     settings = load_settings({**settings_env(slack, database_url), **env}, dotenv_path=None)
     bot = build_bot(settings)
     server = make_server(
-        bot.slack_app(), host="127.0.0.1", port=0, signing_secret=SECRET, loop_timeout=0.05
+        bot.slack_app(),
+        host="127.0.0.1",
+        port=0,
+        signing_secret=SECRET,
+        loop_timeout=0.05,
+        **(server_options or {}),
     )
     thread = threading.Thread(
         target=run_until_stopped, args=(server,), name="bot-http", daemon=True

@@ -189,6 +189,7 @@ class GitLabState:
         title = fields.get("title")
         if title is None or not str(title).strip():
             raise ApiError(400, {"message": {"title": ["can't be blank"]}})
+        _check_title_length(str(title))
         # Parse everything before touching state, so a 400 leaves no trace behind.
         confidential = parse_bool("confidential", fields.get("confidential") or False)
         assignees = self._assignees(fields.get("assignee_ids"))
@@ -357,6 +358,7 @@ class GitLabState:
         if "title" in body:
             if not str(body["title"] or "").strip():
                 raise ApiError(400, {"message": {"title": ["can't be blank"]}})
+            _check_title_length(str(body["title"]))
             updated["title"] = str(body["title"])
         if "description" in body:
             updated["description"] = body["description"] or ""
@@ -447,3 +449,13 @@ class GitLabState:
         label = self.ensure_label(proj, str(name), str(color))
         label["description"] = request.body.get("description")
         return ApiResponse(201, self.render_label(proj, label))
+
+
+TITLE_MAX = 255  # GitLab's limit on an issue title, in characters
+
+
+def _check_title_length(title: str) -> None:
+    if len(title) > TITLE_MAX:
+        raise ApiError(
+            400, {"message": {"title": [f"is too long (maximum is {TITLE_MAX} characters)"]}}
+        )

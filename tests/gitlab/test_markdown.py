@@ -118,4 +118,20 @@ def test_the_gap_issue_holds_only_the_redacted_gap_and_an_opaque_marker():
     assert text == "[redacted] had no event for [redacted] at [redacted] or [redacted]"
     assert md.redact("at 02:14:00 the API", ["Acme Corp"]) == "at 02:14:00 the API"
     issue = md.gap_body(text, "info-request-bot:gap-abc")
-    assert issue == f"> {text}\n\n<!-- info-request-bot:gap-abc -->\n"
+    shown = text.replace("[", "\\[").replace("]", "\\]")  # renders as [redacted]
+    assert issue == f"> {shown}\n\n<!-- info-request-bot:gap-abc -->\n"
+
+
+def test_typed_links_images_and_definitions_stay_text():
+    assert md.inline("[a](https://x.example)") == "\\[a\\](https://x.example)"
+    assert md.inline("![i](https://x.example/p.png)") == "!\\[i\\](https://x.example/p.png)"
+    assert md.inline("\\[a](u)") == "\\\\\\[a\\](u)"  # a typed backslash cannot undo ours
+    assert md.quote("[1]: https://x.example") == "> \\[1\\]: https://x.example"
+
+
+def test_the_title_stays_within_gitlabs_limit_after_escaping():
+    name = ("R&D <Ops> " * 20)[:200]
+    title = md.issue_title(name, 12345)
+    assert len(title) <= md.TITLE_MAX < len(f"Information request: {md.inline(name)} (case 12345)")
+    assert title.startswith("Information request: R&amp;D &lt;Ops&gt; ")
+    assert title.endswith("… (case 12345)") and "&am…" not in title

@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 
 from bot.cases.model import Limits
+from messages.blocks import escape
 from messages.card import build_triage_card
 from messages.dm import build_receipt
 from messages.intake import build_intake_modal
 from tests.factories import intake
+from tests.fakes.slack_mentions import broadcasts
 from tests.messages.samples import CATALOGUE, TRIAGE_CHANNEL, mrkdwn_texts, snapshot, strings
 
 PINGING = "<!channel> & <@U123>"
@@ -74,3 +76,15 @@ def test_prefilled_modal_shows_the_name_exactly_as_typed() -> None:
     )
     values = [b["element"].get("initial_value") for b in modal["blocks"] if b["type"] == "input"]
     assert PINGING in values
+
+
+@pytest.mark.parametrize("word", ["@channel", "@here", "@everyone", "@HERE"])
+def test_typed_broadcast_words_are_kept_but_notify_nobody(word: str) -> None:
+    shown = escape(f"Acme {word}!")
+    assert shown == f"Acme @\u2060{word[1:]}!"  # reads the same; Slack no longer parses it
+    assert broadcasts({"type": "mrkdwn", "text": shown}) == []
+    assert broadcasts({"type": "mrkdwn", "text": f"Acme {word}!"}) != []
+
+
+def test_addresses_and_longer_words_are_left_alone() -> None:
+    assert escape("ops@here.example and @channels") == "ops@here.example and @channels"

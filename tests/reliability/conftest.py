@@ -26,6 +26,8 @@ from tests.e2e.harness import Desk, start_desk, stop_desk
 
 # Signed (or deliberately unsigned) requests sent to the served bot, by kind, for the report.
 SENT: collections.Counter[str] = collections.Counter()
+# Connections opened and held without a complete request (idle or drip-fed), by kind.
+HELD: collections.Counter[str] = collections.Counter()
 
 # What must never reach a person: a stack trace or the name of an exception class.
 LEAK = re.compile(
@@ -44,6 +46,9 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         total = sum(SENT.values())
         parts = ", ".join(f"{kind} {n}" for kind, n in sorted(SENT.items()))
         terminalreporter.write_line(f"reliability: {total} requests sent to the bot ({parts})")
+    if HELD:
+        parts = ", ".join(f"{kind} {n}" for kind, n in sorted(HELD.items()))
+        terminalreporter.write_line(f"reliability: connections held open ({parts})")
 
 
 # -- databases ---------------------------------------------------------------------------------

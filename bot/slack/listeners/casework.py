@@ -21,7 +21,15 @@ from bot.cases.errors import CaseError
 from bot.cases.permissions import Actor
 from bot.cases.states import Action
 from bot.slack.deps import Deps
-from bot.slack.forms import element, parse_intake
+from bot.slack.forms import (
+    FieldRefused,
+    element,
+    modal_count,
+    modal_text,
+    parse_intake,
+    view_id,
+)
+from bot.slack.guards import target_refusal
 from bot.slack.replies import FORGED, attempt, case_click, tell
 from messages import case_modals
 from messages.ids import ActionId, Block, Callback, decode_case_value, encode
@@ -60,8 +68,7 @@ MODALS: dict[ActionId, tuple[Action, Callable[[int], dict[str, Any]]]] = {
 
 
 def _text(values: Values, block: Block) -> str:
-    value = element(values, block).get("value")
-    return value.strip() if isinstance(value, str) else ""
+    return modal_text(values, block)
 
 
 def _modal(deps: Deps, action_id: ActionId, case_id: int, actor: Actor) -> dict[str, Any]:
@@ -118,13 +125,11 @@ def _rescope(work: Casework, case_id: int, actor: Actor, values: Values, deps: D
 
 
 def _artefacts(work: Casework, case_id: int, actor: Actor, values: Values, deps: Deps) -> Any:
-    count = _text(values, Block.ARTEFACT_COUNT)
-    if not count.isdigit():
-        raise CaseError("Enter the number of log entries as a whole number.")
+    count = modal_count(values, Block.ARTEFACT_COUNT, "the number of log entries")
     ticked = element(values, Block.REDACTED).get("selected_options") or []
     artefacts = Artefacts(
         description=_text(values, Block.ARTEFACT_DESCRIPTION),
-        count=int(count),
+        count=count,
         location=_text(values, Block.ARTEFACT_LOCATION),
         checksum=_text(values, Block.ARTEFACT_CHECKSUM),
         redacted=any(isinstance(o, dict) and o.get("value") == "redacted" for o in ticked),
@@ -138,6 +143,8 @@ def _hand_over(work: Casework, case_id: int, actor: Actor, values: Values, deps:
     target = element(values, Block.USER).get("selected_user")
     if not isinstance(target, str) or not target:
         raise CaseError("Pick who takes the case.")
+    if (refused := target_refusal(deps.gateway, target)) is not None:
+        raise FieldRefused({Block.USER: refused})
     return work.hand_over(case_id, actor, deps.roles.actor(target))
 
 
@@ -184,7 +191,9 @@ def submitted(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         return
     values = (view.get("state") or {}).get("values")
     values = values if isinstance(values, dict) else {}
-    call = partial(use_case, deps.use_cases.casework, case_id, context["actor"], values, deps)
+    # Done once per view, however often Slack (or a replay) delivers the submission.
+    work = deps.use_cases.casework.for_view(view_id(view))
+    call = partial(use_case, work, case_id, context["actor"], values, deps)
     _result, refused = attempt(call, callback.value)
     if refused:
         ack(response_action="errors", errors=refused.fields or {first_block: refused.text})

@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.app.filing import Filed, Requester
 from bot.slack.deps import Deps
-from bot.slack.forms import parse_intake
+from bot.slack.forms import parse_intake, view_id
 from bot.slack.replies import attempt
 from messages.ids import Callback, Command, encode
 from messages.intake import build_confirmation_view, build_intake_modal
@@ -53,7 +53,7 @@ def _file(deps: Deps, user: dict[str, Any], view: dict[str, Any]) -> Filed:
     return deps.use_cases.filing.submit_intake(
         intake=intake,
         requester=Requester(user_id=user_id, team_id=user.get("team_id", "")),
-        view_id=str(view.get("id", ""))[:64],
+        view_id=view_id(view),
     )
 
 

@@ -10,22 +10,29 @@ from slack_bolt import Ack, App, BoltContext
 from bot.app.queries import Status
 from bot.cases.permissions import Actor
 from bot.slack.deps import Deps
+from bot.slack.forms import case_number, typed
 from bot.slack.replies import attempt
 from messages.ids import Command
-from messages.status import USAGE, build_case_status, build_leads_summary, build_mine
+from messages.status import (
+    USAGE,
+    build_case_status,
+    build_leads_summary,
+    build_mine,
+    build_unknown_argument,
+)
 
 
 def answer(status: Status, actor: Actor, text: str) -> dict[str, Any]:
     """The ephemeral reply for `/case-status <text>`."""
-    argument = text.strip().lower()
+    argument = typed(text).strip().lower()
     if argument in ("help", "?"):
         return {"text": USAGE}
     if argument == "mine":
         return build_mine(status.mine(actor.user_id))
-    if argument.lstrip("#").isdigit() and len(argument) < 10:
-        return build_case_status(status.case(actor, int(argument.lstrip("#"))), status.clock())
+    if (number := case_number(argument)) is not None:
+        return build_case_status(status.case(actor, number), status.clock())
     if argument:
-        return {"text": f"I don't know `{text.strip()[:40]}`.\n{USAGE}"}
+        return build_unknown_argument(typed(text))
     return build_leads_summary(status.leads(actor))
 
 
