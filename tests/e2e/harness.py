@@ -19,11 +19,8 @@ from sqlalchemy import func, select
 from bot.config import load_settings
 from bot.slack.app import build_app
 from bot.slack.server import make_server, run_until_stopped, stop_server
-from bot.wiring import build_runtime
-from db.models import OutboxMessage
-from messages.ids import case_value
-from tests.fakes.slack_api import FakeSlack
-from tests.fakes.slack_requests import (
+from bot.standins.slack_api import FakeSlack
+from bot.standins.slack_requests import (
     SlackSender,
     checkboxes,
     datetimepicker,
@@ -34,6 +31,9 @@ from tests.fakes.slack_requests import (
     static_select,
     url_text_input,
 )
+from bot.wiring import build_runtime
+from db.models import OutboxMessage
+from messages.ids import case_value
 
 TEAM = "T0INSIDE"
 OUTSIDE_TEAM = "T0OUTSIDE"

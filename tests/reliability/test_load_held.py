@@ -35,6 +35,8 @@ from sqlalchemy.engine import make_url
 
 from bot.cadence import DM_REMINDER
 from bot.outbox import MAX_DELAY
+from bot.standins.gitlab_api import FakeGitLab
+from bot.standins.slack_requests import SlackSender, plain_text_input
 from db.models import Case, OutboxMessage
 from db.session import transaction
 from tests.e2e.harness import (
@@ -48,8 +50,6 @@ from tests.e2e.harness import (
     start_desk,
     stop_desk,
 )
-from tests.fakes.gitlab_api import FakeGitLab
-from tests.fakes.slack_requests import SlackSender, plain_text_input
 from tests.gitlab.conftest import GAP_PROJECT, SIRT_PROJECT, drain_all, gitlab_env
 from tests.reliability.conftest import migrated_url
 

@@ -3,7 +3,7 @@
 End-to-end tests point the bot's ``slack_sdk.WebClient(base_url=fake.base_url)``
 at it, so the real client code (auth header, JSON/form encoding, retry
 handlers, error parsing) is exercised rather than mocked. Tests set up the
-workspace (see :class:`~tests.fakes.slack_world.SlackWorld` for ``add_user``,
+workspace (see :class:`~bot.standins.slack_world.SlackWorld` for ``add_user``,
 ``add_channel``, ``set_channel``, ``add_usergroup``, ``issue_trigger``...),
 inject faults, and assert on what the bot sent::
 
@@ -14,7 +14,7 @@ inject faults, and assert on what the bot sent::
         call = fake.wait_for("chat.postMessage", lambda a: a["channel"] == "DU1")
         assert fake.validation_errors == []
 
-The method handlers live in :mod:`tests.fakes.slack_methods`.
+The method handlers live in :mod:`bot.standins.slack_methods`.
 """
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ from dataclasses import dataclass, field
 from http.server import ThreadingHTTPServer
 from typing import Any
 
-from tests.fakes.slack_http import FakeSlackHandler
-from tests.fakes.slack_methods import METHODS, SlackError
-from tests.fakes.slack_validation import validate_message_blocks
-from tests.fakes.slack_world import ResponseTarget, SlackWorld, real_monotonic
+from bot.standins.slack_http import FakeSlackHandler
+from bot.standins.slack_methods import METHODS, SlackError
+from bot.standins.slack_validation import validate_message_blocks
+from bot.standins.slack_world import ResponseTarget, SlackWorld, real_monotonic
 
 
 @dataclass(frozen=True)

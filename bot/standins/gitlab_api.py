@@ -35,7 +35,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal, Self
 from urllib.parse import parse_qs, unquote
 
-from tests.fakes.gitlab_routes import ApiRequest, ApiResponse, GitLabState, Project
+from bot.standins.gitlab_routes import ApiRequest, ApiResponse, GitLabState, Project
 
 FaultKind = Literal["fail", "rate_limit", "hang", "succeed_then_fail", "crash"]
 _API_PREFIX = "/api/v4"
