@@ -30,8 +30,9 @@ from typing import Any
 
 from bot.standins.slack_http import FakeSlackHandler
 from bot.standins.slack_methods import METHODS, SlackError
+from bot.standins.slack_objects import ResponseTarget, real_monotonic
 from bot.standins.slack_validation import validate_message_blocks
-from bot.standins.slack_world import ResponseTarget, SlackWorld, real_monotonic
+from bot.standins.slack_world import SlackWorld
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from bot.standins.slack_objects import TEAM_DOMAIN, FakeChannel, real_monotonic
 from bot.standins.slack_validation import MESSAGE_TEXT_LIMIT, validate_message_blocks, validate_view
-from bot.standins.slack_world import TEAM_DOMAIN, FakeChannel, SlackWorld, real_monotonic
+from bot.standins.slack_world import SlackWorld
 
 Handler = Callable[[SlackWorld, dict[str, Any]], dict[str, Any]]
 METHODS: dict[str, Handler] = {}

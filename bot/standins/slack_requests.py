@@ -30,7 +30,7 @@ from urllib.parse import urlencode
 import requests
 from slack_sdk.signature import SignatureVerifier
 
-from bot.standins.slack_world import APP_ID, TEAM_DOMAIN
+from bot.standins.slack_objects import APP_ID, TEAM_DOMAIN
 
 OptionSpec = str | tuple[str, str]  # a value, or (value, text)
 
