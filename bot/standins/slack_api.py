@@ -14,7 +14,8 @@ inject faults, and assert on what the bot sent::
         call = fake.wait_for("chat.postMessage", lambda a: a["channel"] == "DU1")
         assert fake.validation_errors == []
 
-The method handlers live in :mod:`bot.standins.slack_methods`.
+The method handlers live in :mod:`bot.standins.slack_methods` and
+:mod:`bot.standins.slack_views`.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from dataclasses import dataclass, field
 from http.server import ThreadingHTTPServer
 from typing import Any
 
+from bot.standins import slack_views  # noqa: F401  (registers the views.* methods)
 from bot.standins.slack_http import FakeSlackHandler
 from bot.standins.slack_methods import METHODS, SlackError
 from bot.standins.slack_objects import ResponseTarget, real_monotonic
