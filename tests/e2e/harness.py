@@ -20,8 +20,7 @@ from bot.config import load_settings
 from bot.slack.app import build_app
 from bot.slack.server import make_server, run_until_stopped, stop_server
 from bot.standins.slack_api import FakeSlack
-from bot.standins.slack_requests import (
-    SlackSender,
+from bot.standins.slack_payloads import (
     checkboxes,
     datetimepicker,
     multi_static_select,
@@ -31,6 +30,7 @@ from bot.standins.slack_requests import (
     static_select,
     url_text_input,
 )
+from bot.standins.slack_requests import SlackSender
 from bot.wiring import build_runtime
 from db.models import OutboxMessage
 from messages.ids import case_value

@@ -8,11 +8,7 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from bot.standins.slack_requests import (
-    checkboxes,
-    plain_text_input,
-    radio_buttons,
-)
+from bot.standins.slack_payloads import checkboxes, plain_text_input, radio_buttons
 from db.models import Case, CaseEvent, Finding
 from db.session import transaction
 from messages.ids import case_value

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot.standins.slack_requests import (
+from bot.standins.slack_payloads import (
     checkboxes,
     datetimepicker,
     multi_static_select,

@@ -6,7 +6,7 @@ import json
 import time
 
 from bot.gitlab import build_gitlab_drain
-from bot.standins.slack_requests import plain_text_input
+from bot.standins.slack_payloads import plain_text_input
 from db.models import Case
 from db.session import transaction
 from tests.e2e.test_casework import ARTEFACTS, click, fill, text

@@ -36,7 +36,8 @@ from sqlalchemy.engine import make_url
 from bot.cadence import DM_REMINDER
 from bot.outbox import MAX_DELAY
 from bot.standins.gitlab_api import FakeGitLab
-from bot.standins.slack_requests import SlackSender, plain_text_input
+from bot.standins.slack_payloads import plain_text_input
+from bot.standins.slack_requests import SlackSender
 from db.models import Case, OutboxMessage
 from db.session import transaction
 from tests.e2e.harness import (

@@ -11,7 +11,7 @@ import re
 
 from sqlalchemy import event
 
-from bot.standins.slack_requests import multi_static_select, plain_text_input, static_select
+from bot.standins.slack_payloads import multi_static_select, plain_text_input, static_select
 from db.models import Case
 from tests.e2e.harness import TRIAGE
 from tests.reliability.conftest import count
