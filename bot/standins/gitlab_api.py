@@ -13,8 +13,8 @@ Usage::
         fake.fail("POST", r"/issues$", status=502)
         gl = gitlab.Gitlab(fake.url, private_token=fake.token, timeout=2)
 
-Fault rules are described in ``gitlab_faults``; the route handlers and data model live in
-``gitlab_routes``, the HTTP plumbing in ``gitlab_http``.
+Fault rules are described in ``gitlab_faults``; the data model lives in ``gitlab_state``,
+the route handlers in ``gitlab_routes``, the HTTP plumbing in ``gitlab_http``.
 """
 
 from __future__ import annotations
@@ -39,7 +39,8 @@ from bot.standins.gitlab_http import (
     read_body,
     write_response,
 )
-from bot.standins.gitlab_routes import ApiRequest, ApiResponse, GitLabState, Project
+from bot.standins.gitlab_routes import GitLabRoutes
+from bot.standins.gitlab_state import ApiRequest, ApiResponse, Project
 
 _API_PREFIX = "/api/v4"
 
@@ -71,7 +72,7 @@ class FakeGitLab(FaultInjection):
         super().__init__()
         self.token = token
         self.server_errors: list[str] = []  # tracebacks of bugs in the fake itself
-        self._state = GitLabState(
+        self._state = GitLabRoutes(
             {"id": 1, "username": username, "name": username, "state": "active", "locked": False}
         )
         self._requests: list[RecordedRequest] = []
