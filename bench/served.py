@@ -17,8 +17,8 @@ from pathlib import Path
 
 import requests
 
+from bot.standins.desk import settings_env
 from bot.standins.slack_api import FakeSlack
-from tests.e2e.harness import settings_env
 
 ROOT = Path(__file__).resolve().parent.parent
 

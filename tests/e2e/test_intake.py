@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from bot.standins.desk import OUTSIDE_TEAM, SHARED, TRIAGE, intake_answers
 from bot.standins.slack_payloads import (
     checkboxes,
     datetimepicker,
@@ -20,7 +21,6 @@ from bot.standins.slack_payloads import (
 )
 from db.models import Case, CaseEvent, OutboxMessage
 from db.session import transaction
-from tests.e2e.harness import OUTSIDE_TEAM, SHARED, TRIAGE, intake_answers
 
 NOW = datetime.now(UTC)
 

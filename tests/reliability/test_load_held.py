@@ -35,12 +35,7 @@ from sqlalchemy.engine import make_url
 
 from bot.cadence import DM_REMINDER
 from bot.outbox import MAX_DELAY
-from bot.standins.gitlab_api import FakeGitLab
-from bot.standins.slack_payloads import plain_text_input
-from bot.standins.slack_requests import SlackSender
-from db.models import Case, OutboxMessage
-from db.session import transaction
-from tests.e2e.harness import (
+from bot.standins.desk import (
     LEADS,
     SECRET,
     TEAM,
@@ -51,6 +46,11 @@ from tests.e2e.harness import (
     start_desk,
     stop_desk,
 )
+from bot.standins.gitlab_api import FakeGitLab
+from bot.standins.slack_payloads import plain_text_input
+from bot.standins.slack_requests import SlackSender
+from db.models import Case, OutboxMessage
+from db.session import transaction
 from tests.gitlab.conftest import GAP_PROJECT, SIRT_PROJECT, drain_all, gitlab_env
 from tests.reliability.conftest import migrated_url
 

@@ -2,21 +2,23 @@
 
 `Desk` starts the real composition (settings → runtime → Bolt app → waitress) on an ephemeral
 port, with a workspace of staff, an outsider, a guest and a shared channel, and offers the
-moves a person makes in Slack: type a command, fill in the modal, click a button.
+moves a person makes in Slack: type a command, fill in the modal, click a button. The demo,
+the end-to-end tests and the benchmarks drive the bot through it.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import requests
 from sqlalchemy import func, select
 
-from bot.config import load_settings
+from bot.config import Settings, load_settings
 from bot.slack.app import build_app
 from bot.slack.server import make_server, run_until_stopped, stop_server
 from bot.standins.slack_api import FakeSlack
@@ -57,7 +59,7 @@ STAFF = {
 def settings_env(slack: FakeSlack, database_url: str) -> dict[str, str]:
     return {
         "DATABASE_URL": database_url,
-        "SLACK_BOT_TOKEN": slack_token(slack),
+        "SLACK_BOT_TOKEN": slack.bot_token,
         "SLACK_SIGNING_SECRET": SECRET,
         "SLACK_API_URL": slack.base_url,
         "TRIAGE_CHANNEL": TRIAGE,
@@ -69,10 +71,6 @@ def settings_env(slack: FakeSlack, database_url: str) -> dict[str, str]:
         "LEGAL_GROUP": LEGAL,
         "LEADS_GROUP": LEAD_GROUP,
     }
-
-
-def slack_token(slack: FakeSlack) -> str:
-    return slack.bot_token if hasattr(slack, "bot_token") else "xoxb-test-token"
 
 
 def populate(slack: FakeSlack) -> None:
@@ -103,10 +101,8 @@ class Desk:
     slack: FakeSlack
     sender: SlackSender
     runtime: Any
-    server: Any
-    thread: threading.Thread
     url: str
-    submissions: list[str] = field(default_factory=list)
+    stop_bot: Callable[[], None]
 
     # -- what people do -------------------------------------------------------------------
     def command(
@@ -276,9 +272,26 @@ def intake_answers(now: datetime | None = None, **changes: Any) -> dict[str, Any
 
 
 def start_desk(database_url: str, **env: str) -> Desk:
+    """The fake Slack with the workspace, and the bot served against it; `env` overrides."""
     slack = FakeSlack().start()
     populate(slack)
     settings = load_settings({**settings_env(slack, database_url), **env}, dotenv_path=None)
+    runtime, url, stop_bot = serve_bot(settings)
+    sender = SlackSender(url, SECRET)
+    return Desk(slack=slack, sender=sender, runtime=runtime, url=url, stop_bot=stop_bot)
+
+
+def stop_desk(desk: Desk) -> None:
+    desk.sender.close()
+    desk.stop_bot()
+    desk.slack.stop()
+
+
+def serve_bot(settings: Settings) -> tuple[Any, str, Callable[[], None]]:
+    """The bot composed from `settings` and served on an ephemeral port: (runtime, URL, stop).
+
+    The desk's one contact with the bot's composition (wiring, Bolt app, HTTP server).
+    """
     runtime = build_runtime(settings)
     server = make_server(
         build_app(runtime), host="127.0.0.1", port=0, signing_secret=SECRET, loop_timeout=0.05
@@ -287,14 +300,10 @@ def start_desk(database_url: str, **env: str) -> Desk:
         target=run_until_stopped, args=(server,), name="bot-http", daemon=True
     )
     thread.start()
-    url = f"http://127.0.0.1:{server.effective_port}"
-    sender = SlackSender(url, SECRET)
-    return Desk(slack=slack, sender=sender, runtime=runtime, server=server, thread=thread, url=url)
 
+    def stop() -> None:
+        stop_server(server)
+        thread.join(timeout=5)
+        runtime.services.sessions.kw["bind"].dispose()
 
-def stop_desk(desk: Desk) -> None:
-    desk.sender.close()
-    stop_server(desk.server)
-    desk.thread.join(timeout=5)
-    desk.runtime.services.sessions.kw["bind"].dispose()
-    desk.slack.stop()
+    return runtime, f"http://127.0.0.1:{server.effective_port}", stop
