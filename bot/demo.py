@@ -65,8 +65,9 @@ class Transcript:
 
 def run_demo(out: TextIO) -> int:
     try:
-        from bot.standins.desk import SHARED, intake_answers, start_desk, stop_desk
+        from bot.standins.desk import start_desk, stop_desk
         from bot.standins.slack_payloads import radio_buttons
+        from bot.standins.workspace import SHARED, intake_answers
     except ImportError:
         print("The demo uses the local stand-ins in tests/: run it from a checkout.", file=out)
         return 1
@@ -138,8 +139,8 @@ def run_demo(out: TextIO) -> int:
 
 def _work_the_case(desk: Any, show: Transcript) -> None:
     """Claim, a finding, review by Security and Legal, share, the Audit Events gap, close."""
-    from bot.standins.desk import intake_answers
     from bot.standins.slack_payloads import checkboxes, plain_text_input
+    from bot.standins.workspace import intake_answers
 
     def card(title: str) -> None:
         show.step(title)

@@ -8,8 +8,8 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from bot.standins.desk import OUTSIDE_TEAM, SHARED, intake_answers
 from bot.standins.slack_payloads import checkboxes, plain_text_input, radio_buttons
+from bot.standins.workspace import OUTSIDE_TEAM, SHARED, intake_answers
 from db.models import Case, CaseEvent, Finding
 from db.session import transaction
 from messages.ids import case_value

@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot.standins.desk import OUTSIDE_TEAM, SHARED, TRIAGE, intake_answers
 from bot.standins.slack_payloads import (
     checkboxes,
     datetimepicker,
@@ -19,6 +18,7 @@ from bot.standins.slack_payloads import (
     radio_buttons,
     static_select,
 )
+from bot.standins.workspace import OUTSIDE_TEAM, SHARED, TRIAGE, intake_answers
 from db.models import Case, CaseEvent, OutboxMessage
 from db.session import transaction
 

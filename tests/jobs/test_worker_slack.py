@@ -17,8 +17,9 @@ from sqlalchemy import select
 from bot.__main__ import _start_worker, main
 from bot.cadence import LEADS_ESCALATION
 from bot.jobs.scheduler import build_jobs, tick
-from bot.standins.desk import LEADS, TRIAGE, WORK, Desk, settings_env, start_desk, stop_desk
+from bot.standins.desk import Desk, start_desk, stop_desk
 from bot.standins.slack_payloads import plain_text_input
+from bot.standins.workspace import LEADS, TRIAGE, WORK, settings_env
 from db.models import Case, Finding, OutboxMessage
 from messages.ids import ActionId, case_value
 from tests.jobs.seed import casework, file_case, handler

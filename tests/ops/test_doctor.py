@@ -8,9 +8,9 @@ import pytest
 
 from bot.config import load_settings
 from bot.doctor import run_doctor
-from bot.standins.desk import TRIAGE, WORK, populate, settings_env
 from bot.standins.gitlab_api import FakeGitLab
 from bot.standins.slack_api import FakeSlack
+from bot.standins.workspace import TRIAGE, WORK, populate, settings_env
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from bot.cases.rules import Field
-from bot.standins.desk import OUTSIDE_TEAM, SHARED, TEAM, TRIAGE, WORK
+from bot.standins.workspace import OUTSIDE_TEAM, SHARED, TEAM, TRIAGE, WORK
 from messages.ids import ActionId, Block, Callback, Command, case_value, encode
 
 # People who may not touch the seeded cases (UAKL is a requester, but not of these cases).

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from bot.standins.desk import OUTSIDE_TEAM, TEAM, TRIAGE, intake_answers
+from bot.standins.workspace import OUTSIDE_TEAM, TEAM, TRIAGE, intake_answers
 from messages.ids import case_value
 from tests.reliability.conftest import assert_no_leak, case_facts, count
 

@@ -35,20 +35,11 @@ from sqlalchemy.engine import make_url
 
 from bot.cadence import DM_REMINDER
 from bot.outbox import MAX_DELAY
-from bot.standins.desk import (
-    LEADS,
-    SECRET,
-    TEAM,
-    TRIAGE,
-    WORK,
-    intake_answers,
-    settings_env,
-    start_desk,
-    stop_desk,
-)
+from bot.standins.desk import start_desk, stop_desk
 from bot.standins.gitlab_api import FakeGitLab
 from bot.standins.slack_payloads import plain_text_input
 from bot.standins.slack_requests import SlackSender
+from bot.standins.workspace import LEADS, SECRET, TEAM, TRIAGE, WORK, intake_answers, settings_env
 from db.models import Case, OutboxMessage
 from db.session import transaction
 from tests.gitlab.conftest import GAP_PROJECT, SIRT_PROJECT, drain_all, gitlab_env

@@ -11,8 +11,8 @@ import re
 
 from sqlalchemy import event
 
-from bot.standins.desk import TRIAGE
 from bot.standins.slack_payloads import multi_static_select, plain_text_input, static_select
+from bot.standins.workspace import TRIAGE
 from db.models import Case
 from tests.reliability.conftest import count
 
