@@ -1,8 +1,8 @@
 """`python -m bot demo`: a scripted case against local stand-ins, printed as people see it.
 
 The bot runs for real (HTTP server, signed requests, database, outbox) on a temporary SQLite
-file, against the same local fake Slack the test suite uses; nothing leaves this machine and
-no credentials are needed. Run it from a checkout of the project.
+file, against the local stand-in for Slack the test suite uses too (bot.standins, shipped with
+the bot); nothing leaves this machine and no credentials are needed.
 """
 
 from __future__ import annotations
@@ -11,8 +11,18 @@ import logging
 import re
 import tempfile
 import textwrap
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
+from zoneinfo import ZoneInfo
+
+from bot.jobs.scheduler import build_jobs, tick
+from bot.standins.desk import Desk, start_desk, stop_desk
+from bot.standins.slack_payloads import checkboxes, plain_text_input, radio_buttons
+from bot.standins.workspace import SHARED, intake_answers
+from db import migrate
+from db.models import Case
+from db.session import make_engine, reading
 
 PEOPLE = {
     "UREQ": "Priya (CSM)",
@@ -64,16 +74,6 @@ class Transcript:
 
 
 def run_demo(out: TextIO) -> int:
-    try:
-        from bot.standins.desk import start_desk, stop_desk
-        from bot.standins.slack_payloads import radio_buttons
-        from bot.standins.workspace import SHARED, intake_answers
-    except ImportError:
-        print("The demo uses the local stand-ins in tests/: run it from a checkout.", file=out)
-        return 1
-    from db import migrate
-    from db.session import make_engine
-
     # The transcript is the output; the bot's own logging would only interleave with it.
     for name in ("", "alembic"):
         logging.getLogger(name).setLevel(logging.ERROR)
@@ -137,10 +137,8 @@ def run_demo(out: TextIO) -> int:
     return 0
 
 
-def _work_the_case(desk: Any, show: Transcript) -> None:
+def _work_the_case(desk: Desk, show: Transcript) -> None:
     """Claim, a finding, review by Security and Legal, share, the Audit Events gap, close."""
-    from bot.standins.slack_payloads import checkboxes, plain_text_input
-    from bot.standins.workspace import intake_answers
 
     def card(title: str) -> None:
         show.step(title)
@@ -220,15 +218,8 @@ def _work_the_case(desk: Any, show: Transcript) -> None:
     card("Priya shares the artefacts; Sam records the Audit Events gap, and the case closes")
 
 
-def _remind(desk: Any, show: Transcript) -> None:
+def _remind(desk: Desk, show: Transcript) -> None:
     """The worker's sweep at the moment Priya's first customer update falls due."""
-    from datetime import UTC, datetime
-    from zoneinfo import ZoneInfo
-
-    from bot.jobs.scheduler import build_jobs, tick
-    from db.models import Case
-    from db.session import reading
-
     jobs = build_jobs(desk.runtime)
     tick(jobs, datetime.now(UTC))  # works out when the update is due, in Priya's time zone
     with reading(desk.runtime.services.sessions) as session:
