@@ -19,11 +19,11 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bench.served import Served, bot_has_command, start_bare, start_bot
+from bot.standins.slack_api import FakeSlack
+from bot.standins.slack_requests import SlackSender
+from bot.standins.workspace import SECRET, TEAM, TRIAGE, WORK, intake_answers, populate
 from db.models import Case, OutboxMessage
 from db.session import make_engine, make_session_factory
-from tests.e2e.harness import SECRET, TEAM, TRIAGE, WORK, intake_answers, populate
-from tests.fakes.slack_api import FakeSlack
-from tests.fakes.slack_requests import SlackSender
 
 CLIENTS = 20
 LONE = 20  # submissions sent one at a time on a quiet desk

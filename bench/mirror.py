@@ -20,9 +20,9 @@ from bench.seed import Spec, case_row
 from bench.writer import TableWriter
 from bot.cases.model import State
 from bot.config import load_settings
+from bot.standins.gitlab_api import FakeGitLab
 from db.models import Case, CaseEvent, Finding, OutboxMessage
 from db.session import make_engine, make_session_factory
-from tests.fakes.gitlab_api import FakeGitLab
 
 SIRT, GAP = "sirt/cases", "product/gitlab"
 TEMPLATE = "## Information request\n\n<!-- filled in by the bot -->\n"

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import requests
 
-from tests.e2e.harness import settings_env
-from tests.fakes.slack_api import FakeSlack
+from bot.standins.slack_api import FakeSlack
+from bot.standins.workspace import settings_env
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,8 +1,8 @@
 """`python -m bot demo`: a scripted case against local stand-ins, printed as people see it.
 
 The bot runs for real (HTTP server, signed requests, database, outbox) on a temporary SQLite
-file, against the same local fake Slack the test suite uses; nothing leaves this machine and
-no credentials are needed. Run it from a checkout of the project.
+file, against the local stand-in for Slack the test suite uses too (bot.standins, shipped with
+the bot); nothing leaves this machine and no credentials are needed.
 """
 
 from __future__ import annotations
@@ -11,8 +11,18 @@ import logging
 import re
 import tempfile
 import textwrap
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
+from zoneinfo import ZoneInfo
+
+from bot.jobs.scheduler import tick
+from bot.standins.desk import Desk, start_desk, stop_desk
+from bot.standins.slack_payloads import checkboxes, plain_text_input, radio_buttons
+from bot.standins.workspace import SHARED, intake_answers
+from bot.wiring import build_worker
+from db import migrate
+from db.session import make_engine
 
 PEOPLE = {
     "UREQ": "Priya (CSM)",
@@ -64,15 +74,6 @@ class Transcript:
 
 
 def run_demo(out: TextIO) -> int:
-    try:
-        from tests.e2e.harness import SHARED, intake_answers, start_desk, stop_desk
-        from tests.fakes.slack_requests import radio_buttons
-    except ImportError:
-        print("The demo uses the local stand-ins in tests/: run it from a checkout.", file=out)
-        return 1
-    from db import migrate
-    from db.session import make_engine
-
     # The transcript is the output; the bot's own logging would only interleave with it.
     for name in ("", "alembic"):
         logging.getLogger(name).setLevel(logging.ERROR)
@@ -136,10 +137,8 @@ def run_demo(out: TextIO) -> int:
     return 0
 
 
-def _work_the_case(desk: Any, show: Transcript) -> None:
+def _work_the_case(desk: Desk, show: Transcript) -> None:
     """Claim, a finding, review by Security and Legal, share, the Audit Events gap, close."""
-    from tests.e2e.harness import intake_answers
-    from tests.fakes.slack_requests import checkboxes, plain_text_input
 
     def card(title: str) -> None:
         show.step(title)
@@ -219,14 +218,8 @@ def _work_the_case(desk: Any, show: Transcript) -> None:
     card("Priya shares the artefacts; Sam records the Audit Events gap, and the case closes")
 
 
-def _remind(desk: Any, show: Transcript) -> None:
+def _remind(desk: Desk, show: Transcript) -> None:
     """The worker's sweep at the moment Priya's first customer update falls due."""
-    from datetime import UTC, datetime
-    from zoneinfo import ZoneInfo
-
-    from bot.jobs.scheduler import tick
-    from bot.wiring import build_worker
-
     jobs = build_worker(desk.bot)
     tick(jobs, datetime.now(UTC))  # works out when the update is due, in Priya's time zone
     due = desk.bot.use_cases.status.case(desk.bot.roles.actor("ULEAD"), 1).next_update_due

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.harness import Desk, start_desk, stop_desk
+from bot.standins.desk import Desk, start_desk, stop_desk
 
 
 @pytest.fixture

@@ -8,15 +8,11 @@ import threading
 import pytest
 from sqlalchemy import select
 
+from bot.standins.slack_payloads import checkboxes, plain_text_input, radio_buttons
+from bot.standins.workspace import OUTSIDE_TEAM, SHARED, intake_answers
 from db.models import Case, CaseEvent, Finding
 from db.session import transaction
 from messages.ids import case_value
-from tests.e2e.harness import OUTSIDE_TEAM, SHARED, intake_answers
-from tests.fakes.slack_requests import (
-    checkboxes,
-    plain_text_input,
-    radio_buttons,
-)
 
 
 def case_row(desk, n=1) -> Case:

@@ -10,10 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from db.models import Case, CaseEvent, OutboxMessage
-from db.session import transaction
-from tests.e2e.harness import OUTSIDE_TEAM, SHARED, TRIAGE, intake_answers
-from tests.fakes.slack_requests import (
+from bot.standins.slack_payloads import (
     checkboxes,
     datetimepicker,
     multi_static_select,
@@ -21,6 +18,9 @@ from tests.fakes.slack_requests import (
     radio_buttons,
     static_select,
 )
+from bot.standins.workspace import OUTSIDE_TEAM, SHARED, TRIAGE, intake_answers
+from db.models import Case, CaseEvent, OutboxMessage
+from db.session import transaction
 
 NOW = datetime.now(UTC)
 

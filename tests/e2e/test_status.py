@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 
-from tests.e2e.harness import TEAM
+from bot.standins.workspace import TEAM
 
 
 def status(desk, user, text=""):

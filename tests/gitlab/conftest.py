@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.delivery.drain import MAX_DELAY, Drain
+from bot.standins.desk import Desk, start_desk, stop_desk
+from bot.standins.gitlab_api import FakeGitLab
 from db.models import OutboxMessage
-from tests.e2e.harness import Desk, start_desk, stop_desk
-from tests.fakes.gitlab_api import FakeGitLab
 
 SIRT_PROJECT = "gitlab-com/gl-security/sirt/info-requests"
 GAP_PROJECT = "gitlab-org/gitlab"

@@ -16,12 +16,12 @@ from bot.cases.permissions import Actor, Role
 from bot.config import Settings
 from bot.delivery.drain import MAX_ATTEMPTS
 from bot.gitlab import build_gitlab_drain
+from bot.standins.gitlab_api import FakeGitLab
 from db import outbox
 from db.cases import history
 from db.models import Case, OutboxMessage
 from db.session import transaction
 from tests import factories
-from tests.fakes.gitlab_api import FakeGitLab
 from tests.gitlab.conftest import SIRT_PROJECT, Clock, drain_all, gitlab_env, pending
 
 NOTE_MARKER = re.compile(r"<!-- info-request-bot:event-(\d+) -->")

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from bot.gitlab import LEASE
-from tests.e2e.harness import settings_env
+from bot.standins.workspace import settings_env
 from tests.e2e.test_casework import text
 from tests.gitlab.conftest import gitlab_env, pending
 from tests.gitlab.test_faults import assert_mirrored_once, file_cases

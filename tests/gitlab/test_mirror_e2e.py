@@ -6,10 +6,10 @@ import json
 import time
 
 from bot.gitlab import build_gitlab_drain
+from bot.standins.slack_payloads import plain_text_input
 from db.models import Case
 from db.session import transaction
 from tests.e2e.test_casework import ARTEFACTS, click, fill, text
-from tests.fakes.slack_requests import plain_text_input
 from tests.gitlab.conftest import GAP_PROJECT, SIRT_PROJECT, drain_all, pending
 
 # Every intake field carries a marker of its own, so a leak into the gap issue is findable.

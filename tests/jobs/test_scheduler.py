@@ -18,9 +18,9 @@ from pathlib import Path
 from apscheduler.jobstores.memory import MemoryJobStore
 
 from bot.jobs.scheduler import INTERVALS, Jobs, run_worker, start_scheduler, stop_scheduler, tick
+from bot.standins.slack_api import FakeSlack
 from db import migrate
 from db.session import make_engine
-from tests.fakes.slack_api import FakeSlack
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -17,11 +17,12 @@ from sqlalchemy import select
 from bot.__main__ import _start_worker, main
 from bot.delivery.kinds import Notice
 from bot.jobs.scheduler import tick
+from bot.standins.desk import Desk, start_desk, stop_desk
+from bot.standins.slack_payloads import plain_text_input
+from bot.standins.workspace import LEADS, TRIAGE, WORK, settings_env
 from bot.wiring import build_worker
 from db.models import Case, Finding, OutboxMessage
 from messages.ids import ActionId, case_value
-from tests.e2e.harness import LEADS, TRIAGE, WORK, Desk, settings_env, start_desk, stop_desk
-from tests.fakes.slack_requests import plain_text_input
 from tests.jobs.seed import casework, file_case, handler
 
 DUE_TEXT = "a customer update is due"

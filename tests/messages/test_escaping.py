@@ -10,8 +10,8 @@ from messages.card import build_triage_card
 from messages.dm import build_receipt
 from messages.intake import build_intake_modal
 from tests.factories import intake
-from tests.fakes.slack_mentions import broadcasts
 from tests.messages.samples import CATALOGUE, TRIAGE_CHANNEL, mrkdwn_texts, snapshot, strings
+from tests.slack_mentions import broadcasts
 
 PINGING = "<!channel> & <@U123>"
 PINGING_ESCAPED = "&lt;!channel&gt; &amp; &lt;@U123&gt;"

@@ -8,9 +8,9 @@ import pytest
 
 from bot.config import load_settings
 from bot.doctor import run_doctor
-from tests.e2e.harness import TRIAGE, WORK, populate, settings_env
-from tests.fakes.gitlab_api import FakeGitLab
-from tests.fakes.slack_api import FakeSlack
+from bot.standins.gitlab_api import FakeGitLab
+from bot.standins.slack_api import FakeSlack
+from bot.standins.workspace import TRIAGE, WORK, populate, settings_env
 
 
 @pytest.fixture

@@ -18,11 +18,11 @@ import requests
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
+from bot.standins.desk import Desk, start_desk, stop_desk
 from db import migrate
 from db.models import Case, CaseEvent, Finding, OutboxMessage
 from db.session import make_engine, transaction
 from tests.conftest import _postgres_or_skip, _reset_postgres
-from tests.e2e.harness import Desk, start_desk, stop_desk
 
 # Signed (or deliberately unsigned) requests sent to the served bot, by kind, for the report.
 SENT: collections.Counter[str] = collections.Counter()

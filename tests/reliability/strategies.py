@@ -10,8 +10,8 @@ from typing import Any
 from hypothesis import strategies as st
 
 from bot.cases.rules import Field
+from bot.standins.workspace import OUTSIDE_TEAM, SHARED, TEAM, TRIAGE, WORK
 from messages.ids import ActionId, Block, Callback, Command, case_value, encode
-from tests.e2e.harness import OUTSIDE_TEAM, SHARED, TEAM, TRIAGE, WORK
 
 # People who may not touch the seeded cases (UAKL is a requester, but not of these cases).
 NOT_ALLOWED = ("UNOBODY", "UGUEST", "UEXT", "UAKL")

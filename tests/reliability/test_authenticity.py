@@ -11,8 +11,8 @@ from urllib.parse import urlencode
 
 import pytest
 
+from bot.standins.workspace import OUTSIDE_TEAM, TEAM, TRIAGE, intake_answers
 from messages.ids import case_value
-from tests.e2e.harness import OUTSIDE_TEAM, TEAM, TRIAGE, intake_answers
 from tests.reliability.conftest import assert_no_leak, case_facts, count
 
 FORM = "application/x-www-form-urlencoded"

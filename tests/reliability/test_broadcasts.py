@@ -2,7 +2,7 @@
 bot shows typed text: the card, the DMs (receipt, re-scope, hand-over, Legal's decision,
 the update reminder), the leads' escalation, `/case-status` replies (including unknown input
 repeated back), the Home tab and the modals' confirmations. Slack's parsing is modelled in
-tests/fakes/slack_mentions.py.
+tests/slack_mentions.py.
 """
 
 from __future__ import annotations
@@ -11,11 +11,12 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from bot.jobs.scheduler import tick
+from bot.standins.desk import Desk
+from bot.standins.slack_payloads import plain_text_input, state_values, static_select
+from bot.standins.workspace import LEADS, TEAM, TRIAGE
 from bot.wiring import build_worker
-from tests.e2e.harness import LEADS, TEAM, TRIAGE, Desk
-from tests.fakes.slack_mentions import broadcasts
-from tests.fakes.slack_requests import plain_text_input, state_values, static_select
 from tests.reliability.conftest import count
+from tests.slack_mentions import broadcasts
 
 PINGS = "@channel <!here> @everyone <!channel|all> @Here"
 ORG = f"Zedcorp {PINGS}"

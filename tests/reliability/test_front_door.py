@@ -18,8 +18,9 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from tests.e2e.harness import SECRET, TEAM, WORK, Desk, start_desk
-from tests.fakes.slack_requests import SlackSender
+from bot.standins.desk import Desk, start_desk
+from bot.standins.slack_requests import SlackSender
+from bot.standins.workspace import SECRET, TEAM, WORK
 from tests.reliability.conftest import HELD, SENT, _check_and_stop, count, migrated_url
 
 IDLE, SLOW = 300, 120

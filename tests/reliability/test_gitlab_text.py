@@ -11,10 +11,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.harness import Desk, start_desk
-from tests.fakes.gitlab_api import FakeGitLab
-from tests.fakes.gitlab_routes import TITLE_MAX
-from tests.fakes.slack_requests import checkboxes, plain_text_input, state_values
+from bot.standins.desk import Desk, start_desk
+from bot.standins.gitlab_api import FakeGitLab
+from bot.standins.gitlab_state import TITLE_MAX
+from bot.standins.slack_payloads import checkboxes, plain_text_input, state_values
 from tests.gitlab.conftest import GAP_PROJECT, SIRT_PROJECT, drain_all, gitlab_env, pending
 from tests.reliability.conftest import _check_and_stop, count
 

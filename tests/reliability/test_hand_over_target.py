@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.harness import OUTSIDE_TEAM, SUPPORT, Desk
-from tests.fakes.slack_requests import state_values
+from bot.standins.desk import Desk
+from bot.standins.slack_payloads import state_values
+from bot.standins.workspace import OUTSIDE_TEAM, SUPPORT
 from tests.reliability.conftest import case_facts, count
 
 # user → how the fake workspace has them; every one is put in the Support group.

@@ -18,8 +18,10 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.e2e.harness import SECRET, Desk, intake_answers
-from tests.fakes.slack_requests import SlackSender, plain_text_input, static_select
+from bot.standins.desk import Desk
+from bot.standins.slack_payloads import plain_text_input, static_select
+from bot.standins.slack_requests import SlackSender
+from bot.standins.workspace import SECRET, intake_answers
 from tests.reliability import strategies as hs
 from tests.reliability.conftest import assert_no_leak, case_facts, count, what_people_saw
 

@@ -35,21 +35,13 @@ from sqlalchemy.engine import make_url
 
 from bot.delivery.drain import MAX_DELAY
 from bot.delivery.kinds import Notice
+from bot.standins.desk import start_desk, stop_desk
+from bot.standins.gitlab_api import FakeGitLab
+from bot.standins.slack_payloads import plain_text_input
+from bot.standins.slack_requests import SlackSender
+from bot.standins.workspace import LEADS, SECRET, TEAM, TRIAGE, WORK, intake_answers, settings_env
 from db.models import Case, OutboxMessage
 from db.session import transaction
-from tests.e2e.harness import (
-    LEADS,
-    SECRET,
-    TEAM,
-    TRIAGE,
-    WORK,
-    intake_answers,
-    settings_env,
-    start_desk,
-    stop_desk,
-)
-from tests.fakes.gitlab_api import FakeGitLab
-from tests.fakes.slack_requests import SlackSender, plain_text_input
 from tests.gitlab.conftest import GAP_PROJECT, SIRT_PROJECT, drain_all, gitlab_env
 from tests.reliability.conftest import migrated_url
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from bot.standins.desk import Desk
+from bot.standins.slack_payloads import checkboxes, plain_text_input, state_values
+from bot.standins.workspace import intake_answers
 from db.models import Case, Finding
 from db.session import transaction
 from messages.ids import case_value
-from tests.e2e.harness import Desk, intake_answers
-from tests.fakes.slack_requests import checkboxes, plain_text_input, state_values
 from tests.reliability.conftest import assert_no_leak, case_facts, count
 
 ERROR_ID = "error id"

@@ -11,9 +11,9 @@ import re
 
 from sqlalchemy import event
 
+from bot.standins.slack_payloads import multi_static_select, plain_text_input, static_select
+from bot.standins.workspace import TRIAGE
 from db.models import Case
-from tests.e2e.harness import TRIAGE
-from tests.fakes.slack_requests import multi_static_select, plain_text_input, static_select
 from tests.reliability.conftest import count
 
 IP = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")

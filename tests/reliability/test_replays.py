@@ -11,16 +11,12 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
+from bot.standins.desk import Desk
+from bot.standins.slack_payloads import checkboxes, plain_text_input, state_values, static_select
+from bot.standins.slack_requests import SlackSender
+from bot.standins.workspace import SECRET, intake_answers
 from db.models import Case, CaseEvent, Finding, OutboxMessage
 from db.session import transaction
-from tests.e2e.harness import SECRET, Desk, intake_answers
-from tests.fakes.slack_requests import (
-    SlackSender,
-    checkboxes,
-    plain_text_input,
-    state_values,
-    static_select,
-)
 from tests.reliability.conftest import count
 
 DELIVERIES = 3

@@ -21,13 +21,13 @@ from bot.app.filing import Requester
 from bot.cases.model import State
 from bot.config import load_settings
 from bot.slack.replies import FORGED
+from bot.standins.slack_api import FakeSlack
+from bot.standins.workspace import SECRET, TEAM, TRIAGE, populate, settings_env
 from bot.wiring import Bot, build_bot
 from db import cases as case_repo
 from db.session import reading
 from messages.ids import ActionId, Block, Callback, case_value
-from tests.e2e.harness import SECRET, TEAM, TRIAGE, populate, settings_env
 from tests.factories import NOW, intake
-from tests.fakes.slack_api import FakeSlack
 
 
 @pytest.fixture

@@ -1,111 +1,49 @@
 """The bot served over HTTP against the fake Slack, with people to drive it.
 
 `Desk` starts the real composition (settings → bot → Bolt app → waitress) on an ephemeral
-port, with a workspace of staff, an outsider, a guest and a shared channel, and offers the
-moves a person makes in Slack: type a command, fill in the modal, click a button.
+port, in the workspace of :mod:`bot.standins.workspace`, and offers the moves a person
+makes in Slack: type a command, fill in the modal, click a button. The demo,
+the end-to-end tests and the benchmarks drive the bot through it.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import requests
 from sqlalchemy import func, select
 
-from bot.config import load_settings
+from bot.config import Settings, load_settings
 from bot.slack.server import make_server, run_until_stopped, stop_server
-from bot.wiring import build_bot
+from bot.standins.slack_api import FakeSlack
+from bot.standins.slack_payloads import state_values
+from bot.standins.slack_requests import SlackSender
+from bot.standins.workspace import (
+    SECRET,
+    TEAM,
+    TRIAGE,
+    WORK,
+    intake_answers,
+    populate,
+    settings_env,
+)
+from bot.wiring import Bot, build_bot
 from db.models import OutboxMessage
 from messages.ids import case_value
-from tests.fakes.slack_api import FakeSlack
-from tests.fakes.slack_requests import (
-    SlackSender,
-    checkboxes,
-    datetimepicker,
-    multi_static_select,
-    plain_text_input,
-    radio_buttons,
-    state_values,
-    static_select,
-    url_text_input,
-)
-
-TEAM = "T0INSIDE"
-OUTSIDE_TEAM = "T0OUTSIDE"
-SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
-TRIAGE, LEADS, WORK, SHARED = "C0TRIAGE", "C0LEADS", "C0WORK", "C0SHARED"
-REQUESTERS, SUPPORT, SIRT = "S0REQ", "S0SUPPORT", "S0SIRT"
-SECURITY, LEGAL, LEAD_GROUP = "S0SECURITY", "S0LEGAL", "S0LEADS"
-
-STAFF = {
-    "UREQ": REQUESTERS,
-    "UREQ2": REQUESTERS,
-    "USUP": SUPPORT,
-    "USUP2": SUPPORT,
-    "USIRT": SIRT,
-    "USEC": SECURITY,
-    "ULEGAL": LEGAL,
-    "ULEAD": LEAD_GROUP,
-}
-
-
-def settings_env(slack: FakeSlack, database_url: str) -> dict[str, str]:
-    return {
-        "DATABASE_URL": database_url,
-        "SLACK_BOT_TOKEN": slack_token(slack),
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": slack.base_url,
-        "TRIAGE_CHANNEL": TRIAGE,
-        "LEADS_CHANNEL": LEADS,
-        "REQUESTER_GROUPS": REQUESTERS,
-        "SUPPORT_GROUP": SUPPORT,
-        "SIRT_GROUP": SIRT,
-        "SECURITY_REVIEW_GROUP": SECURITY,
-        "LEGAL_GROUP": LEGAL,
-        "LEADS_GROUP": LEAD_GROUP,
-    }
-
-
-def slack_token(slack: FakeSlack) -> str:
-    return slack.bot_token if hasattr(slack, "bot_token") else "xoxb-test-token"
-
-
-def populate(slack: FakeSlack) -> None:
-    """The workspace every end-to-end test starts from."""
-    for user in STAFF:
-        slack.add_user(user, tz="Europe/London")
-    slack.add_user("UAKL", tz="Pacific/Auckland")
-    slack.add_user("UEXT", team_id=OUTSIDE_TEAM)
-    slack.add_user("UGUEST", is_restricted=True)
-    slack.add_user("UNOBODY")
-    groups: dict[str, list[str]] = {}
-    for user, group in STAFF.items():
-        groups.setdefault(group, []).append(user)
-    groups[REQUESTERS] += ["UAKL", "UGUEST", "UEXT"]
-    slack.add_user("USIRTSEC")  # a SIRT handler who is also a Security reviewer
-    groups[SIRT].append("USIRTSEC")
-    groups[SECURITY].append("USIRTSEC")
-    for group, members in groups.items():
-        slack.add_usergroup(group, members)
-    slack.add_channel(TRIAGE, name="log-requests-triage")
-    slack.add_channel(LEADS, name="log-requests-leads")
-    slack.add_channel(WORK, is_private=False, name="support-team")
-    slack.add_channel(SHARED, is_private=False, is_shared=True, is_ext_shared=True, name="acme-ext")
 
 
 @dataclass
 class Desk:
     slack: FakeSlack
     sender: SlackSender
-    bot: Any
-    server: Any
-    thread: threading.Thread
+    bot: Bot
+    server: Any  # the HTTP server, for tests of its limits
     url: str
-    submissions: list[str] = field(default_factory=list)
+    stop_bot: Callable[[], None]
 
     # -- what people do -------------------------------------------------------------------
     def command(
@@ -247,39 +185,33 @@ class Desk:
         return self.wait_until(find, what=f"DM to {user} containing {words!r}")
 
 
-def intake_answers(now: datetime | None = None, **changes: Any) -> dict[str, Any]:
-    """Modal state values of a valid Support request (3 days back); `changes` override."""
-    now = now or datetime.now(UTC)
-    answers: dict[str, Any] = {
-        "organisation": plain_text_input("Acme Corp"),
-        "ticket_url": url_text_input("https://support.example.com/tickets/4242"),
-        "plan": static_select("premium"),
-        "deployment": radio_buttons("saas"),
-        "namespace": plain_text_input("acme-corp"),
-        "ownership": checkboxes(["owns"]),
-        "window_start": datetimepicker(int((now - timedelta(days=3)).timestamp())),
-        "window_end": datetimepicker(int((now - timedelta(days=1)).timestamp())),
-        "projects": plain_text_input("acme-corp/backend/api"),
-        "groups": plain_text_input("acme-corp/platform"),
-        "users": plain_text_input("@jdoe-acme\nmallory-acme"),
-        "event_types": multi_static_select(["sign_in", "pat"]),
-        "event_other": plain_text_input(None),
-        "personal_data": radio_buttons("no"),
-        "access_logs": radio_buttons("no"),
-        "summary": plain_text_input("A token was used from 203.0.113.77 on Monday."),
-        "exception": plain_text_input(None),
-    }
-    for name, value in changes.items():
-        answers[name] = value
-    return state_values({(name, "input"): value for name, value in answers.items()})
-
-
 def start_desk(
     database_url: str, *, server_options: dict[str, Any] | None = None, **env: str
 ) -> Desk:
+    """The fake Slack with the workspace, and the bot served against it; `env` overrides
+    settings, `server_options` the HTTP server's limits."""
     slack = FakeSlack().start()
     populate(slack)
     settings = load_settings({**settings_env(slack, database_url), **env}, dotenv_path=None)
+    bot, server, stop_bot = serve_bot(settings, server_options)
+    url = f"http://127.0.0.1:{server.effective_port}"
+    sender = SlackSender(url, SECRET)
+    return Desk(slack=slack, sender=sender, bot=bot, server=server, url=url, stop_bot=stop_bot)
+
+
+def stop_desk(desk: Desk) -> None:
+    desk.sender.close()
+    desk.stop_bot()
+    desk.slack.stop()
+
+
+def serve_bot(
+    settings: Settings, server_options: dict[str, Any] | None = None
+) -> tuple[Bot, Any, Callable[[], None]]:
+    """The bot composed from `settings` and served on an ephemeral port: (bot, server, stop).
+
+    The desk's one contact with the bot's composition (wiring, Bolt app, HTTP server).
+    """
     bot = build_bot(settings)
     server = make_server(
         bot.slack_app(),
@@ -293,14 +225,10 @@ def start_desk(
         target=run_until_stopped, args=(server,), name="bot-http", daemon=True
     )
     thread.start()
-    url = f"http://127.0.0.1:{server.effective_port}"
-    sender = SlackSender(url, SECRET)
-    return Desk(slack=slack, sender=sender, bot=bot, server=server, thread=thread, url=url)
 
+    def stop() -> None:
+        stop_server(server)
+        thread.join(timeout=5)
+        bot.sessions.kw["bind"].dispose()
 
-def stop_desk(desk: Desk) -> None:
-    desk.sender.close()
-    stop_server(desk.server)
-    desk.thread.join(timeout=5)
-    desk.bot.sessions.kw["bind"].dispose()
-    desk.slack.stop()
+    return bot, server, stop

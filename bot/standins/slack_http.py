@@ -1,6 +1,6 @@
 """HTTP plumbing of the fake Slack: request decoding and the request handler.
 
-Kept apart from :mod:`tests.fakes.slack_api` so that module reads as the
+Kept apart from :mod:`bot.standins.slack_api` so that module reads as the
 fake's behaviour; this one only turns HTTP requests into
 ``answer_api``/``answer_response_url`` calls and their results back into HTTP.
 """

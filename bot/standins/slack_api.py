@@ -3,9 +3,10 @@
 End-to-end tests point the bot's ``slack_sdk.WebClient(base_url=fake.base_url)``
 at it, so the real client code (auth header, JSON/form encoding, retry
 handlers, error parsing) is exercised rather than mocked. Tests set up the
-workspace (see :class:`~tests.fakes.slack_world.SlackWorld` for ``add_user``,
+workspace (see :class:`~bot.standins.slack_world.SlackWorld` for ``add_user``,
 ``add_channel``, ``set_channel``, ``add_usergroup``, ``issue_trigger``...),
-inject faults, and assert on what the bot sent::
+inject faults, and assert on what the bot sent (see
+:class:`~bot.standins.slack_record.RecordingWorld`)::
 
     with FakeSlack() as fake:
         fake.add_user("U1")
@@ -14,35 +15,25 @@ inject faults, and assert on what the bot sent::
         call = fake.wait_for("chat.postMessage", lambda a: a["channel"] == "DU1")
         assert fake.validation_errors == []
 
-The method handlers live in :mod:`tests.fakes.slack_methods`.
+The method handlers live in :mod:`bot.standins.slack_methods` and
+:mod:`bot.standins.slack_views`, what a response_url does in
+:mod:`bot.standins.slack_response_urls`.
 """
 
 from __future__ import annotations
 
-import json
 import secrets
 import threading
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.server import ThreadingHTTPServer
 from typing import Any
 
-from tests.fakes.slack_http import FakeSlackHandler
-from tests.fakes.slack_methods import METHODS, SlackError
-from tests.fakes.slack_validation import validate_message_blocks
-from tests.fakes.slack_world import ResponseTarget, SlackWorld, real_monotonic
-
-
-@dataclass(frozen=True)
-class Call:
-    """One request the fake answered: Web API method (or "response_url") and what it said."""
-
-    method: str
-    args: dict[str, Any]
-    response: Any
-    status: int = 200
-    time: float = field(default_factory=time.time)
+from bot.standins import slack_views  # noqa: F401  (registers the views.* methods)
+from bot.standins.slack_http import FakeSlackHandler
+from bot.standins.slack_methods import METHODS, SlackError
+from bot.standins.slack_objects import ResponseTarget
+from bot.standins.slack_record import Call, RecordingWorld
+from bot.standins.slack_response_urls import apply_response
 
 
 @dataclass
@@ -53,7 +44,7 @@ class _Fault:
     remaining: int
 
 
-class FakeSlack(SlackWorld):
+class FakeSlack(RecordingWorld):
     """Fake Slack Web API server plus the workspace state it serves.
 
     Thread-safe: requests are answered on server threads while tests set up
@@ -76,8 +67,6 @@ class FakeSlack(SlackWorld):
             bot_id=bot_id,
             trigger_ttl=trigger_ttl,
         )
-        self._calls: list[Call] = []
-        self._calls_changed = threading.Condition(self.lock)
         self._faults: dict[str, list[_Fault]] = {}
         self._hangs: dict[str, float] = {}
         self._hang_after: dict[str, bool] = {}
@@ -177,100 +166,7 @@ class FakeSlack(SlackWorld):
             self._hangs[method] = seconds
             self._hang_after[method] = after
 
-    # -------------------------------------------------------------- recording
-    def calls(self, method: str | None = None) -> list[Call]:
-        """Recorded calls, oldest first, optionally only those of one method."""
-        with self.lock:
-            return [c for c in self._calls if method is None or c.method == method]
-
-    def reset_calls(self) -> None:
-        """Forget recorded calls and validation errors (the world state is kept)."""
-        with self.lock:
-            self._calls.clear()
-            self.validation_errors.clear()
-
-    def wait_for(
-        self,
-        method: str,
-        predicate: Callable[[dict[str, Any]], bool] = lambda args: True,
-        timeout: float = 5.0,
-    ) -> Call:
-        """Return the first recorded call of ``method`` whose args satisfy ``predicate``.
-
-        The bot answers Slack before doing its work, so tests wait rather than
-        assert immediately. Raises AssertionError listing every call on timeout.
-        """
-        deadline = real_monotonic() + timeout
-        with self._calls_changed:
-            while True:
-                for call in self._calls:
-                    if call.method == method and predicate(call.args):
-                        return call
-                remaining = deadline - real_monotonic()
-                if remaining <= 0:
-                    raise AssertionError(
-                        f"no matching {method} call within {timeout}s; calls:\n{self.dump_calls()}"
-                    )
-                self._calls_changed.wait(remaining)
-
-    def dump_calls(self) -> str:
-        """A readable one-line-per-call listing, for assertion messages."""
-        with self.lock:
-            lines = []
-            for call in self._calls:
-                args = json.dumps(call.args, default=str)
-                outcome = call.response
-                if isinstance(outcome, dict):
-                    outcome = "ok" if outcome.get("ok") else outcome.get("error")
-                lines.append(f"  {call.method} {args[:400]} -> {call.status} {outcome}")
-            return "\n".join(lines) or "  (none)"
-
-    def messages_in(self, channel_id: str) -> list[dict[str, Any]]:
-        """Messages currently in a channel (latest version of each), oldest first."""
-        with self.lock:
-            return [dict(m) for m in self.messages.get(channel_id, {}).values()]
-
-    def dms_to(self, user_id: str) -> list[dict[str, Any]]:
-        """Messages in the user's IM (posted to the D... id or to the user id)."""
-        with self.lock:
-            channel_id = self.ims.get(user_id)
-            return self.messages_in(channel_id) if channel_id else []
-
-    def ephemerals_to(self, user_id: str) -> list[dict[str, Any]]:
-        """chat.postEphemeral messages and ephemeral response_url posts seen by a user."""
-        with self.lock:
-            return [dict(e) for e in self.ephemerals if e.get("user") == user_id]
-
-    def channel_posts(self) -> list[dict[str, Any]]:
-        """Every version of every message visible in non-IM channels, for personal-data scans.
-
-        Includes updates and replaced originals (earlier versions were visible
-        too) and in_channel response_url posts.
-        """
-        with self.lock:
-            posts = [
-                dict(m)
-                for m in self.message_versions
-                if not (m["channel"] in self.channels and self.channels[m["channel"]].is_im)
-            ]
-            return posts + [dict(r) for r in self.in_channel_responses]
-
-    def get_view(self, view_id: str) -> dict[str, Any]:
-        """The latest version of a view opened/pushed/updated/published by the bot."""
-        with self.lock:
-            return dict(self.views[view_id])
-
-    def views_for(self, user_id: str) -> list[dict[str, Any]]:
-        """Views (modals and home tab) shown to a user, latest version of each, in open order."""
-        with self.lock:
-            return [dict(v) for k, v in self.views.items() if self.view_owners.get(k) == user_id]
-
-    # ------------------------------------------------------------- internals
-    def _record(self, call: Call) -> None:
-        with self._calls_changed:
-            self._calls.append(call)
-            self._calls_changed.notify_all()
-
+    # -------------------------------------------------------------- answering
     def answer_api(
         self, method: str, args: dict[str, Any], auth_header: str
     ) -> tuple[int, dict[str, Any], dict[str, str]]:
@@ -304,7 +200,7 @@ class FakeSlack(SlackWorld):
                     body = {"ok": True, **METHODS[method](self, args)}
                 except SlackError as exc:
                     body = exc.body()
-        self._record(Call(method, args, body, status))
+        self.record(Call(method, args, body, status))
         if hang and after:
             self._stopping.wait(hang)
         return status, body, headers
@@ -332,55 +228,6 @@ class FakeSlack(SlackWorld):
             if not isinstance(payload, dict):
                 return 400, "invalid_payload"
             args = {**payload, "url_user": target.user_id, "url_channel": target.channel_id}
-            status, answer = self._apply_response(target, payload)
-            self._record(Call("response_url", args, answer, status))
+            status, answer = apply_response(self, target, payload)
+            self.record(Call("response_url", args, answer, status))
             return status, answer
-
-    def _apply_response(self, target: ResponseTarget, payload: dict[str, Any]) -> tuple[int, str]:
-        blocks = payload.get("blocks")
-        if blocks is not None:
-            errors = validate_message_blocks(blocks)
-            if errors:
-                self.validation_errors.extend(f"response_url: {e}" for e in errors)
-                return 400, "invalid_blocks"
-        text = payload.get("text") or ""
-        delete = _truthy(payload.get("delete_original"))
-        if not text and not blocks and not delete:
-            return 400, "no_text"
-        original = (
-            self.messages.get(target.channel_id or "", {}).get(target.message_ts or "")
-            if target.message_ts
-            else None
-        )
-        if delete and original is not None:
-            del self.messages[original["channel"]][original["ts"]]
-        elif _truthy(payload.get("replace_original")) and original is not None:
-            # Unlike chat.update, a replacement is a whole new message: no blocks means none.
-            self.replace_message(
-                original["channel"], original["ts"], {"text": text, "blocks": blocks or []}
-            )
-        elif payload.get("response_type") == "in_channel":
-            if target.channel_id in self.channels:
-                self.store_message(target.channel_id, text, blocks, payload.get("thread_ts"))
-            else:
-                self.in_channel_responses.append(
-                    {"source": "response_url", "channel": target.channel_id, **payload}
-                )
-        else:
-            self.ephemerals.append(
-                {
-                    "source": "response_url",
-                    "channel": target.channel_id,
-                    "user": target.user_id,
-                    "text": text,
-                    "blocks": blocks,
-                    "ts": self.new_ts(),
-                    "replace_original": _truthy(payload.get("replace_original")),
-                    "delete_original": delete,
-                }
-            )
-        return 200, "ok"
-
-
-def _truthy(value: Any) -> bool:
-    return value is True or (isinstance(value, str) and value.lower() == "true")

@@ -13,53 +13,36 @@ Usage::
         fake.fail("POST", r"/issues$", status=502)
         gl = gitlab.Gitlab(fake.url, private_token=fake.token, timeout=2)
 
-Fault rules match ``method`` (or ``"*"``) and ``re.search`` of ``path_regex`` against the
-request path, raw (``/api/v4/projects/sec%2Fcases/issues``) or URL-decoded
-(``/api/v4/projects/sec/cases/issues``). The first matching rule with uses left wins.
-The route handlers and data model live in ``gitlab_routes``.
+Fault rules are described in ``gitlab_faults``; the data model lives in ``gitlab_state``,
+the route handlers in ``gitlab_routes``, the HTTP plumbing in ``gitlab_http``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import http
-import json
 import re
 import threading
 import time
 import traceback
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Literal, Self
+from typing import Any, Self
 from urllib.parse import parse_qs, unquote
 
-from tests.fakes.gitlab_routes import ApiRequest, ApiResponse, GitLabState, Project
+from bot.standins.gitlab_faults import FaultInjection
+from bot.standins.gitlab_http import (
+    DISCONNECTS,
+    Handler,
+    Server,
+    error_response,
+    parse_body,
+    read_body,
+    write_response,
+)
+from bot.standins.gitlab_routes import GitLabRoutes
+from bot.standins.gitlab_state import ApiRequest, ApiResponse, Project
 
-FaultKind = Literal["fail", "rate_limit", "hang", "succeed_then_fail", "crash"]
 _API_PREFIX = "/api/v4"
-_DISCONNECTS = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, TimeoutError)
-
-
-@dataclass
-class FaultRule:
-    """One injected fault; ``remaining`` is None for "until clear_faults()"."""
-
-    kind: FaultKind
-    method: str
-    pattern: re.Pattern[str]
-    remaining: int | None
-    status: int = 500
-    retry_after: int = 1
-    seconds: float = 0.0
-    perform: bool = True
-    hits: int = 0
-
-    def matches(self, method: str, raw_path: str, path: str) -> bool:
-        if self.method not in ("*", method):
-            return False
-        return bool(self.pattern.search(raw_path) or self.pattern.search(path))
 
 
 @dataclass
@@ -82,63 +65,19 @@ class RecordedRequest:
         return values[-1] if values else None
 
 
-def _message(status: int) -> ApiResponse:
-    """GitLab's generic error body, e.g. ``{"message": "502 Bad Gateway"}``."""
-    phrase = next((s.phrase for s in http.HTTPStatus if s.value == status), "Error")
-    return ApiResponse(status, {"message": f"{status} {phrase}"})
-
-
-class _Handler(BaseHTTPRequestHandler):
-    # HTTP/1.0: one request per connection, so a dropped connection or a stopped server
-    # never leaves idle keep-alive sockets behind (they would leak ResourceWarnings).
-    protocol_version = "HTTP/1.0"
-    server_version = "FakeGitLab/1.0"
-    timeout = 10  # a client that sends a short body must not pin a thread forever
-    # Requests too broken to reach _handle (bad request line, bad headers) still get JSON.
-    error_content_type = "application/json"
-    error_message_format = '{"message": "%(code)d %(message)s"}'
-    server: _Server
-
-    def do_GET(self) -> None:
-        self.server.fake._handle(self)
-
-    do_POST = do_PUT = do_DELETE = do_PATCH = do_GET
-
-    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-        """Keep that JSON valid whatever text http.server puts into ``message``."""
-        super().send_error(code, message and message.replace('"', "'").replace("\\", "/"), explain)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Silence the default stderr access log; requests are recorded instead."""
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, fake: FakeGitLab) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.fake = fake
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Keep handler-thread failures out of stderr; they are kept in server_errors."""
-        self.fake.server_errors.append(traceback.format_exc())
-
-
-class FakeGitLab:
+class FakeGitLab(FaultInjection):
     """Fake GitLab API v4: state, fault injection and request recording (thread-safe)."""
 
     def __init__(self, token: str = "glpat-test", *, username: str = "info-request-bot") -> None:
+        super().__init__()
         self.token = token
         self.server_errors: list[str] = []  # tracebacks of bugs in the fake itself
-        self._lock = threading.RLock()
-        self._state = GitLabState(
+        self._state = GitLabRoutes(
             {"id": 1, "username": username, "name": username, "state": "active", "locked": False}
         )
-        self._faults: list[FaultRule] = []
         self._requests: list[RecordedRequest] = []
-        self._down = False
         self._stopping = threading.Event()
-        self._server: _Server | None = None
+        self._server: Server | None = None
         self._thread: threading.Thread | None = None
 
     # ------------------------------------------------------------------ lifecycle
@@ -146,7 +85,7 @@ class FakeGitLab:
         if self._server is not None:
             raise RuntimeError("FakeGitLab already started")
         self._stopping.clear()
-        self._server = _Server(self)
+        self._server = Server(self)
         with self._lock:
             self._state.base_url = self.url
             self._state.user["web_url"] = f"{self.url}/{self._state.user['username']}"
@@ -236,83 +175,6 @@ class FakeGitLab:
             raise KeyError(f"no project {ref!r} in the fake")
         return project
 
-    # ------------------------------------------------------------ fault injection
-    def fail(
-        self, method: str, path_regex: str, *, status: int = 500, times: int | None = 1
-    ) -> FaultRule:
-        """Answer ``status`` without performing the operation."""
-        return self._add_fault("fail", method, path_regex, times, status=status)
-
-    def rate_limit(
-        self, method: str, path_regex: str, *, retry_after: int = 1, times: int | None = 1
-    ) -> FaultRule:
-        """Answer 429 with ``Retry-After`` (whole seconds: python-gitlab int()s it)."""
-        return self._add_fault("rate_limit", method, path_regex, times, retry_after=retry_after)
-
-    def hang(
-        self,
-        method: str,
-        path_regex: str,
-        *,
-        seconds: float,
-        times: int | None = 1,
-        perform: bool = True,
-    ) -> FaultRule:
-        """Sleep before handling, so the client's timeout fires first.
-
-        With ``perform`` (default) the request is still carried out after the sleep, as
-        a slow real server would: a client timeout then leaves the outcome unknown.
-        With ``perform=False`` the connection is dropped after the sleep instead.
-        """
-        return self._add_fault("hang", method, path_regex, times, seconds=seconds, perform=perform)
-
-    def succeed_then_fail(
-        self, method: str, path_regex: str, *, status: int = 502, times: int | None = 1
-    ) -> FaultRule:
-        """Perform the operation, then answer ``status``: the ambiguous failure."""
-        return self._add_fault("succeed_then_fail", method, path_regex, times, status=status)
-
-    def crash(self, method: str, path_regex: str, *, times: int | None = 1) -> FaultRule:
-        """Close the connection without any response (and without performing)."""
-        return self._add_fault("crash", method, path_regex, times)
-
-    def down(self) -> None:
-        """Answer 503 to every API request until :meth:`up` or :meth:`clear_faults`."""
-        with self._lock:
-            self._down = True
-
-    def up(self) -> None:
-        with self._lock:
-            self._down = False
-
-    def clear_faults(self) -> None:
-        """Remove every fault rule and bring the server back up."""
-        with self._lock:
-            self._faults.clear()
-            self._down = False
-
-    def _add_fault(
-        self, kind: FaultKind, method: str, path_regex: str, times: int | None, **options: Any
-    ) -> FaultRule:
-        if times is not None and times < 1:
-            raise ValueError("times must be >= 1, or None for 'until cleared'")
-        rule = FaultRule(kind, method.upper(), re.compile(path_regex), times, **options)
-        with self._lock:
-            self._faults.append(rule)
-        return rule
-
-    def _take_fault(self, method: str, raw_path: str, path: str) -> FaultRule | None:
-        """Consume one use of the first matching rule (call with the lock held)."""
-        for rule in self._faults:
-            if rule.matches(method, raw_path, path):
-                rule.hits += 1
-                if rule.remaining is not None:
-                    rule.remaining -= 1
-                    if rule.remaining == 0:
-                        self._faults.remove(rule)
-                return rule
-        return None
-
     # ------------------------------------------------------------------ recording
     def requests(
         self, method: str | None = None, path_regex: str | None = None
@@ -332,7 +194,7 @@ class FakeGitLab:
             self._requests.clear()
 
     # ----------------------------------------------------------------------- HTTP
-    def _handle(self, handler: _Handler) -> None:
+    def handle_request(self, handler: Handler) -> None:
         """Serve one request; never lets an exception escape into the server thread."""
         raw_path, _, query_string = handler.path.partition("?")
         record = RecordedRequest(
@@ -346,19 +208,19 @@ class FakeGitLab:
         )
         try:
             response = self._process(handler, record)
-        except _DISCONNECTS:
+        except DISCONNECTS:
             response = None
         except Exception:
             self.server_errors.append(traceback.format_exc())
-            response = _message(500)
+            response = error_response(500)
         record.status = response.status if response else None
         if response is not None:
-            self._write(handler, response)
+            write_response(handler, response)
 
-    def _process(self, handler: _Handler, record: RecordedRequest) -> ApiResponse | None:
+    def _process(self, handler: Handler, record: RecordedRequest) -> ApiResponse | None:
         """Decide the answer (None = drop the connection), applying faults in order."""
-        raw = self._read_body(handler)
-        record.body, body_error = self._parse_body(raw, handler.headers.get("Content-Type", ""))
+        raw = read_body(handler)
+        record.body, body_error = parse_body(raw, handler.headers.get("Content-Type", ""))
         with self._lock:
             self._requests.append(record)
             api = record.raw_path.startswith(_API_PREFIX + "/")
@@ -368,7 +230,7 @@ class FakeGitLab:
             return ApiResponse(404, {"error": "404 Not Found"})
         if down:
             record.fault = "down"
-            return _message(503)
+            return error_response(503)
         if rule is not None:
             record.fault = rule.kind
             if rule.kind == "hang":
@@ -378,9 +240,9 @@ class FakeGitLab:
             elif rule.kind == "crash":
                 return None
             elif rule.kind == "fail":
-                return _message(rule.status)
+                return error_response(rule.status)
             elif rule.kind == "rate_limit":
-                response = _message(429)
+                response = error_response(429)
                 response.headers["Retry-After"] = str(rule.retry_after)
                 return response
         if not self._authorized(handler):
@@ -396,50 +258,11 @@ class FakeGitLab:
         with self._lock:
             response = self._state.dispatch(request)
         if rule is not None and rule.kind == "succeed_then_fail":
-            return _message(rule.status)
+            return error_response(rule.status)
         return response
 
-    def _authorized(self, handler: _Handler) -> bool:
+    def _authorized(self, handler: Handler) -> bool:
         """python-gitlab sends PRIVATE-TOKEN; OAuth/job-style clients send a Bearer token."""
         authorization = handler.headers.get("Authorization", "")
         bearer = authorization.removeprefix("Bearer ") if authorization[:7] == "Bearer " else None
         return self.token in (handler.headers.get("PRIVATE-TOKEN"), bearer)
-
-    @staticmethod
-    def _read_body(handler: _Handler) -> bytes:
-        try:
-            length = int(handler.headers.get("Content-Length") or 0)
-        except ValueError:
-            length = 0
-        return handler.rfile.read(length) if length > 0 else b""
-
-    @staticmethod
-    def _parse_body(raw: bytes, content_type: str) -> tuple[Any, str | None]:
-        """Return (parsed body, error message or None); JSON bodies must be objects."""
-        if not raw:
-            return None, None
-        text = raw.decode("utf-8", errors="replace")
-        if "application/x-www-form-urlencoded" in content_type:
-            form = parse_qs(text, keep_blank_values=True)
-            return {
-                k.removesuffix("[]"): v if k.endswith("[]") else v[-1] for k, v in form.items()
-            }, None
-        try:
-            body = json.loads(text)
-        except ValueError:
-            return text, "400 Bad request - malformed JSON body"
-        if not isinstance(body, dict):
-            return body, "400 Bad request - JSON body must be an object"
-        return body, None
-
-    @staticmethod
-    def _write(handler: _Handler, response: ApiResponse) -> None:
-        payload = json.dumps(response.body).encode()
-        with contextlib.suppress(*_DISCONNECTS):  # the client may have timed out and left
-            handler.send_response(response.status)
-            handler.send_header("Content-Type", "application/json")
-            handler.send_header("Content-Length", str(len(payload)))
-            for name, value in response.headers.items():
-                handler.send_header(name, value)
-            handler.end_headers()
-            handler.wfile.write(payload)

@@ -16,7 +16,7 @@ import pytest
 import requests
 from gitlab.v4.objects import Project
 
-from tests.fakes.gitlab_api import FakeGitLab
+from bot.standins.gitlab_api import FakeGitLab
 
 PROJECT = "sec/cases"
 TEMPLATES = {"Log request": "## Customer\n\n## Logs wanted\n", "Gap": "## Gap\n"}

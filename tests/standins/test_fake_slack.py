@@ -21,13 +21,9 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
 
-from tests.fakes.slack_api import FakeSlack
-from tests.fakes.slack_requests import (
-    SlackSender,
-    plain_text_input,
-    state_values,
-    static_select,
-)
+from bot.standins.slack_api import FakeSlack
+from bot.standins.slack_payloads import plain_text_input, state_values, static_select
+from bot.standins.slack_requests import SlackSender
 
 SECRET = "test-signing-secret"
 INPUT_MODAL: dict[str, Any] = {
