@@ -208,8 +208,8 @@ def build_intake_modal(
             "Exception request",
             _text(i.exception_justification if i else "", max_length=3000, multiline=True),
             optional=True,
-            hint="Only when the request falls outside the conditions (plan, one-month "
-            "window): say why. Legal must approve it before work starts.",
+            hint="Only when the customer's plan is not Premium or Ultimate: say why. Legal "
+            "must approve it before work starts.",
         ),
     ]
     return {

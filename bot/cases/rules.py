@@ -2,8 +2,10 @@
 
 Each row names the intake field an error belongs to, the condition that breaks the rule, and
 the sentence the requester reads next to that field. Rows marked `waivable` are the ones an
-exception request (approved by Legal) may set aside. Only the first broken row per field is
-reported, so the table is ordered from the most basic check to the most specific.
+exception request (approved by Legal) may set aside: conditions of policy (the plan), never
+limits of what GitLab can do (self-managed instances, more than one month back). Only the
+first broken row per field is reported, so the table is ordered from the most basic check to
+the most specific.
 """
 
 from __future__ import annotations
@@ -136,9 +138,9 @@ RULES: tuple[Rule, ...] = (
     Rule(
         Field.WINDOW_START,
         window_too_old,
-        "GitLab can't search more than one calendar month back from today. Narrow the window, "
-        "or explain why in the exception request: Legal must approve it first.",
-        waivable=True,
+        "GitLab is unable to search more than one calendar month back from the request: like "
+        "logs of self-managed instances, this is beyond what GitLab can do, so no exception "
+        "can waive it. Narrow the window.",
         needs=_WINDOW,
     ),
     Rule(

@@ -1,0 +1,38 @@
+"""Every rule holds for the whole life of a case: intake, re-scope, review and close.
+
+Each test drives the served bot with signed requests against the fake Slack, on both
+databases, and looks at what was stored and what people were told.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from db.models import Case
+from db.session import transaction
+from tests.fakes.slack_requests import datetimepicker, plain_text_input
+
+NOW = datetime.now(UTC)
+
+
+def days_back(days: float) -> dict:
+    return datetimepicker(int((NOW - timedelta(days=days)).timestamp()))
+
+
+def case_count(desk) -> int:
+    with transaction(desk.bot.sessions) as session:
+        return session.scalar(select(func.count()).select_from(Case))
+
+
+def test_no_exception_waives_the_one_month_limit(desk):
+    response = desk.file(
+        window_start=days_back(40), exception=plain_text_input("The customer's CISO insists.")
+    )
+    body = response.json()
+    assert body["response_action"] == "errors", json.dumps(body)[:300]
+    assert list(body["errors"]) == ["window_start"]
+    assert "no exception" in body["errors"]["window_start"]
+    assert case_count(desk) == 0
