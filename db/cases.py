@@ -108,6 +108,7 @@ def snapshot(case: Case) -> CaseSnapshot:
             )
             if user
         ),
+        exception_unneeded=case.exception_unneeded,
     )
 
 

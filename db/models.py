@@ -86,6 +86,8 @@ class Case(Base):
     access_logs: Mapped[bool] = mapped_column(Boolean)
     summary: Mapped[str] = mapped_column(Text)
     exception_justification: Mapped[str] = mapped_column(Text, default="")
+    # A justification typed while no rule needed waiving: not kept, and the requester is told.
+    exception_unneeded: Mapped[bool] = mapped_column(Boolean, default=False)
     long_window: Mapped[bool] = mapped_column(Boolean)
 
     requester_id: Mapped[str] = mapped_column(String(32))

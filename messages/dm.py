@@ -8,7 +8,7 @@ from typing import Any
 from bot.cases.model import CaseSnapshot
 from messages.blocks import actions, button, context, escape, fields, quote, section
 from messages.ids import ActionId, Block, case_value
-from messages.text import next_steps, window_notice
+from messages.text import exception_not_needed, next_steps, window_notice
 
 
 def build_receipt(case: CaseSnapshot, *, triage_channel: str | None) -> dict[str, Any]:
@@ -33,6 +33,8 @@ def build_receipt(case: CaseSnapshot, *, triage_channel: str | None) -> dict[str
     ]
     if case.long_window:
         blocks.append(section(window_notice()))
+    if case.exception_unneeded:
+        blocks.append(section(exception_not_needed()))
     blocks.append(context(f"Quote case {case.number} in `/case-status {case.number}`."))
     text = f"Case {case.number} filed: {escape(case.organisation)} ({case.route.label})"
     return {"text": text, "blocks": blocks}

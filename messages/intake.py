@@ -9,7 +9,7 @@ from bot.cases.rules import Field
 from messages.blocks import context, option, plain, section
 from messages.catalogue import OTHER, EventType
 from messages.ids import INPUT, Callback
-from messages.text import next_steps, window_notice
+from messages.text import exception_not_needed, next_steps, window_notice
 
 YES_NO = (option("Yes", "yes"), option("No", "no"))
 DEPLOYMENTS = (
@@ -231,6 +231,8 @@ def build_confirmation_view(case: CaseSnapshot) -> dict[str, Any]:
     ]
     if case.long_window:
         blocks.append(context(window_notice()))
+    if case.exception_unneeded:
+        blocks.append(context(exception_not_needed()))
     blocks.append(context("A receipt with these details is in your DMs from the bot."))
     return {
         "type": "modal",

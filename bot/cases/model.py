@@ -156,3 +156,4 @@ class CaseSnapshot:
     event_count: int
     issue_url: str | None = None
     approvals: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    exception_unneeded: bool = False  # a justification was typed, but nothing needed waiving

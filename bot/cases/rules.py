@@ -248,7 +248,8 @@ class Assessment:
 
     @property
     def needs_legal(self) -> bool:
-        return self.exception_requested
+        """Only a waived rule needs Legal; a justification alone does not."""
+        return bool(self.waived)
 
 
 def assess(intake: Intake, *, now: datetime, limits: Limits) -> Assessment:

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from bot.app.casework import Artefacts, Casework
 from bot.app.filing import Filing, Requester
 from bot.cases.errors import CaseError
-from bot.cases.model import Limits, Route, State
+from bot.cases.model import Limits, Plan, Route, State
 from bot.cases.permissions import Actor, Role
 from bot.cases.states import TRANSITIONS, Action
 from db.models import Case, CaseEvent
@@ -109,7 +109,9 @@ def test_random_steps_by_random_people_keep_the_case_on_the_diagram(
     work = Casework(sessions=sessions, clock=lambda: NOW, limits=limits)
     filed = services.submit_intake(
         intake=intake(
-            exception_justification="renewal" if exception else "", personal_data=personal
+            exception_justification="renewal" if exception else "",
+            plan=Plan.FREE if exception else Plan.PREMIUM,
+            personal_data=personal,
         ),
         requester=Requester("UREQ", "T1"),
         view_id=uuid.uuid4().hex,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import inspect, select
+from sqlalchemy import MetaData, Table, inspect, select
 
 from db import migrate, outbox
-from db.models import Base, CaseEvent, OutboxMessage
+from db.models import Base, OutboxMessage
 from db.session import make_engine, make_session_factory, transaction
-from tests.factories import NOW, make_case
+from tests.factories import NOW, case_values
 
 
 def test_upgrade_downgrade_upgrade(empty_db_url):
@@ -47,22 +47,28 @@ def test_queued_outbox_rows_get_their_operation_and_recipient(empty_db_url):
     engine = make_engine(empty_db_url)
     migrate.upgrade(engine, "0004")
     sessions = make_session_factory(engine)
+    # The tables as they were at 0004 (the models describe them as they are now).
+    old = MetaData()
+    info_case, case_event = (
+        Table(n, old, autoload_with=engine) for n in ("info_case", "case_event")
+    )
     with transaction(sessions) as session:
-        case = make_case(session)
+        case_id = session.execute(info_case.insert().values(**case_values())).inserted_primary_key[
+            0
+        ]
         events = {}
         for action, state in (("submit", None), ("accept", "submitted"), ("record_gap", "shared")):
-            row = CaseEvent(
-                case_id=case.id, at=NOW, actor_id="U1", action=action, from_state=state,
+            row = dict(
+                case_id=case_id, at=NOW, actor_id="U1", action=action, from_state=state,
                 to_state="triage", data={},
             )  # fmt: skip
-            session.add(row)
-            session.flush()
-            events[action] = row.id
+            inserted = session.execute(case_event.insert().values(**row))
+            events[action] = inserted.inserted_primary_key[0]
         queued = [("gitlab", "event", {"event_id": events[a]}) for a in events]
         queued += [("slack", "card", {}), ("slack", "dm_approved", {})]
         for topic, kind, payload in queued:
             outbox.enqueue(
-                session=session, case_id=case.id, topic=topic, kind=kind, now=NOW, payload=payload
+                session=session, case_id=case_id, topic=topic, kind=kind, now=NOW, payload=payload
             )
     migrate.upgrade(engine)
     with transaction(sessions) as session:

@@ -16,6 +16,7 @@ from tests.fakes.slack_requests import (
     checkboxes,
     plain_text_input,
     radio_buttons,
+    static_select,
 )
 
 
@@ -218,7 +219,10 @@ def test_a_forged_button_value_is_refused(filed):
 
 
 def test_legal_approves_or_denies_an_exception(desk):
-    exception = {"exception": plain_text_input("Renewal signed next week")}
+    exception = {
+        "plan": static_select("trial"),
+        "exception": plain_text_input("Renewal signed next week"),
+    }
     desk.file("UREQ", **exception)
     desk.file("UREQ", **exception)
     desk.wait_for_card(2)

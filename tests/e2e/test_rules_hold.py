@@ -36,3 +36,19 @@ def test_no_exception_waives_the_one_month_limit(desk):
     assert list(body["errors"]) == ["window_start"]
     assert "no exception" in body["errors"]["window_start"]
     assert case_count(desk) == 0
+
+
+def test_an_exception_nothing_needs_is_not_sent_to_legal(desk):
+    response = desk.file(exception=plain_text_input("n/a"))
+    confirmation = json.dumps(response.json()["view"])
+    assert "*case 1* (Support)" in confirmation
+    assert "not needed" in confirmation
+    receipt = desk.wait_for_dm("UREQ", "Case 1 filed")
+    assert "not needed" in json.dumps(receipt["blocks"])
+    assert "Legal reviews" not in json.dumps(receipt["blocks"])
+    card = desk.wait_for_card(1)
+    assert card["text"] == "Case 1: Acme Corp — Support, triage"
+    assert "Exception requested" not in json.dumps(card["blocks"])
+    with transaction(desk.bot.sessions) as session:
+        case = session.get(Case, 1)
+        assert (case.state, case.route, case.exception_justification) == ("triage", "support", "")

@@ -95,6 +95,14 @@ SURFACES: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {
         lambda: build_receipt(SIRT_PENDING_LEGAL, triage_channel=TRIAGE_CHANNEL),
     ),
     "refusal": (VIEW, lambda: refusal_view(REFUSAL)),
+    "confirmation_exception_not_needed": (
+        VIEW,
+        lambda: build_confirmation_view(snapshot(exception_unneeded=True)),
+    ),
+    "receipt_exception_not_needed": (
+        MESSAGE,
+        lambda: build_receipt(snapshot(exception_unneeded=True), triage_channel=TRIAGE_CHANNEL),
+    ),
     # the card in the states the cases above do not reach, each with its own buttons
     "card_in_review_security_approved_legal_waiting": (
         MESSAGE,
