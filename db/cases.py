@@ -109,6 +109,7 @@ def snapshot(case: Case) -> CaseSnapshot:
             if user
         ),
         exception_unneeded=case.exception_unneeded,
+        access_logs=case.access_logs,
     )
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from bot.cases.model import CaseSnapshot
 from messages.blocks import actions, button, context, escape, fields, quote, section
 from messages.ids import ActionId, Block, case_value
-from messages.text import exception_not_needed, next_steps, window_notice
+from messages.text import access_logs_left_out, exception_not_needed, next_steps, window_notice
 
 
 def build_receipt(case: CaseSnapshot, *, triage_channel: str | None) -> dict[str, Any]:
@@ -35,6 +35,8 @@ def build_receipt(case: CaseSnapshot, *, triage_channel: str | None) -> dict[str
         blocks.append(section(window_notice()))
     if case.exception_unneeded:
         blocks.append(section(exception_not_needed()))
+    if case.access_logs:
+        blocks.append(section(access_logs_left_out()))
     blocks.append(context(f"Quote case {case.number} in `/case-status {case.number}`."))
     text = f"Case {case.number} filed: {escape(case.organisation)} ({case.route.label})"
     return {"text": text, "blocks": blocks}

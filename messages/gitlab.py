@@ -106,6 +106,9 @@ def intake_section(intake: Intake, *, event_labels: Mapping[str, str]) -> str:
     deployment = {Deployment.SAAS: "GitLab.com", Deployment.SELF_MANAGED: "Self-managed"}
     events = [event_labels.get(e, e) for e in intake.event_types]
     owner = "owns it" if intake.owns_namespace else "does NOT own it"
+    access_logs = _yes(intake.access_logs)
+    if intake.access_logs:  # never searched: SIRT reads so next to the answer
+        access_logs += " (not searchable: only application logs will be searched)"
     lines = [
         f"- **Organisation:** {inline(intake.organisation)}",
         f"- **Support ticket:** {inline(intake.ticket_url)}",
@@ -123,7 +126,7 @@ def intake_section(intake: Intake, *, event_labels: Mapping[str, str]) -> str:
         lines.append(f"- **Other events:** {inline(intake.event_other)}")
     lines += [
         f"- **Personal data requested:** {_yes(intake.personal_data)}",
-        f"- **Access logs requested:** {_yes(intake.access_logs)}",
+        f"- **Access logs requested:** {access_logs}",
         "",
         "**Summary**",
         "",

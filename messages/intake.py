@@ -9,7 +9,7 @@ from bot.cases.rules import Field
 from messages.blocks import context, option, plain, section
 from messages.catalogue import OTHER, EventType
 from messages.ids import INPUT, Callback
-from messages.text import exception_not_needed, next_steps, window_notice
+from messages.text import access_logs_left_out, exception_not_needed, next_steps, window_notice
 
 YES_NO = (option("Yes", "yes"), option("No", "no"))
 DEPLOYMENTS = (
@@ -195,7 +195,8 @@ def build_intake_modal(
             Field.ACCESS_LOGS,
             "Is the customer asking for access logs (HTTP requests)?",
             _choice("radio_buttons", YES_NO, _yes_no(i.access_logs) if i else None),
-            hint="GitLab searches application logs only, not access logs.",
+            hint="GitLab can't search access logs: if they are asked for, the request goes on "
+            "and only application logs are searched.",
         ),
         _input(
             Field.SUMMARY,
@@ -233,6 +234,8 @@ def build_confirmation_view(case: CaseSnapshot) -> dict[str, Any]:
         blocks.append(context(window_notice()))
     if case.exception_unneeded:
         blocks.append(context(exception_not_needed()))
+    if case.access_logs:
+        blocks.append(context(access_logs_left_out()))
     blocks.append(context("A receipt with these details is in your DMs from the bot."))
     return {
         "type": "modal",

@@ -12,6 +12,14 @@ def window_notice() -> str:
     )
 
 
+def access_logs_left_out() -> str:
+    return (
+        ":information_source: Access logs (HTTP requests) were asked for, but GitLab can't "
+        "search them: only application logs and logs of other production components will be "
+        "searched. Let the customer know."
+    )
+
+
 def exception_not_needed() -> str:
     return (
         ":information_source: You wrote an exception request, but nothing in this request needs "

@@ -157,3 +157,4 @@ class CaseSnapshot:
     issue_url: str | None = None
     approvals: tuple[tuple[str, str], ...] = field(default_factory=tuple)
     exception_unneeded: bool = False  # a justification was typed, but nothing needed waiving
+    access_logs: bool = False  # asked for; never searched, and the requester is told so

@@ -213,12 +213,6 @@ RULES: tuple[Rule, ...] = (
         "Say whether access logs are being asked for.",
     ),
     Rule(
-        Field.ACCESS_LOGS,
-        lambda i, _: bool(i.access_logs),
-        "GitLab can't search access logs (HTTP request logs); only application logs and "
-        "logs of other production components are searched. Choose 'No' to go on with those.",
-    ),
-    Rule(
         Field.SUMMARY, lambda i, _: blank(i.summary), "Summarise the incident in a few sentences."
     ),
     Rule(

@@ -134,7 +134,6 @@ REFUSALS = {
         "projects",
         "more than 20",
     ),
-    "access logs": ({"access_logs": radio_buttons("yes")}, "access_logs", "application logs"),
 }
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from db.models import Case
 from db.session import transaction
-from tests.fakes.slack_requests import datetimepicker, plain_text_input
+from tests.fakes.slack_requests import datetimepicker, plain_text_input, radio_buttons
 
 NOW = datetime.now(UTC)
 
@@ -52,3 +52,14 @@ def test_an_exception_nothing_needs_is_not_sent_to_legal(desk):
     with transaction(desk.bot.sessions) as session:
         case = session.get(Case, 1)
         assert (case.state, case.route, case.exception_justification) == ("triage", "support", "")
+
+
+def test_access_logs_are_left_out_and_the_rest_goes_on(desk):
+    response = desk.file(access_logs=radio_buttons("yes"))
+    body = response.json()
+    assert body["response_action"] == "update", json.dumps(body)[:300]
+    assert "only application logs" in json.dumps(body["view"])
+    receipt = desk.wait_for_dm("UREQ", "Case 1 filed")
+    assert "only application logs" in json.dumps(receipt["blocks"])
+    with transaction(desk.bot.sessions) as session:
+        assert session.get(Case, 1).access_logs is True

@@ -99,6 +99,14 @@ SURFACES: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {
         VIEW,
         lambda: build_confirmation_view(snapshot(exception_unneeded=True)),
     ),
+    "receipt_access_logs_left_out": (
+        MESSAGE,
+        lambda: build_receipt(snapshot(access_logs=True), triage_channel=TRIAGE_CHANNEL),
+    ),
+    "confirmation_access_logs_left_out": (
+        VIEW,
+        lambda: build_confirmation_view(snapshot(access_logs=True)),
+    ),
     "receipt_exception_not_needed": (
         MESSAGE,
         lambda: build_receipt(snapshot(exception_unneeded=True), triage_channel=TRIAGE_CHANNEL),

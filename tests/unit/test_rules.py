@@ -59,7 +59,6 @@ REFUSALS = [
     ({"event_other": "y" * 301}, Field.EVENT_OTHER, "300 characters"),
     ({"personal_data": None}, Field.PERSONAL_DATA, "user names or IP"),
     ({"access_logs": None}, Field.ACCESS_LOGS, "access logs"),
-    ({"access_logs": True}, Field.ACCESS_LOGS, "only application logs"),
     ({"summary": " "}, Field.SUMMARY, "Summarise"),
     ({"summary": "s" * 3001}, Field.SUMMARY, "3000 characters"),
     ({"exception_justification": "j" * 3001}, Field.EXCEPTION, "3000 characters"),
@@ -95,7 +94,6 @@ def test_an_exception_request_waives_the_plan_for_legal():
         {"deployment": Deployment.SELF_MANAGED},
         {"owns_namespace": False},
         {"projects": ("other-corp/x",)},
-        {"access_logs": True},
         {"window_start": NOW - timedelta(days=40)},
     ],
 )
