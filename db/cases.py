@@ -126,6 +126,7 @@ def apply_intake(case: Case, intake: Intake) -> None:
         list(intake.groups),
         list(intake.users),
     )
+    case.users_in_namespace = intake.users_in_namespace
     case.event_types, case.event_other = list(intake.event_types), intake.event_other.strip()
     case.personal_data, case.access_logs = bool(intake.personal_data), bool(intake.access_logs)
     case.summary = intake.summary.strip()
@@ -146,6 +147,7 @@ def intake(case: Case) -> Intake:
         projects=tuple(case.projects),
         groups=tuple(case.groups),
         users=tuple(case.users),
+        users_in_namespace=case.users_in_namespace,
         event_types=tuple(case.event_types),
         event_other=case.event_other,
         personal_data=case.personal_data,

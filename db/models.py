@@ -80,6 +80,7 @@ class Case(Base):
     projects: Mapped[list[str]]
     groups: Mapped[list[str]]
     users: Mapped[list[str]]
+    users_in_namespace: Mapped[bool] = mapped_column(Boolean, default=False)
     event_types: Mapped[list[str]]
     event_other: Mapped[str] = mapped_column(Text, default="")
     personal_data: Mapped[bool] = mapped_column(Boolean)

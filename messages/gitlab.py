@@ -120,6 +120,11 @@ def intake_section(intake: Intake, *, event_labels: Mapping[str, str]) -> str:
         *_listing("Projects", intake.projects),
         *_listing("Groups", intake.groups),
         *_listing("Users", intake.users),
+        *(
+            [f"- **Users confirmed in the namespace:** {_yes(intake.users_in_namespace)}"]
+            if intake.users
+            else []
+        ),
         f"- **Event types:** {', '.join(inline(e) for e in events) or 'none'}",
     ]
     if intake.event_other.strip():

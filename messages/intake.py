@@ -87,6 +87,10 @@ def build_intake_modal(
     ownership_element: dict[str, Any] = {"type": "checkboxes", "options": [ownership]}
     if i and i.owns_namespace:
         ownership_element["initial_options"] = [ownership]
+    belong = option("I have verified that these users belong to the customer's namespace", "belong")
+    belong_element: dict[str, Any] = {"type": "checkboxes", "options": [belong]}
+    if i and i.users_in_namespace:
+        belong_element["initial_options"] = [belong]
     blocks = [
         section(
             "GitLab searches its own logs for a paying GitLab.com customer when Audit Events "
@@ -170,6 +174,13 @@ def build_intake_modal(
             optional=True,
             hint=f"One GitLab username per line. Name at least one project, group or user; "
             f"at most {limits.max_resources} in total.",
+        ),
+        _input(
+            Field.USERS_IN_NAMESPACE,
+            "Users belong to the customer",
+            belong_element,
+            optional=True,
+            hint="Needed when users are named: requests only cover the customer's own account.",
         ),
         _input(
             Field.EVENT_TYPES,

@@ -25,6 +25,7 @@ def intake(**changes: object) -> Intake:
         projects=("acme-corp/backend/api",),
         groups=("acme-corp/platform",),
         users=("jdoe",),
+        users_in_namespace=True,
         event_types=("sign_in", "pat"),
         event_other="",
         personal_data=False,

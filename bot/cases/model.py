@@ -106,6 +106,8 @@ class Intake:
     summary: str = ""
     exception_justification: str = ""
     requester_tz: str = "UTC"
+    # The requester confirmed the users named belong to the customer's namespace.
+    users_in_namespace: bool = False
 
     @property
     def exception_requested(self) -> bool:

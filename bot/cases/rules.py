@@ -41,6 +41,7 @@ class Field(enum.StrEnum):
     PROJECTS = "projects"
     GROUPS = "groups"
     USERS = "users"
+    USERS_IN_NAMESPACE = "users_in_namespace"  # the checkbox; its error shows on USERS
     EVENT_TYPES = "event_types"
     EVENT_OTHER = "event_other"
     PERSONAL_DATA = "personal_data"
@@ -169,6 +170,13 @@ RULES: tuple[Rule, ...] = (
         Field.USERS,
         lambda i, _: not all(USERNAME.match(u) for u in i.users),
         "Write one GitLab username per line, e.g. jdoe.",
+    ),
+    Rule(
+        Field.USERS,
+        lambda i, _: bool(i.users) and not i.users_in_namespace,
+        "Requests only cover the account the customer owns: confirm below that the users named "
+        "belong to the customer's namespace. For users outside it, a legal subpoena is "
+        "required: ask the customer to contact GitLab Legal.",
     ),
     Rule(
         Field.PROJECTS,

@@ -2,6 +2,8 @@
 
 `exception_unneeded`: a justification typed while no rule needed waiving is not kept (and not
 sent to Legal); the case remembers that the requester was told so.
+`users_in_namespace`: the requester confirmed the users named belong to the customer's
+namespace (cases filed before were never asked: false).
 
 Revision ID: 0006
 Revises: 0005
@@ -27,6 +29,7 @@ def case_columns() -> list[sa.Column]:
     """
     return [
         sa.Column("exception_unneeded", sa.Boolean(), nullable=False, server_default="0"),
+        sa.Column("users_in_namespace", sa.Boolean(), nullable=False, server_default="0"),
     ]
 
 

@@ -262,6 +262,7 @@ def intake_answers(now: datetime | None = None, **changes: Any) -> dict[str, Any
         "projects": plain_text_input("acme-corp/backend/api"),
         "groups": plain_text_input("acme-corp/platform"),
         "users": plain_text_input("@jdoe-acme\nmallory-acme"),
+        "users_in_namespace": checkboxes(["belong"]),
         "event_types": multi_static_select(["sign_in", "pat"]),
         "event_other": plain_text_input(None),
         "personal_data": radio_buttons("no"),

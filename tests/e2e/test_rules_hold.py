@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from db.models import Case
 from db.session import transaction
-from tests.fakes.slack_requests import datetimepicker, plain_text_input, radio_buttons
+from tests.fakes.slack_requests import checkboxes, datetimepicker, plain_text_input, radio_buttons
 
 NOW = datetime.now(UTC)
 
@@ -63,3 +63,16 @@ def test_access_logs_are_left_out_and_the_rest_goes_on(desk):
     assert "only application logs" in json.dumps(receipt["blocks"])
     with transaction(desk.bot.sessions) as session:
         assert session.get(Case, 1).access_logs is True
+
+
+def test_users_named_must_be_confirmed_as_the_customers(desk):
+    refused = desk.file(users_in_namespace=checkboxes([])).json()
+    assert refused["response_action"] == "errors", json.dumps(refused)[:300]
+    assert list(refused["errors"]) == ["users"]
+    assert "belong to the customer's namespace" in refused["errors"]["users"]
+    assert case_count(desk) == 0
+    no_users = desk.file(users=plain_text_input(""), users_in_namespace=checkboxes([])).json()
+    assert no_users["response_action"] == "update", "no users named, nothing to confirm"
+    desk.file(users=plain_text_input("jdoe-acme"))
+    with transaction(desk.bot.sessions) as session:
+        assert session.get(Case, 2).users_in_namespace is True

@@ -51,6 +51,7 @@ REFUSALS = [
     ({"groups": ("acme corp",)}, Field.GROUPS, "one group path per line"),
     ({"groups": ("rival/platform",)}, Field.GROUPS, "account the customer owns"),
     ({"users": ("j doe",)}, Field.USERS, "username"),
+    ({"users_in_namespace": False}, Field.USERS, "belong to the customer's namespace"),
     ({"projects": (), "groups": (), "users": ()}, Field.PROJECTS, "specific resources"),
     ({"users": ("a", "b", "c", "d", "e")}, Field.PROJECTS, "more than 5"),
     ({"event_types": (), "event_other": ""}, Field.EVENT_TYPES, "specific events"),
