@@ -130,6 +130,7 @@ def apply_intake(case: Case, intake: Intake) -> None:
     case.event_types, case.event_other = list(intake.event_types), intake.event_other.strip()
     case.personal_data, case.access_logs = bool(intake.personal_data), bool(intake.access_logs)
     case.summary = intake.summary.strip()
+    case.own_use, case.audit_events = intake.own_use, intake.audit_events.strip()
     case.exception_justification = intake.exception_justification.strip()
 
 
@@ -153,6 +154,8 @@ def intake(case: Case) -> Intake:
         personal_data=case.personal_data,
         access_logs=case.access_logs,
         summary=case.summary,
+        own_use=case.own_use,
+        audit_events=case.audit_events,
         exception_justification=case.exception_justification,
         requester_tz=case.requester_tz,
     )

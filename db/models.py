@@ -86,6 +86,8 @@ class Case(Base):
     personal_data: Mapped[bool] = mapped_column(Boolean)
     access_logs: Mapped[bool] = mapped_column(Boolean)
     summary: Mapped[str] = mapped_column(Text)
+    own_use: Mapped[bool | None] = mapped_column(Boolean)  # None: filed before it was asked
+    audit_events: Mapped[str] = mapped_column(Text, default="")
     exception_justification: Mapped[str] = mapped_column(Text, default="")
     # A justification typed while no rule needed waiving: not kept, and the requester is told.
     exception_unneeded: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -155,6 +157,7 @@ PERSONAL_FIELDS = (
     "users",
     "event_other",
     "summary",
+    "audit_events",
     "exception_justification",
     "ticket_url",
     "response_url",

@@ -34,6 +34,7 @@ def _text_input(
     multiline: bool = True,
     max_length: int = 3000,
     optional: bool = False,
+    initial: str = "",
 ) -> dict[str, Any]:
     element: dict[str, Any] = {
         "type": "plain_text_input",
@@ -41,6 +42,8 @@ def _text_input(
         "multiline": multiline,
         "max_length": max_length,
     }
+    if initial:
+        element["initial_value"] = initial[:max_length]
     result: dict[str, Any] = {
         "type": "input",
         "block_id": block.value,
@@ -157,7 +160,8 @@ def build_hand_over_modal(case_number: int) -> dict[str, Any]:
     return _modal(Callback.HAND_OVER, "Hand over", case_number, blocks, "Hand over")
 
 
-def build_gap_modal(case_number: int) -> dict[str, Any]:
+def build_gap_modal(case_number: int, draft: str = "") -> dict[str, Any]:
+    """The gap step, its text started from what the requester said Audit Events showed."""
     blocks = [
         section(
             f"*Case {case_number}*: before closing, document the gap in Audit Events "
@@ -169,6 +173,7 @@ def build_gap_modal(case_number: int) -> dict[str, Any]:
             optional=True,
             hint="Becomes an issue labelled Category:Audit Events and Enterprise "
             "Edition. No customer names, namespaces, users or IP addresses.",
+            initial=draft,
         ),
         _text_input(Block.NO_GAP, "Or: why there is no gap", optional=True),
         context("Fill in one of the two."),

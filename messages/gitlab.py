@@ -114,6 +114,7 @@ def intake_section(intake: Intake, *, event_labels: Mapping[str, str]) -> str:
         f"- **Support ticket:** {inline(intake.ticket_url)}",
         f"- **Plan:** {plan}",
         f"- **Deployment:** {deployment.get(intake.deployment, 'not given')}",
+        f"- **Results from the customer's own use of GitLab:** {_yes(intake.own_use)}",
         f"- **Top-level namespace:** {code(intake.namespace)} (the customer {owner})",
         f"- **Window:** {_when(intake.window_start)} → {_when(intake.window_end)}"
         f" (requester's zone: {inline(intake.requester_tz)})",
@@ -136,6 +137,10 @@ def intake_section(intake: Intake, *, event_labels: Mapping[str, str]) -> str:
         "**Summary**",
         "",
         quote(intake.summary or "(none)"),
+        "",
+        "**What Audit Events showed, and why it is not enough**",
+        "",
+        quote(intake.audit_events or "(not asked when this request was filed)"),
     ]
     if intake.exception_requested:
         lines += [

@@ -76,7 +76,7 @@ def build_intake_modal(
     initial: Intake | None = None,
     title: str = "Request log search",
 ) -> dict[str, Any]:
-    """The twelve questions of the process, in the order a CSM has the answers to hand."""
+    """The questions of the process, in the order a CSM has the answers to hand."""
     i = initial
     plans = tuple(option(label, plan.value) for plan, label in PLAN_LABELS.items())
     events = (*(option(e.label, e.id) for e in catalogue), option("Other (describe below)", OTHER))
@@ -118,6 +118,13 @@ def build_intake_modal(
             _choice(
                 "radio_buttons", DEPLOYMENTS, i.deployment.value if i and i.deployment else None
             ),
+        ),
+        _input(
+            Field.OWN_USE,
+            "Does the incident result from the customer's own use of GitLab?",
+            _choice("radio_buttons", YES_NO, _yes_no(i.own_use) if i else None),
+            hint="This process is for incidents in the customer's own implementation or use "
+            "of GitLab.com.",
         ),
         _input(
             Field.NAMESPACE,
@@ -214,6 +221,13 @@ def build_intake_modal(
             "Incident summary",
             _text(i.summary if i else "", max_length=limits.summary_max_chars, multiline=True),
             hint="What happened, when it was noticed, what the customer needs to know.",
+        ),
+        _input(
+            Field.AUDIT_EVENTS,
+            "What did the customer see in Audit Events?",
+            _text(i.audit_events if i else "", max_length=3000, multiline=True),
+            hint="What Audit Events showed and why it is not enough. It also starts the "
+            "Audit Events gap note at the end of the case.",
         ),
         _input(
             Field.EXCEPTION,

@@ -26,6 +26,8 @@ def intake(**changes: object) -> Intake:
         groups=("acme-corp/platform",),
         users=("jdoe",),
         users_in_namespace=True,
+        own_use=True,
+        audit_events="Audit Events show the token was created, not where it was used.",
         event_types=("sign_in", "pat"),
         event_other="",
         personal_data=False,

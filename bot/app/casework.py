@@ -64,6 +64,13 @@ class Casework:
                 raise NotFound(f"There is no case {case_id}.")
             return case_repo.intake(case)
 
+    def gap_draft(self, case_id: int, actor: Actor) -> str:
+        """What the requester said Audit Events showed: the gap step's starting text."""
+        self.check(case_id, actor, Action.RECORD_GAP)
+        with reading(self.sessions) as session:
+            case = case_repo.get(session=session, case_id=case_id)
+            return case.audit_events if case else ""
+
     # -- triage --------------------------------------------------------------------------
     def claim(self, case_id: int, actor: Actor) -> CaseSnapshot:
         def taken(case: Case) -> None:

@@ -108,6 +108,10 @@ class Intake:
     requester_tz: str = "UTC"
     # The requester confirmed the users named belong to the customer's namespace.
     users_in_namespace: bool = False
+    # The handbook's preconditions: the incident results from the customer's own use of
+    # GitLab, and Audit Events did not show enough (what they showed, and why not enough).
+    own_use: bool | None = None
+    audit_events: str = ""
 
     @property
     def exception_requested(self) -> bool:

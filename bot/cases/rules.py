@@ -34,6 +34,7 @@ class Field(enum.StrEnum):
     TICKET_URL = "ticket_url"
     PLAN = "plan"
     DEPLOYMENT = "deployment"
+    OWN_USE = "own_use"
     NAMESPACE = "namespace"
     OWNERSHIP = "ownership"
     WINDOW_START = "window_start"
@@ -47,6 +48,7 @@ class Field(enum.StrEnum):
     PERSONAL_DATA = "personal_data"
     ACCESS_LOGS = "access_logs"
     SUMMARY = "summary"
+    AUDIT_EVENTS = "audit_events"
     EXCEPTION = "exception"
 
 
@@ -97,6 +99,18 @@ RULES: tuple[Rule, ...] = (
         lambda i, _: i.deployment is Deployment.SELF_MANAGED,
         "GitLab cannot produce logs for self-managed instances: the customer holds those "
         "logs themselves. Only GitLab.com (SaaS) accounts can be searched.",
+    ),
+    Rule(
+        Field.OWN_USE,
+        lambda i, _: i.own_use is None,
+        "Say whether the incident results from the customer's own use of GitLab.",
+    ),
+    Rule(
+        Field.OWN_USE,
+        lambda i, _: i.own_use is False,
+        "This process only covers incidents that result from the customer's own use of "
+        "GitLab.com. A suspected vulnerability or incident on GitLab's side goes to GitLab's "
+        "responsible disclosure process (https://about.gitlab.com/security/disclosure/).",
     ),
     Rule(
         Field.NAMESPACE,
@@ -227,6 +241,17 @@ RULES: tuple[Rule, ...] = (
         Field.SUMMARY,
         lambda i, c: len(i.summary) > c.limits.summary_max_chars,
         "Keep the summary under {summary_max_chars} characters.",
+    ),
+    Rule(
+        Field.AUDIT_EVENTS,
+        lambda i, _: blank(i.audit_events),
+        "Say what the customer saw in Audit Events and why it is not enough: log searches are "
+        "for what Audit Events can't show.",
+    ),
+    Rule(
+        Field.AUDIT_EVENTS,
+        lambda i, _: len(i.audit_events) > 3000,
+        "Keep what Audit Events showed under 3000 characters.",
     ),
     Rule(
         Field.EXCEPTION,

@@ -111,6 +111,8 @@ def parse_intake(
         projects=_lines(values, Field.PROJECTS),
         groups=_lines(values, Field.GROUPS),
         users=_lines(values, Field.USERS, strip_at=True),
+        own_use=_yes_no(_selected(values, Field.OWN_USE)),
+        audit_events=_text(values, Field.AUDIT_EVENTS).strip(),
         users_in_namespace="belong" in _selected_many(values, Field.USERS_IN_NAMESPACE),
         event_types=tuple(dict.fromkeys(events)),
         event_other=_text(values, Field.EVENT_OTHER).strip(),

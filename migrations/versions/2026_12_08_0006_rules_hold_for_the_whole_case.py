@@ -4,6 +4,8 @@
 sent to Legal); the case remembers that the requester was told so.
 `users_in_namespace`: the requester confirmed the users named belong to the customer's
 namespace (cases filed before were never asked: false).
+`own_use`, `audit_events`: the handbook's preconditions, asked at intake (null and empty for
+cases filed before).
 
 Revision ID: 0006
 Revises: 0005
@@ -30,6 +32,8 @@ def case_columns() -> list[sa.Column]:
     return [
         sa.Column("exception_unneeded", sa.Boolean(), nullable=False, server_default="0"),
         sa.Column("users_in_namespace", sa.Boolean(), nullable=False, server_default="0"),
+        sa.Column("own_use", sa.Boolean(), nullable=True),
+        sa.Column("audit_events", sa.Text(), nullable=False, server_default=""),
     ]
 
 

@@ -263,6 +263,8 @@ def intake_answers(now: datetime | None = None, **changes: Any) -> dict[str, Any
         "groups": plain_text_input("acme-corp/platform"),
         "users": plain_text_input("@jdoe-acme\nmallory-acme"),
         "users_in_namespace": checkboxes(["belong"]),
+        "own_use": radio_buttons("yes"),
+        "audit_events": plain_text_input("Audit Events show the token's creation, not its use."),
         "event_types": multi_static_select(["sign_in", "pat"]),
         "event_other": plain_text_input(None),
         "personal_data": radio_buttons("no"),

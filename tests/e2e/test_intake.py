@@ -41,7 +41,7 @@ def events_of(desk, case_id: int) -> list[tuple[str, str | None, str]]:
 def test_a_support_case_from_command_to_card_and_receipt(desk):
     view = desk.open_intake("UREQ")
     assert view["callback_id"] == "intake"
-    assert len([b for b in view["blocks"] if b["type"] == "input"]) == 18
+    assert len([b for b in view["blocks"] if b["type"] == "input"]) == 20
 
     response = desk.submit(view, intake_answers())
     assert response.status_code == 200

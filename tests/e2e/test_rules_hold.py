@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from db.models import Case
 from db.session import transaction
+from tests.e2e.test_casework import ARTEFACTS
 from tests.fakes.slack_requests import checkboxes, datetimepicker, plain_text_input, radio_buttons
 
 NOW = datetime.now(UTC)
@@ -76,3 +77,36 @@ def test_users_named_must_be_confirmed_as_the_customers(desk):
     desk.file(users=plain_text_input("jdoe-acme"))
     with transaction(desk.bot.sessions) as session:
         assert session.get(Case, 2).users_in_namespace is True
+
+
+def test_intake_asks_whether_the_incident_comes_from_the_customers_own_use(desk):
+    refused = desk.file(own_use=radio_buttons("no")).json()
+    assert refused["response_action"] == "errors", json.dumps(refused)[:300]
+    assert list(refused["errors"]) == ["own_use"]
+    assert "security/disclosure" in refused["errors"]["own_use"]
+    unanswered = desk.file(own_use=radio_buttons(None)).json()
+    assert list(unanswered.get("errors", {})) == ["own_use"]
+    assert case_count(desk) == 0
+
+
+def test_intake_asks_what_audit_events_showed_and_the_gap_step_starts_from_it(desk):
+    missing = desk.file(audit_events=plain_text_input(" ")).json()
+    assert list(missing.get("errors", {})) == ["audit_events"], json.dumps(missing)[:300]
+    assert case_count(desk) == 0
+    saw = "Audit Events list the token's creation but not the requests made with it."
+    desk.file(audit_events=plain_text_input(saw))
+    walk_to_shared(desk)
+    gap = desk.modal_from("case_close_gap", 1, user="USUP")
+    [gap_input] = [b for b in gap["blocks"] if b.get("block_id") == "gap"]
+    assert gap_input["element"]["initial_value"] == saw
+
+
+def walk_to_shared(desk, n: int = 1, handler: str = "USUP") -> None:
+    desk.wait_for_card(n)
+    desk.press("case_claim", n, user=handler)
+    desk.fill("case_submit_review", n, ARTEFACTS, user=handler)
+    desk.press("case_approve", n, user="USEC")
+    desk.press("case_approve", n, user="ULEGAL")
+    desk.press("case_mark_shared", n, user="UREQ")
+    with transaction(desk.bot.sessions) as session:
+        assert session.get(Case, n).state == "shared"

@@ -141,6 +141,10 @@ SURFACES: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {
     "case_modal_review_submit": (VIEW, lambda: build_review_submit_modal(103)),
     "case_modal_hand_over": (VIEW, lambda: build_hand_over_modal(103)),
     "case_modal_gap": (VIEW, lambda: build_gap_modal(103)),
+    "case_modal_gap_with_draft": (
+        VIEW,
+        lambda: build_gap_modal(103, "Audit Events show the token's creation, not its use."),
+    ),
     # DMs to a case's participants; REASON is staff-typed and tries to ping
     "dm_rescope": (MESSAGE, lambda: build_rescope_dm(INVESTIGATING_WITH_OWNER, REASON)),
     "dm_approved": (MESSAGE, lambda: build_approved_dm(INVESTIGATING_WITH_OWNER)),

@@ -77,6 +77,9 @@ def _modal(deps: Deps, action_id: ActionId, case_id: int, actor: Actor) -> dict[
             title="Edit the request",
         )
         return {**modal, "callback_id": Callback.RESCOPE_EDIT.value}
+    if action_id is ActionId.CLOSE_GAP:
+        draft = deps.use_cases.casework.gap_draft(case_id, actor)
+        return case_modals.build_gap_modal(case_id, draft)
     step, build = MODALS[action_id]
     deps.use_cases.casework.check(case_id, actor, step)
     return build(case_id)
