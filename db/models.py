@@ -91,6 +91,11 @@ class Case(Base):
     exception_justification: Mapped[str] = mapped_column(Text, default="")
     # A justification typed while no rule needed waiving: not kept, and the requester is told.
     exception_unneeded: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The rules the current scope waives, and the exception Legal last approved: an edit
+    # that waives more, or gives another reason, goes back to Legal.
+    waived: Mapped[list[str]] = mapped_column(default=list)
+    approved_waivers: Mapped[list[str]] = mapped_column(default=list)
+    approved_justification: Mapped[str] = mapped_column(Text, default="")
     long_window: Mapped[bool] = mapped_column(Boolean)
 
     requester_id: Mapped[str] = mapped_column(String(32))
@@ -159,6 +164,7 @@ PERSONAL_FIELDS = (
     "summary",
     "audit_events",
     "exception_justification",
+    "approved_justification",
     "ticket_url",
     "response_url",
     "artefact_description",

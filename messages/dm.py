@@ -82,9 +82,10 @@ def build_legal_decision_dm(
     case: CaseSnapshot, *, approved: bool, reason: str | None
 ) -> dict[str, Any]:
     if approved:
+        now = f"It is back with <@{case.owner_id}>." if case.owner_id else "It is now in triage."
         text = (
             f":scales: Legal approved the exception for *case {case.number}* "
-            f"({escape(case.organisation)}). It is now in triage."
+            f"({escape(case.organisation)}). {now}"
         )
     else:
         text = (

@@ -83,8 +83,21 @@ def state_label(state: State) -> str:
     return f"state::{state.value}"
 
 
+def route_label(route: Route) -> str:
+    return f"route::{route.value}"
+
+
 def issue_labels(route: Route, state: State) -> list[str]:
-    return [REQUEST_LABEL, f"route::{route.value}", state_label(state)]
+    return [REQUEST_LABEL, route_label(route), state_label(state)]
+
+
+def route_move(data: Mapping[str, Any]) -> tuple[Route, Route] | None:
+    """(from, to) when an event moved the case to another route (an edited request)."""
+    try:
+        was, now = Route(data.get("route_was")), Route(data.get("route"))
+    except ValueError:
+        return None
+    return (was, now) if was is not now else None
 
 
 def _when(moment: datetime | None) -> str:
@@ -218,6 +231,9 @@ _HEADLINES = {
     "add_finding": "Finding recorded",
     "request_rescope": "Re-scope requested from the requester",
     "rescope": "Request re-scoped by the requester",
+    "rescope_to_legal": "Request re-scoped by the requester; its exception goes to Legal first",
+    "release": "Owner released: the edited request needs another team",
+    "resume": "Back with its owner after Legal's approval",
     "cost_notice": "Cost notice recorded",
     "submit_for_review": "Artefacts submitted for review",
     "review_approve": "Review approval",
@@ -236,6 +252,8 @@ def _details(facts: NoteFacts) -> list[str]:
     lines: list[str] = []
     if facts.action == "hand_over" and facts.data.get("to"):
         lines.append(f"New owner: Slack user {inline(str(facts.data['to']))}")
+    if moved := route_move(facts.data):
+        lines.append(f"Route: {moved[0].label} → {moved[1].label}")
     if facts.action == "review_approve" and facts.data.get("as"):
         lines.append(f"Approved as: {inline(str(facts.data['as'])).capitalize()} reviewer")
     if facts.action == "add_finding":

@@ -15,13 +15,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.app import steps
-from bot.app.filing import IntakeRejected
+from bot.app import rescoping, steps
+from bot.app.rescoping import Roles
 from bot.app.steps import Change
 from bot.cases.errors import NotAllowed, NotFound
 from bot.cases.model import CaseSnapshot, Intake, Limits, Route, State
 from bot.cases.permissions import Actor, ReviewRole, authorise, can_handle, review_role
-from bot.cases.rules import assess
 from bot.cases.states import Action, transition
 from db import cases as case_repo
 from db.models import Case, Finding
@@ -104,8 +103,15 @@ class Casework:
     def decide_exception(
         self, case_id: int, actor: Actor, *, approve: bool, reason: str | None
     ) -> CaseSnapshot:
-        if approve:
-            return self._act(case_id, actor, Action.LEGAL_APPROVE, reason=reason)
+        if approve:  # an edited case Legal approves goes back to its owner, if it has one
+            return self._act(
+                case_id,
+                actor,
+                Action.LEGAL_APPROVE,
+                reason=reason,
+                change=_approve_exception,
+                then=lambda case: Action.RESUME if case.owner_id else None,
+            )
         _require(reason, "Give the reason for the denial: the requester will read it.")
         return self._act(case_id, actor, Action.LEGAL_DENY, reason=reason)
 
@@ -134,15 +140,11 @@ class Casework:
         note = _require(note, "Say what the customer was told about the cost.")
         return self._act(case_id, actor, Action.COST_NOTICE, reason=note)
 
-    def rescope(self, case_id: int, actor: Actor, intake: Intake) -> CaseSnapshot:
-        """The requester's edited scope, checked by the same rules as a new request."""
-        with reading(self.sessions) as session:
-            case = case_repo.get(session=session, case_id=case_id)
-            filed_at = case.created_at if case else self.clock()
-        verdict = assess(intake, now=filed_at, limits=self.limits)
-        if not verdict.accepted:
-            raise IntakeRejected(verdict.errors)
-        return self._act(case_id, actor, Action.RESCOPE, change=_scope(intake))
+    def rescope(self, case_id: int, actor: Actor, intake: Intake, *, roles: Roles) -> CaseSnapshot:
+        """The requester's edited request, assessed exactly like a new one (`rescoping`)."""
+        return rescoping.rescope(
+            self.sessions, self.clock(), self.limits, case_id, actor, intake, roles
+        )
 
     def submit_for_review(self, case_id: int, actor: Actor, artefacts: Artefacts) -> CaseSnapshot:
         if not artefacts.redacted:
@@ -240,8 +242,10 @@ def _set(**values: Any) -> Change:
     return change
 
 
-def _scope(intake: Intake) -> Change:
-    return lambda case: case_repo.apply_intake(case, intake)
+def _approve_exception(case: Case) -> None:
+    """What Legal approves: the rules waived now, for the reason given now."""
+    case.approved_waivers = list(case.waived)
+    case.approved_justification = case.exception_justification
 
 
 def _require(text: str | None, message: str) -> str:

@@ -87,6 +87,7 @@ class Filing:
             route=route.value,
             long_window=terms.long_window,
             exception_unneeded=terms.exception_unneeded,
+            waived=[field.value for field in terms.waived],
             requester_id=requester.user_id,
             requester_team_id=requester.team_id,
             relay_contact_id=requester.user_id,

@@ -87,7 +87,12 @@ def authorise(action: Action, actor: Actor, parties: Parties) -> None:
             raise NotAllowed("Only Security reviewers and Legal can review the artefacts.")
         if _is_owner(actor, parties):
             raise NotAllowed("The handler who collected the artefacts can't review them.")
-    elif action in (Action.MARK_SHARED, Action.RESCOPE, Action.CUSTOMER_UPDATE):
+    elif action in (
+        Action.MARK_SHARED,
+        Action.RESCOPE,
+        Action.RESCOPE_TO_LEGAL,
+        Action.CUSTOMER_UPDATE,
+    ):
         if not _is_relay(actor, parties):
             raise NotAllowed("Only the requester who relays to the customer can do this.")
     elif action is Action.WITHDRAW:

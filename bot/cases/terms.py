@@ -39,3 +39,26 @@ def settle(intake: Intake, verdict: Assessment, *, now: datetime) -> Terms:
         waived=verdict.waived,
         exception_unneeded=unneeded,
     )
+
+
+@dataclass(frozen=True)
+class Approval:
+    """The exception Legal last approved on a case: the rules it waived, and why."""
+
+    waived: tuple[str, ...] = ()
+    justification: str = ""
+
+    def covers(self, terms: Terms) -> bool:
+        """True when Legal already approved this very exception (or a wider one)."""
+        same_reason = terms.intake.exception_justification.strip() == self.justification.strip()
+        return set(terms.waived) <= set(self.waived) and same_reason
+
+
+def needs_legal_again(terms: Terms, approved: Approval) -> bool:
+    """An edited request goes to Legal when it waives a rule Legal has not approved as it is."""
+    return terms.needs_legal and not approved.covers(terms)
+
+
+def route_after_edit(terms: Terms, was: Route) -> Route:
+    """An edit may move a case from Support to SIRT, never back."""
+    return Route.SIRT if was is Route.SIRT else terms.route

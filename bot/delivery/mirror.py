@@ -113,7 +113,7 @@ def _facts(
             "Checksum": case.artefact_checksum,
         }
         facts = replace(facts, artefacts={k: str(v) for k, v in shown.items() if v is not None})
-    elif event.action == "rescope":
+    elif event.action in ("rescope", "rescope_to_legal"):
         intake = case_repo.intake(case)
         facts = replace(facts, scope=md.intake_section(intake, event_labels=config.event_labels))
     elif event.action == "record_gap" and case.no_gap_reason:
@@ -256,14 +256,19 @@ class GitLabMirror:
         if not (retrying and self.tracker.has_note(project, work.issue_iid, marker=marker)):
             self.tracker.add_note(project, work.issue_iid, md.event_note(facts))
         moved = facts.from_state is not None and facts.from_state is not facts.to_state
-        if moved or facts.to_state in ENDED_STATES:
+        rerouted = md.route_move(facts.data)
+        if moved or rerouted or facts.to_state in ENDED_STATES:
+            add, remove = [md.state_label(facts.to_state)], []
+            if moved and facts.from_state:
+                remove.append(md.state_label(facts.from_state))
+            if rerouted:  # an edited request moved the case from Support to SIRT
+                add.append(md.route_label(rerouted[1]))
+                remove.append(md.route_label(rerouted[0]))
             self.tracker.update_issue(
                 project,
                 work.issue_iid,
-                add_labels=[md.state_label(facts.to_state)],
-                remove_labels=[md.state_label(facts.from_state)]
-                if moved and facts.from_state
-                else [],
+                add_labels=add,
+                remove_labels=remove,
                 close=facts.to_state in ENDED_STATES,
             )
         return apply

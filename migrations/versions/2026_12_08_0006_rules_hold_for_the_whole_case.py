@@ -6,6 +6,10 @@ sent to Legal); the case remembers that the requester was told so.
 namespace (cases filed before were never asked: false).
 `own_use`, `audit_events`: the handbook's preconditions, asked at intake (null and empty for
 cases filed before).
+`waived`, `approved_waivers`, `approved_justification`: the rules the scope waives and the
+exception Legal last approved, so an edited request with a new or changed exception goes back
+to Legal; cases filed before take them from their history (the rules their filing waived, and
+whether Legal approved).
 
 Revision ID: 0006
 Revises: 0005
@@ -34,13 +38,54 @@ def case_columns() -> list[sa.Column]:
         sa.Column("users_in_namespace", sa.Boolean(), nullable=False, server_default="0"),
         sa.Column("own_use", sa.Boolean(), nullable=True),
         sa.Column("audit_events", sa.Text(), nullable=False, server_default=""),
+        sa.Column("waived", sa.JSON(), nullable=False, server_default="[]"),
+        sa.Column("approved_waivers", sa.JSON(), nullable=False, server_default="[]"),
+        sa.Column("approved_justification", sa.Text(), nullable=False, server_default=""),
     ]
+
+
+info_case = sa.table(
+    "info_case",
+    sa.column("id", sa.Integer),
+    sa.column("exception_justification", sa.Text),
+    sa.column("waived", sa.JSON),
+    sa.column("approved_waivers", sa.JSON),
+    sa.column("approved_justification", sa.Text),
+)
+case_event = sa.table(
+    "case_event",
+    sa.column("case_id", sa.Integer),
+    sa.column("action", sa.String),
+    sa.column("data", sa.JSON),
+)
 
 
 def upgrade() -> None:
     with op.batch_alter_table("info_case") as batch:
         for column in case_columns():
             batch.add_column(column)
+    _waivers_from_history(op.get_bind())
+
+
+def _waivers_from_history(bind: sa.engine.Connection) -> None:
+    """What each case's filing waived, and, where Legal approved it, that approval."""
+    filed = bind.execute(
+        sa.select(case_event.c.case_id, case_event.c.data).where(case_event.c.action == "submit")
+    ).all()
+    approved = set(
+        bind.execute(
+            sa.select(case_event.c.case_id).where(case_event.c.action == "legal_approve")
+        ).scalars()
+    )
+    for case_id, data in filed:
+        waived = list((data or {}).get("waived") or [])
+        if not waived:
+            continue
+        values: dict[str, object] = {"waived": waived}
+        if case_id in approved:
+            values["approved_waivers"] = waived
+            values["approved_justification"] = info_case.c.exception_justification
+        bind.execute(sa.update(info_case).where(info_case.c.id == case_id).values(**values))
 
 
 def downgrade() -> None:

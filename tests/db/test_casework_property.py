@@ -38,6 +38,10 @@ PEOPLE = {
 ARTEFACTS = Artefacts("events", 3, "bucket/case", "sha256:1", redacted=True)
 
 
+def roles(user_id: str) -> Actor:
+    return Actor(user_id, frozenset(PEOPLE.get(user_id, set())))
+
+
 def step(work: Casework, name: str, case_id: int, actor: Actor, other: Actor):
     steps = {
         "claim": lambda: work.claim(case_id, actor),
@@ -45,7 +49,7 @@ def step(work: Casework, name: str, case_id: int, actor: Actor, other: Actor):
         "hand_over": lambda: work.hand_over(case_id, actor, other),
         "finding": lambda: work.add_finding(case_id, actor, "found it"),
         "rescope_request": lambda: work.request_rescope(case_id, actor, "too broad"),
-        "rescope": lambda: work.rescope(case_id, actor, intake(users=("jdoe",))),
+        "rescope": lambda: work.rescope(case_id, actor, intake(users=("jdoe",)), roles=roles),
         "cost": lambda: work.record_cost_notice(case_id, actor, "told"),
         "submit": lambda: work.submit_for_review(case_id, actor, ARTEFACTS),
         "approve": lambda: work.review(case_id, actor, approve=True),

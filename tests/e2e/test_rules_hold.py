@@ -11,10 +11,17 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from db.models import Case
+from db.models import Case, CaseEvent
 from db.session import transaction
+from tests.e2e.harness import intake_answers
 from tests.e2e.test_casework import ARTEFACTS
-from tests.fakes.slack_requests import checkboxes, datetimepicker, plain_text_input, radio_buttons
+from tests.fakes.slack_requests import (
+    checkboxes,
+    datetimepicker,
+    plain_text_input,
+    radio_buttons,
+    static_select,
+)
 
 NOW = datetime.now(UTC)
 
@@ -110,3 +117,91 @@ def walk_to_shared(desk, n: int = 1, handler: str = "USUP") -> None:
     desk.press("case_mark_shared", n, user="UREQ")
     with transaction(desk.bot.sessions) as session:
         assert session.get(Case, n).state == "shared"
+
+
+# -- an edited request is assessed exactly like a new one ------------------------------------
+def edit_scope(desk, n: int = 1, *, handler: str = "USUP", **changes) -> dict:
+    """The handler asks for a re-scope; the requester submits the edit modal with `changes`."""
+    desk.fill("case_request_rescope", n, {"text": plain_text_input("Narrow it")}, user=handler)
+    edit = desk.modal_from("case_edit_scope", n, user="UREQ")
+    response = desk.submit(edit, intake_answers(**changes), user="UREQ")
+    desk.settle(n)
+    return response.json() if response.text else {}
+
+
+def row(desk, n: int = 1) -> Case:
+    with transaction(desk.bot.sessions) as session:
+        return session.get(Case, n)
+
+
+def history(desk, n: int = 1) -> list[str]:
+    with transaction(desk.bot.sessions) as session:
+        query = select(CaseEvent.action).where(CaseEvent.case_id == n).order_by(CaseEvent.id)
+        return list(session.scalars(query))
+
+
+WAIVED_PLAN = {
+    "plan": static_select("free"),
+    "exception": plain_text_input("The renewal is signed next week."),
+}
+
+
+def test_an_edit_that_needs_an_exception_goes_to_legal_and_to_sirt(desk):
+    desk.file()
+    desk.wait_for_card(1)
+    desk.press("case_claim", 1, user="USUP")
+    edit_scope(desk, window_start=days_back(20), **WAIVED_PLAN)
+    case = row(desk)
+    assert (case.state, case.route, case.long_window) == ("pending_legal", "sirt", True)
+    assert case.owner_id is None, "a Support owner can't handle a SIRT case"
+    released = desk.wait_for_dm("USUP", "Case 1")
+    assert "back to triage" in json.dumps(released["blocks"])
+    told = desk.wait_for_dm("UREQ", "Case 1: edited request")
+    assert "takes longer" in json.dumps(told["blocks"])
+    assert "Legal reviews" in json.dumps(told["blocks"])
+    card = desk.wait_for_card(1)
+    assert card["text"] == "Case 1: Acme Corp — SIRT, pending legal"
+    assert "takes longer" in json.dumps(card["blocks"])
+
+    desk.press("case_legal_approve", 1, user="ULEGAL")
+    assert (row(desk).state, row(desk).owner_id) == ("triage", None)
+    desk.press("case_claim", 1, user="USIRT")
+    assert row(desk).state == "investigating"
+
+
+def test_legal_approving_an_edit_returns_the_case_to_its_owner(desk):
+    desk.file()
+    desk.wait_for_card(1)
+    desk.press("case_claim", 1, user="USIRT")
+    edit_scope(desk, handler="USIRT", **WAIVED_PLAN)
+    assert (row(desk).state, row(desk).owner_id) == ("pending_legal", "USIRT")
+    desk.press("case_legal_approve", 1, user="ULEGAL")
+    assert (row(desk).state, row(desk).owner_id) == ("investigating", "USIRT")
+    desk.wait_for_dm("USIRT", "Case 1: back with you")
+    assert history(desk)[-4:] == ["request_rescope", "rescope_to_legal", "legal_approve", "resume"]
+
+
+def test_legal_decides_again_only_when_the_exception_changes(desk):
+    desk.file(**WAIVED_PLAN)
+    desk.wait_for_card(1)
+    desk.press("case_legal_approve", 1, user="ULEGAL")
+    desk.press("case_claim", 1, user="USIRT")
+    edit_scope(desk, handler="USIRT", users=plain_text_input("jdoe-acme"), **WAIVED_PLAN)
+    assert row(desk).state == "investigating", "the same exception, already approved"
+    changed = {**WAIVED_PLAN, "exception": plain_text_input("Also the CRO vouches for them.")}
+    edit_scope(desk, handler="USIRT", **changed)
+    assert row(desk).state == "pending_legal"
+
+
+def test_an_edit_with_personal_data_moves_a_support_case_to_sirt_for_good(desk):
+    desk.file()
+    desk.wait_for_card(1)
+    desk.press("case_claim", 1, user="USUP")
+    edit_scope(desk, personal_data=radio_buttons("yes"))
+    case = row(desk)
+    assert (case.state, case.route, case.owner_id) == ("triage", "sirt", None)
+    desk.wait_for_dm("USUP", "Case 1: now SIRT's")
+    desk.press("case_claim", 1, user="USIRT")
+    edit_scope(desk, handler="USIRT", personal_data=radio_buttons("no"))
+    case = row(desk)
+    assert (case.state, case.route, case.owner_id) == ("investigating", "sirt", "USIRT")

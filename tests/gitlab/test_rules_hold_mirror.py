@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.e2e.test_rules_hold import edit_scope
 from tests.fakes.slack_requests import radio_buttons
 from tests.gitlab.conftest import SIRT_PROJECT, drain_all
 
@@ -13,3 +14,16 @@ def test_the_issue_tells_sirt_that_access_logs_are_not_searched(gdesk, fake):
     [issue] = fake.issues(SIRT_PROJECT)
     assert "**Access logs requested:** yes" in issue["description"]
     assert "only application logs will be searched" in issue["description"]
+
+
+def test_an_edit_that_moves_the_case_to_sirt_moves_its_route_label(gdesk, fake):
+    desk = gdesk
+    desk.file("UREQ")
+    desk.wait_for_card(1)
+    desk.press("case_claim", 1, user="USIRT")
+    edit_scope(desk, handler="USIRT", personal_data=radio_buttons("yes"))
+    drain_all(desk.bot.delivery.gitlab_drain)
+    [issue] = fake.issues(SIRT_PROJECT)
+    labels = fake.issue(SIRT_PROJECT, issue["iid"])["labels"]
+    assert "route::sirt" in labels and "route::support" not in labels
+    assert "state::investigating" in labels

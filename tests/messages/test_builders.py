@@ -12,6 +12,7 @@ import json
 import os
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ import pytest
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from bot.cases.model import Intake, Limits, State
+from bot.cases.model import Intake, Limits, Route, State
 from bot.config import BUNDLED_CATALOGUE
 from messages.card import build_triage_card
 from messages.case_modals import (
@@ -39,6 +40,7 @@ from messages.dm import (
     build_receipt,
     build_rescope_dm,
 )
+from messages.edits import build_released_dm, build_rescoped_dm, build_resumed_dm
 from messages.ids import MAX_METADATA, ActionId, decode_case_value, encode
 from messages.intake import build_confirmation_view, build_intake_modal
 from messages.refusals import refusal_view
@@ -158,6 +160,21 @@ SURFACES: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {
     ),
     "dm_handed_over": (MESSAGE, lambda: build_handed_over_dm(INVESTIGATING_WITH_OWNER)),
     "dm_cost_notice": (MESSAGE, lambda: build_cost_notice_dm(INVESTIGATING_WITH_OWNER, REASON)),
+    # an edited request: to its requester, and to the owners it affects
+    "dm_rescoped_to_legal_long_window": (MESSAGE, lambda: build_rescoped_dm(SIRT_PENDING_LEGAL)),
+    "dm_rescoped_back_to_its_owner": (
+        MESSAGE,
+        lambda: build_rescoped_dm(replace(INVESTIGATING_WITH_OWNER, access_logs=True)),
+    ),
+    "dm_released_to_triage": (
+        MESSAGE,
+        lambda: build_released_dm(snapshot(number=106, route=Route.SIRT)),
+    ),
+    "dm_resumed": (MESSAGE, lambda: build_resumed_dm(INVESTIGATING_WITH_OWNER)),
+    "dm_legal_approved_back_to_its_owner": (
+        MESSAGE,
+        lambda: build_legal_decision_dm(INVESTIGATING_WITH_OWNER, approved=True, reason=None),
+    ),
 }
 
 
@@ -256,6 +273,13 @@ EXTREMES: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {
         MESSAGE,
         lambda: build_handed_over_dm(_worst_snapshot()),
     ),
+    "dm_rescoped_every_note_and_longest_organisation": (
+        MESSAGE,
+        lambda: build_rescoped_dm(
+            replace(_worst_snapshot(), exception_unneeded=True, access_logs=True)
+        ),
+    ),
+    "dm_released_longest_organisation": (MESSAGE, lambda: build_released_dm(_worst_snapshot())),
 }
 
 # The card in every state (each shows its own buttons), with both approvals given.

@@ -120,7 +120,7 @@ def _open(deps: Deps, body: dict[str, Any], modal: dict[str, Any]) -> str | None
 def _rescope(work: Casework, case_id: int, actor: Actor, values: Values, deps: Deps) -> Any:
     tz = deps.gateway.user(actor.user_id).tz
     intake = parse_intake(values, catalogue=deps.catalogue, requester_tz=tz)
-    return work.rescope(case_id, actor, intake)
+    return work.rescope(case_id, actor, intake, roles=deps.roles.actor)
 
 
 def _artefacts(work: Casework, case_id: int, actor: Actor, values: Values, deps: Deps) -> Any:
