@@ -78,6 +78,7 @@ def parties(case: Case) -> Parties:
         relay_contact_id=case.relay_contact_id,
         owner_id=case.owner_id,
         route=Route(case.route),
+        submitter_id=case.submitter_id,
     )
 
 

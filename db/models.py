@@ -114,6 +114,7 @@ class Case(Base):
     artefact_count: Mapped[int | None] = mapped_column(Integer)
     artefact_location: Mapped[str | None] = mapped_column(Text)
     artefact_checksum: Mapped[str | None] = mapped_column(String(200))
+    submitter_id: Mapped[str | None] = mapped_column(String(32))  # never reviews them
     # Approvals of the current review round; cleared when the artefacts are resubmitted.
     security_approver_id: Mapped[str | None] = mapped_column(String(32))
     legal_approver_id: Mapped[str | None] = mapped_column(String(32))

@@ -159,6 +159,7 @@ class Casework:
                 artefact_count=artefacts.count,
                 artefact_location=artefacts.location,
                 artefact_checksum=artefacts.checksum,
+                submitter_id=actor.user_id,
                 security_approver_id=None,
                 legal_approver_id=None,
             ),

@@ -40,6 +40,7 @@ class Parties:
     relay_contact_id: str
     owner_id: str | None
     route: Route
+    submitter_id: str | None = None  # who submitted the artefacts under review
 
 
 def can_handle(actor: Actor, route: Route) -> bool:
@@ -87,6 +88,8 @@ def authorise(action: Action, actor: Actor, parties: Parties) -> None:
             raise NotAllowed("Only Security reviewers and Legal can review the artefacts.")
         if _is_owner(actor, parties):
             raise NotAllowed("The handler who collected the artefacts can't review them.")
+        if actor.user_id == parties.submitter_id:  # a hand-over during review changes nothing
+            raise NotAllowed("Whoever submitted the artefacts can't review them.")
     elif action in (
         Action.MARK_SHARED,
         Action.RESCOPE,

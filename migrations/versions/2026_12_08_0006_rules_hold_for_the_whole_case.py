@@ -10,6 +10,8 @@ cases filed before).
 exception Legal last approved, so an edited request with a new or changed exception goes back
 to Legal; cases filed before take them from their history (the rules their filing waived, and
 whether Legal approved).
+`submitter_id`: who submitted the artefacts under review, who never approves them (taken from
+each case's latest submission).
 
 Revision ID: 0006
 Revises: 0005
@@ -41,6 +43,7 @@ def case_columns() -> list[sa.Column]:
         sa.Column("waived", sa.JSON(), nullable=False, server_default="[]"),
         sa.Column("approved_waivers", sa.JSON(), nullable=False, server_default="[]"),
         sa.Column("approved_justification", sa.Text(), nullable=False, server_default=""),
+        sa.Column("submitter_id", sa.String(length=32), nullable=True),
     ]
 
 
@@ -51,10 +54,13 @@ info_case = sa.table(
     sa.column("waived", sa.JSON),
     sa.column("approved_waivers", sa.JSON),
     sa.column("approved_justification", sa.Text),
+    sa.column("submitter_id", sa.String),
 )
 case_event = sa.table(
     "case_event",
+    sa.column("id", sa.Integer),
     sa.column("case_id", sa.Integer),
+    sa.column("actor_id", sa.String),
     sa.column("action", sa.String),
     sa.column("data", sa.JSON),
 )
@@ -65,6 +71,7 @@ def upgrade() -> None:
         for column in case_columns():
             batch.add_column(column)
     _waivers_from_history(op.get_bind())
+    _submitters_from_history(op.get_bind())
 
 
 def _waivers_from_history(bind: sa.engine.Connection) -> None:
@@ -86,6 +93,19 @@ def _waivers_from_history(bind: sa.engine.Connection) -> None:
             values["approved_waivers"] = waived
             values["approved_justification"] = info_case.c.exception_justification
         bind.execute(sa.update(info_case).where(info_case.c.id == case_id).values(**values))
+
+
+def _submitters_from_history(bind: sa.engine.Connection) -> None:
+    """Each case's latest submission for review names who submitted the artefacts."""
+    rows = bind.execute(
+        sa.select(case_event.c.case_id, case_event.c.actor_id)
+        .where(case_event.c.action == "submit_for_review")
+        .order_by(case_event.c.id)
+    ).all()
+    for case_id, actor_id in dict(rows).items():
+        bind.execute(
+            sa.update(info_case).where(info_case.c.id == case_id).values(submitter_id=actor_id)
+        )
 
 
 def downgrade() -> None:

@@ -27,10 +27,12 @@ def test_existing_cases_keep_what_legal_approved(empty_db_url):
             events = [("submit", None, "submitted", {"waived": ["plan"]})]
             if approved:
                 events.append(("legal_approve", "pending_legal", "triage", {}))
+                events.append(("submit_for_review", "investigating", "in_review", {}))
             for action, source, target, data in events:
+                actor = "USUB" if action == "submit_for_review" else "U1"
                 connection.execute(
                     case_event.insert().values(
-                        case_id=case_id, at=NOW, actor_id="U1", action=action,
+                        case_id=case_id, at=NOW, actor_id=actor, action=action,
                         from_state=source, to_state=target, data=data,
                     )
                 )  # fmt: skip
@@ -45,10 +47,11 @@ def test_existing_cases_keep_what_legal_approved(empty_db_url):
                 new.c.exception_unneeded,
                 new.c.users_in_namespace,
                 new.c.audit_events,
+                new.c.submitter_id,
             ).order_by(new.c.id)
         ).all()
     assert [tuple(r) for r in rows] == [
-        (["plan"], ["plan"], "Renewal next week.", False, False, ""),
-        (["plan"], [], "", False, False, ""),
+        (["plan"], ["plan"], "Renewal next week.", False, False, "", "USUB"),
+        (["plan"], [], "", False, False, "", None),
     ]
     engine.dispose()

@@ -205,3 +205,22 @@ def test_an_edit_with_personal_data_moves_a_support_case_to_sirt_for_good(desk):
     edit_scope(desk, handler="USIRT", personal_data=radio_buttons("no"))
     case = row(desk)
     assert (case.state, case.route, case.owner_id) == ("investigating", "sirt", "USIRT")
+
+
+def refusal_to(desk, user: str) -> str:
+    told = desk.wait_until(lambda: desk.slack.ephemerals_to(user), what=f"refusal to {user}")
+    return told[-1]["text"]
+
+
+def test_whoever_submitted_the_artefacts_never_approves_them(desk):
+    desk.file()
+    desk.wait_for_card(1)
+    desk.press("case_claim", 1, user="USIRTSEC")  # a SIRT handler who is also a reviewer
+    desk.fill("case_submit_review", 1, ARTEFACTS, user="USIRTSEC")
+    user = {"user": {"type": "users_select", "selected_user": "USIRT"}}
+    desk.fill("case_hand_over", 1, user, user="USIRTSEC")
+    assert row(desk).owner_id == "USIRT"
+    desk.press("case_approve", 1, user="USIRTSEC")
+    assert "submitted the artefacts" in refusal_to(desk, "USIRTSEC")
+    assert "review_approve" not in history(desk)
+    assert row(desk).security_approver_id is None
