@@ -89,6 +89,13 @@ TEXT_MODALS: dict[Callback, tuple[str, str, str, str]] = {
         "The requester reads this in a DM.",
         "Deny",
     ),
+    Callback.DECLINE: (
+        "Decline request",
+        "Why is the request declined?",
+        "For a request that is unreasonable as it stands. The requester reads this in a DM; "
+        "the case ends and its issue is closed.",
+        "Decline",
+    ),
     Callback.WITHDRAW: (
         "Withdraw request",
         "Why is it withdrawn?",

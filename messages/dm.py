@@ -110,6 +110,19 @@ def build_handed_over_dm(case: CaseSnapshot) -> dict[str, Any]:
     return {"text": f"Case {case.number} was handed to you", "blocks": blocks}
 
 
+def build_declined_dm(case: CaseSnapshot, reason: str) -> dict[str, Any]:
+    """To the requester: a handler declined the request as unreasonable, and why."""
+    blocks = [
+        section(
+            f":no_entry: The handler declined *case {case.number}* ({escape(case.organisation)}) "
+            "as it stands. The case is closed; tell the customer why:"
+        ),
+        *quote(reason),
+        context("A narrower request can be filed again with /info-request."),
+    ]
+    return {"text": f"Case {case.number}: declined", "blocks": blocks}
+
+
 def build_cost_notice_dm(case: CaseSnapshot, note: str) -> dict[str, Any]:
     """To the relay contact: what the handler says the customer must hear about the cost."""
     blocks = [

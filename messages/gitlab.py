@@ -243,6 +243,7 @@ _HEADLINES = {
     "record_gap": "Audit Events gap step recorded",
     "close": "Case closed",
     "withdraw": "Request withdrawn",
+    "decline": "Request declined by the handler as unreasonable; the case is closed",
     "customer_update": "Customer update relayed",
     "purge": "Personal data purged from the bot",
 }

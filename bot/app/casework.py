@@ -230,6 +230,11 @@ class Casework:
             change=_set(gap_description=gap, no_gap_reason=no_gap_reason),
         )
 
+    def decline(self, case_id: int, actor: Actor, reason: str) -> CaseSnapshot:
+        """A handler declines an unreasonable request; the requester reads the reason."""
+        reason = _require(reason, "Say why the request is declined: the requester reads it.")
+        return self._act(case_id, actor, Action.DECLINE, reason=reason)
+
     def withdraw(self, case_id: int, actor: Actor, reason: str) -> CaseSnapshot:
         reason = _require(reason, "Say why the request is withdrawn.")
         return self._act(case_id, actor, Action.WITHDRAW, reason=reason)

@@ -67,6 +67,7 @@ EFFECTS: dict[Action, Effects] = {
     Action.RECORD_GAP: Effects((CARD,), gitlab=Mirror.GAP_NOTE),
     Action.CLOSE: Effects((CARD,), clock=Clock.STOP),
     Action.WITHDRAW: Effects((CARD,), clock=Clock.STOP),
+    Action.DECLINE: Effects((CARD, Send(Notice.DECLINED, To.REQUESTER)), clock=Clock.STOP),
     Action.CUSTOMER_UPDATE: Effects((CARD,), clock=Clock.RESTART),
     Action.PURGE: Effects(),
 }

@@ -23,6 +23,7 @@ class State(enum.StrEnum):
     CLOSED = "closed"
     REJECTED = "rejected"
     WITHDRAWN = "withdrawn"
+    DECLINED = "declined"  # a handler declined an unreasonable request, with a reason
 
     @property
     def is_open(self) -> bool:
@@ -33,7 +34,7 @@ class State(enum.StrEnum):
         return self.value.replace("_", " ")
 
 
-ENDED_STATES = frozenset({State.CLOSED, State.REJECTED, State.WITHDRAWN})
+ENDED_STATES = frozenset({State.CLOSED, State.REJECTED, State.WITHDRAWN, State.DECLINED})
 # While a case is in one of these states its relay contact owes the customer regular updates.
 CADENCE_STATES = frozenset(
     {State.TRIAGE, State.INVESTIGATING, State.RESCOPE_REQUESTED, State.IN_REVIEW, State.APPROVED}

@@ -75,6 +75,11 @@ def authorise(action: Action, actor: Actor, parties: Parties) -> None:
         if not can_handle(actor, route):
             team = "Support or SIRT" if route is Route.SUPPORT else "SIRT"
             raise NotAllowed(f"Only {team} handlers can claim this {route.label} case.")
+    elif action is Action.DECLINE:
+        if not can_handle(actor, route):
+            raise NotAllowed(f"Only a handler who can take this {route.label} case can decline it.")
+        if parties.owner_id is not None and not _is_owner(actor, parties):
+            raise NotAllowed("Only the case's owner can decline it once it is claimed.")
     elif action in HANDLER_ONLY:
         if not _is_owner(actor, parties) and not (
             action is Action.UNCLAIM and actor.has(Role.LEAD)

@@ -39,6 +39,7 @@ class Action(enum.StrEnum):
     RECORD_GAP = "record_gap"
     CLOSE = "close"
     WITHDRAW = "withdraw"
+    DECLINE = "decline"  # a handler declines an unreasonable request
     CUSTOMER_UPDATE = "customer_update"
     PURGE = "purge"
 
@@ -82,6 +83,8 @@ TRANSITIONS: dict[tuple[State | None, Action], State] = {
     (S.APPROVED, Action.MARK_SHARED): S.SHARED,
     (S.SHARED, Action.RECORD_GAP): S.SHARED,
     (S.SHARED, Action.CLOSE): S.CLOSED,
+    (S.TRIAGE, Action.DECLINE): S.DECLINED,
+    (S.INVESTIGATING, Action.DECLINE): S.DECLINED,
     **{(s, Action.HAND_OVER): s for s in WORKING_STATES},
     **{(s, Action.ADD_FINDING): s for s in WORKING_STATES},
     **{(s, Action.COST_NOTICE): s for s in (S.INVESTIGATING, S.RESCOPE_REQUESTED)},

@@ -30,6 +30,7 @@ class Notice(enum.StrEnum):
     RESCOPED = "dm_rescoped"  # the requester's edited request, as it now stands
     RELEASED = "dm_released"  # an edit made the case one its owner can't handle
     RESUMED = "dm_resumed"  # Legal approved an edited case: back to its owner
+    DECLINED = "dm_declined"  # a handler declined the request, with the reason
     REMINDER = "dm_update_reminder"
     NUDGE = "dm_owner_nudge"
     ESCALATION = "leads_escalation"

@@ -27,6 +27,7 @@ from messages.card import build_triage_card
 from messages.dm import (
     build_approved_dm,
     build_cost_notice_dm,
+    build_declined_dm,
     build_handed_over_dm,
     build_legal_decision_dm,
     build_receipt,
@@ -123,6 +124,7 @@ BUILDERS: dict[Notice, Callable[[Context], Message | None]] = {
     Notice.RESCOPED: lambda c: build_rescoped_dm(c.snapshot),
     Notice.RELEASED: lambda c: build_released_dm(c.snapshot),
     Notice.RESUMED: lambda c: build_resumed_dm(c.snapshot),
+    Notice.DECLINED: lambda c: build_declined_dm(c.snapshot, c.reason(Action.DECLINE)),
     Notice.REMINDER: _reminder,
     Notice.NUDGE: _nudge,
     Notice.ESCALATION: _escalation,

@@ -52,7 +52,7 @@ def test_a_support_case_from_command_to_card_and_receipt(desk):
     card = desk.wait_for_card(1)
     assert card["text"] == "Case 1: Acme Corp — Support, triage"
     claim = [e for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert [e["text"]["text"] for e in claim] == ["Claim", "Withdraw"]
+    assert [e["text"]["text"] for e in claim] == ["Claim", "Decline", "Withdraw"]
     receipt = desk.wait_for_dm("UREQ", "Case 1 filed")
     assert "GitLab Support picks the case up" in json.dumps(receipt["blocks"])
     assert "takes longer" not in json.dumps(receipt["blocks"])

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from db.models import Case, CaseEvent
 from db.session import transaction
+from messages.ids import case_value
 from tests.e2e.harness import intake_answers
 from tests.e2e.test_casework import ARTEFACTS
 from tests.fakes.slack_requests import (
@@ -224,3 +225,24 @@ def test_whoever_submitted_the_artefacts_never_approves_them(desk):
     assert "submitted the artefacts" in refusal_to(desk, "USIRTSEC")
     assert "review_approve" not in history(desk)
     assert row(desk).security_approver_id is None
+
+
+def test_a_handler_declines_an_unreasonable_request_with_a_reason(desk):
+    desk.file()
+    desk.file()
+    desk.wait_for_card(2)
+    reason = {"text": plain_text_input("Every project of the group for a month: not reasonable.")}
+    desk.fill("case_decline", 1, reason, user="USUP")  # from triage, by any Support handler
+    assert (row(desk).state, history(desk)[-1]) == ("declined", "decline")
+    told = desk.wait_for_dm("UREQ", "Case 1: declined")
+    assert "not reasonable" in json.dumps(told["blocks"])
+    card = desk.wait_for_card(1)
+    assert "declined" in card["text"] and not [b for b in card["blocks"] if b["type"] == "actions"]
+
+    desk.press("case_claim", 2, user="USUP")
+    desk.click("case_decline", case_value(2), user="USUP2")
+    assert "owner" in refusal_to(desk, "USUP2")
+    desk.click("case_decline", case_value(2), user="UREQ")
+    assert "handler" in refusal_to(desk, "UREQ")
+    desk.fill("case_decline", 2, {"text": plain_text_input("Out of scope.")}, user="USUP")
+    assert row(desk, 2).state == "declined"

@@ -35,6 +35,7 @@ from messages.catalogue import MAX_ENTRIES, MAX_LABEL, EventType, load_catalogue
 from messages.dm import (
     build_approved_dm,
     build_cost_notice_dm,
+    build_declined_dm,
     build_handed_over_dm,
     build_legal_decision_dm,
     build_receipt,
@@ -170,6 +171,7 @@ SURFACES: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {
         MESSAGE,
         lambda: build_released_dm(snapshot(number=106, route=Route.SIRT)),
     ),
+    "dm_declined": (MESSAGE, lambda: build_declined_dm(INVESTIGATING_WITH_OWNER, REASON)),
     "dm_resumed": (MESSAGE, lambda: build_resumed_dm(INVESTIGATING_WITH_OWNER)),
     "dm_legal_approved_back_to_its_owner": (
         MESSAGE,
