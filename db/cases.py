@@ -7,6 +7,7 @@ from collections.abc import Collection
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.cases.disclosure import Request
 from bot.cases.model import (
     CaseSnapshot,
     Deployment,
@@ -133,6 +134,18 @@ def apply_intake(case: Case, intake: Intake) -> None:
     case.summary = intake.summary.strip()
     case.own_use, case.audit_events = intake.own_use, intake.audit_events.strip()
     case.exception_justification = intake.exception_justification.strip()
+
+
+def request(case: Case) -> Request:
+    """What identifies the customer in a case's request (kept out of public text)."""
+    return Request(
+        organisation=case.organisation,
+        namespace=case.namespace,
+        ticket_url=case.ticket_url,
+        projects=tuple(case.projects),
+        groups=tuple(case.groups),
+        users=tuple(case.users),
+    )
 
 
 def intake(case: Case) -> Intake:

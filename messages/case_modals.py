@@ -178,8 +178,9 @@ def build_gap_modal(case_number: int, draft: str = "") -> dict[str, Any]:
             Block.GAP,
             "Missing audit information",
             optional=True,
-            hint="Becomes an issue labelled Category:Audit Events and Enterprise "
-            "Edition. No customer names, namespaces, users or IP addresses.",
+            hint="Becomes a public issue labelled Category:Audit Events and Enterprise "
+            "Edition. Text naming the organisation (or a word of it), the namespace, resources, "
+            "users, emails, IP addresses, links, ticket numbers or tokens is refused.",
             initial=draft,
         ),
         _text_input(Block.NO_GAP, "Or: why there is no gap", optional=True),

@@ -27,11 +27,6 @@ _ZWJ = "\u200d"
 # `@user` pings; `#1`, `!1`, `&1`, `~label`, `%milestone`, `$1` link other items (never in a URL).
 _MENTION = re.compile(r"(@|(?<![\w/])[#!&~%$])(?=[\w\"])")
 _PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
-_IPV4 = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")
-_IPV6 = re.compile(
-    r"\b(?:[0-9a-fA-F]{1,4}:){5,7}[0-9a-fA-F]{1,4}\b"
-    r"|[0-9a-fA-F]{0,4}(?::[0-9a-fA-F]{1,4})*::(?:[0-9a-fA-F]{1,4}:)*[0-9a-fA-F]{0,4}"
-)
 
 
 # -- markers: invisible, and unique per case or per event --------------------------------------
@@ -65,13 +60,6 @@ def code(text: str) -> str:
     flat = " ".join(text.split())
     fence = "`" * (max((len(run) for run in re.findall(r"`+", flat)), default=0) + 1)
     return f"{fence} {flat} {fence}" if "`" in flat else f"`{flat}`"
-
-
-def redact(text: str, terms: Iterable[str]) -> str:
-    """Removes the request's own names, paths and any IP address from a free text."""
-    for term in sorted({t.strip() for t in terms if len(t.strip()) >= 3}, key=len, reverse=True):
-        text = re.sub(re.escape(term), "[redacted]", text, flags=re.IGNORECASE)
-    return _IPV6.sub("[redacted]", _IPV4.sub("[redacted]", text))
 
 
 # -- the SIRT issue -------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.app import rescoping, steps
 from bot.app.rescoping import Roles
 from bot.app.steps import Change
+from bot.cases.disclosure import disclosures, refusal
 from bot.cases.errors import NotAllowed, NotFound
 from bot.cases.model import CaseSnapshot, Intake, Limits, Route, State
 from bot.cases.permissions import Actor, ReviewRole, authorise, can_handle, review_role
@@ -221,10 +222,16 @@ class Casework:
         gap, no_gap_reason = (gap or "").strip() or None, (no_gap_reason or "").strip() or None
         if not gap and not no_gap_reason:
             raise NotAllowed("Describe the missing audit information, or say why there's none.")
+
+        def public(case: Case) -> None:  # the gap issue is public: refused, never rewritten
+            if gap and (found := disclosures(gap, case_repo.request(case))):
+                raise NotAllowed(refusal(found))
+
         return self._act(
             case_id,
             actor,
             Action.RECORD_GAP,
+            check=public,
             then=lambda case: Action.CLOSE,
             data={"gap": bool(gap)},
             change=_set(gap_description=gap, no_gap_reason=no_gap_reason),

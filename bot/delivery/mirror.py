@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from bot.cases.disclosure import Request, disclosures
 from bot.cases.model import ENDED_STATES, Route, State
 from bot.delivery.drain import Apply, Permanent, Retry
 from bot.delivery.kinds import Mirror
@@ -53,7 +54,7 @@ class Work:
     title: str = ""
     body_args: Mapping[str, Any] | None = None
     gap_description: str | None = None
-    gap_terms: tuple[str, ...] = ()
+    gap_request: Request | None = None
     gap_marker: str = ""
     gap_issue_url: str | None = None
 
@@ -169,14 +170,7 @@ def _work(
         if opening
         else None,
         gap_description=case.gap_description,
-        gap_terms=(
-            case.organisation,
-            case.namespace,
-            case.ticket_url,
-            *case.projects,
-            *case.groups,
-            *case.users,
-        ),
+        gap_request=case_repo.request(case),
         gap_marker=gap_marker(case),
         gap_issue_url=case.gap_issue_url,
     )
@@ -235,7 +229,11 @@ class GitLabMirror:
         project = self.config.gap_project
         issue = self.tracker.find_issue(project, marker=work.gap_marker) if retrying else None
         if issue is None:
-            text = md.redact(work.gap_description or "", work.gap_terms)
+            text = work.gap_description or ""
+            if work.gap_request and (found := disclosures(text, work.gap_request)):
+                # Refused at the gap step; a text recorded before that check is never published.
+                kinds = sorted({f.what for f in found})
+                raise Permanent(f"gap text carries {', '.join(kinds)}; the public issue waits")
             issue = self.tracker.create_issue(
                 project,
                 title=md.GAP_TITLE,

@@ -38,7 +38,10 @@ def work_the_case(desk) -> None:
     click(desk, "case_approve", "USEC")
     click(desk, "case_approve", "ULEGAL")
     click(desk, "case_mark_shared", "UREQ")
-    gap = "No audit event when a personal access token is used (nsmarker-co, 198.51.100.23)"
+    leaky = "No audit event when a personal access token is used (nsmarker-co, 198.51.100.23)"
+    refused = fill(desk, "case_close_gap", "USUP", {"gap": plain_text_input(leaky)})
+    assert "public" in refused.json()["errors"]["gap"]  # refused on the field, not rewritten
+    gap = "No audit event when a personal access token is used"
     fill(desk, "case_close_gap", "USUP", {"gap": plain_text_input(gap)})
 
 
