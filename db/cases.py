@@ -19,7 +19,7 @@ from bot.cases.model import (
 )
 from bot.cases.permissions import Parties
 from bot.cases.states import Event
-from db.models import Case, CaseEvent
+from db.models import Case, CaseEvent, EventText
 
 
 def get(*, session: Session, case_id: int, for_update: bool = False) -> Case | None:
@@ -54,7 +54,6 @@ def record(*, session: Session, case: Case, event: Event) -> CaseEvent:
         action=event.action.value,
         from_state=event.from_state.value if event.from_state else None,
         to_state=event.to_state.value,
-        reason=event.reason,
         data=event.data,
     )
     case.state = event.to_state.value
@@ -63,7 +62,18 @@ def record(*, session: Session, case: Case, event: Event) -> CaseEvent:
         case.ended_at = event.at
     session.add(row)
     session.flush()
+    if event.reason is not None:  # typed text goes where the purge can blank it
+        session.add(EventText(event_id=row.id, case_id=case.id, text=event.reason))
+        session.flush()
     return row
+
+
+def texts(*, session: Session, event_ids: Collection[int]) -> dict[int, str]:
+    """The text typed with each of these events that has one, by event id."""
+    if not event_ids:
+        return {}
+    query = select(EventText.event_id, EventText.text).where(EventText.event_id.in_(event_ids))
+    return {event_id: text for event_id, text in session.execute(query)}
 
 
 def history(*, session: Session, case_id: int) -> list[CaseEvent]:
@@ -178,7 +188,8 @@ def intake(case: Case) -> Intake:
 def last_reason(*, session: Session, case_id: int, action: str) -> str | None:
     """The reason given with the latest event of `action` on a case."""
     query = (
-        select(CaseEvent.reason)
+        select(EventText.text)
+        .join(CaseEvent, CaseEvent.id == EventText.event_id)
         .where(CaseEvent.case_id == case_id, CaseEvent.action == action)
         .order_by(CaseEvent.id.desc())
         .limit(1)

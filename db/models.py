@@ -2,7 +2,8 @@
 
 Datetimes are timezone-aware UTC in Python (`UTCDateTime` re-attaches UTC on SQLite, which
 stores them naive). Personal data (paths, user names, free text) lives only on `Case` columns
-listed in `PERSONAL_FIELDS`, so the retention purge knows exactly what to clear.
+listed in `PERSONAL_FIELDS`, in findings and in event texts, so the retention purge knows
+exactly what to clear.
 """
 
 from __future__ import annotations
@@ -187,10 +188,20 @@ class CaseEvent(Base):
     action: Mapped[str] = mapped_column(String(32))
     from_state: Mapped[str | None] = mapped_column(String(32))
     to_state: Mapped[str] = mapped_column(String(32))
-    reason: Mapped[str | None] = mapped_column(Text)
-    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)  # never typed text: see EventText
 
     case: Mapped[Case] = relationship(back_populates="events")
+
+
+class EventText(Base):
+    """What a person typed with an event (a reason, a note), kept apart from the append-only
+    event so the retention purge can blank it; the event's row never changes."""
+
+    __tablename__ = "event_text"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("case_event.id"), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("info_case.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
 
 
 class Finding(Base):

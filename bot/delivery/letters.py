@@ -22,7 +22,7 @@ from bot.cases.states import Action
 from bot.delivery.drain import Permanent
 from bot.delivery.kinds import Notice, To
 from db import cases as case_repo
-from db.models import Case, CaseEvent, Finding, OutboxMessage
+from db.models import Case, CaseEvent, EventText, Finding, OutboxMessage
 from messages.card import build_triage_card
 from messages.dm import (
     build_approved_dm,
@@ -157,8 +157,9 @@ def _former_owners(session: Session, batch: Sequence[OutboxMessage]) -> dict[int
 
 def _reasons(session: Session, case_ids: set[int]) -> dict[int, dict[Action, str]]:
     rows = session.execute(
-        select(CaseEvent.case_id, CaseEvent.action, CaseEvent.reason)
-        .where(CaseEvent.case_id.in_(case_ids), CaseEvent.reason.is_not(None))
+        select(CaseEvent.case_id, CaseEvent.action, EventText.text)
+        .join(EventText, EventText.event_id == CaseEvent.id)
+        .where(CaseEvent.case_id.in_(case_ids))
         .order_by(CaseEvent.id)
     )
     reasons: dict[int, dict[Action, str]] = {case_id: {} for case_id in case_ids}

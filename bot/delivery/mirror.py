@@ -92,7 +92,12 @@ def _finding(session: Session, event: CaseEvent, texts: Mapping[int, str]) -> st
 
 
 def _facts(
-    session: Session, case: Case, event: CaseEvent, config: MirrorConfig, texts: Mapping[int, str]
+    session: Session,
+    case: Case,
+    event: CaseEvent,
+    config: MirrorConfig,
+    texts: Mapping[int, str],
+    reason: str | None = None,
 ) -> md.NoteFacts:
     facts = md.NoteFacts(
         event_id=event.id,
@@ -101,7 +106,7 @@ def _facts(
         at=event.at,
         from_state=State(event.from_state) if event.from_state else None,
         to_state=State(event.to_state),
-        reason=event.reason,
+        reason=reason or None,  # blank once the retention purge has been
         data=dict(event.data or {}),
     )
     if event.action == "add_finding":
@@ -136,6 +141,7 @@ def load(
     named = {_finding_id(event) for event, _ in found.values()} - {None}
     query = select(Finding.id, Finding.text).where(Finding.id.in_(named))
     texts = {finding_id: text for finding_id, text in session.execute(query)}
+    reasons = case_repo.texts(session=session, event_ids=set(found))
     works: list[Work | Permanent] = []
     for message in batch:
         if message.kind not in OPERATIONS:
@@ -146,7 +152,9 @@ def load(
             works.append(Permanent(f"case event {event_id} does not exist"))
             continue
         event, case = found[event_id]
-        works.append(_work(session, Mirror(message.kind), event, case, config, texts))
+        works.append(
+            _work(session, Mirror(message.kind), event, case, config, texts, reasons.get(event_id))
+        )
     return works
 
 
@@ -157,12 +165,13 @@ def _work(
     case: Case,
     config: MirrorConfig,
     texts: Mapping[int, str],
+    reason: str | None,
 ) -> Work:
     opening = operation is Mirror.OPEN_ISSUE
     return Work(
         case_id=case.id,
         operation=operation,
-        facts=_facts(session, case, event, config, texts),
+        facts=_facts(session, case, event, config, texts, reason),
         route=Route(case.route),
         issue_iid=case.gitlab_issue_iid,
         title=md.issue_title(case.organisation, case.id),
