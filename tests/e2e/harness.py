@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -105,6 +106,7 @@ class Desk:
     server: Any
     thread: threading.Thread
     url: str
+    listeners: Tracked | None = None
     submissions: list[str] = field(default_factory=list)
 
     # -- what people do -------------------------------------------------------------------
@@ -183,24 +185,25 @@ class Desk:
         assert response.status_code == 200, response.text
         self.settle(case)
 
-    def settle(self, case: int) -> None:
-        """Waits until every Slack message the case has queued has gone out, Home tabs too."""
+    def settle(self, case: int | None = None) -> None:
+        """Waits until the bot is done with what it was asked: every listener has finished
+        (replies after the ack included), every Slack message the case (or, without one, any
+        case) queued has gone out, and the Home tabs are published."""
 
         def delivered() -> bool:
+            if self.listeners is not None and not self.listeners.idle():
+                return False
+            query = select(func.count()).select_from(OutboxMessage)
+            query = query.where(OutboxMessage.topic == "slack", OutboxMessage.status == "pending")
+            if case is not None:
+                query = query.where(OutboxMessage.case_id == case)
             with self.bot.sessions() as session:
-                pending = session.scalar(
-                    select(func.count())
-                    .select_from(OutboxMessage)
-                    .where(
-                        OutboxMessage.case_id == case,
-                        OutboxMessage.topic == "slack",
-                        OutboxMessage.status == "pending",
-                    )
-                )
+                pending = session.scalar(query)
             homes = self.bot.homes
             return pending == 0 and (homes is None or homes.settled())
 
-        self.wait_until(delivered, what=f"Slack messages of case {case} to go out")
+        what = f"case {case}" if case is not None else "every case"
+        self.wait_until(delivered, what=f"the bot to finish with {what}")
 
     def modal_from(self, action_id: str, case: int, *, user: str) -> dict[str, Any]:
         """Clicks a button that opens a modal and returns the modal."""
@@ -277,21 +280,70 @@ def intake_answers(now: datetime | None = None, **changes: Any) -> dict[str, Any
     return state_values({(name, "input"): value for name, value in answers.items()})
 
 
+class Tracked(Executor):
+    """The listeners' executor, counting what still runs, so `Desk.settle` knows when the
+    bot has finished answering (a reply sent after the ack included)."""
+
+    def __init__(self, inner: Executor) -> None:
+        self.inner = inner
+        self._lock = threading.Lock()
+        self._running = 0
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        with self._lock:
+            self._running += 1
+        try:
+            future = self.inner.submit(fn, *args, **kwargs)
+        except BaseException:
+            self._done(None)
+            raise
+        future.add_done_callback(self._done)
+        return future
+
+    def _done(self, _future: object) -> None:
+        with self._lock:
+            self._running -= 1
+
+    def idle(self) -> bool:
+        with self._lock:
+            return self._running == 0
+
+    def shutdown(self, wait: bool = True, **kwargs: Any) -> None:
+        self.inner.shutdown(wait, **kwargs)
+
+
+def track_listeners(app: Any) -> Tracked:
+    """Has the Bolt app run its listeners through a `Tracked` executor."""
+    runner = app.listener_runner
+    tracked = Tracked(runner.listener_executor)
+    runner.listener_executor = tracked
+    runner.lazy_listener_runner.executor = tracked
+    return tracked
+
+
 def start_desk(database_url: str, **env: str) -> Desk:
     slack = FakeSlack().start()
     populate(slack)
     settings = load_settings({**settings_env(slack, database_url), **env}, dotenv_path=None)
     bot = build_bot(settings)
-    server = make_server(
-        bot.slack_app(), host="127.0.0.1", port=0, signing_secret=SECRET, loop_timeout=0.05
-    )
+    app = bot.slack_app()
+    listeners = track_listeners(app)
+    server = make_server(app, host="127.0.0.1", port=0, signing_secret=SECRET, loop_timeout=0.05)
     thread = threading.Thread(
         target=run_until_stopped, args=(server,), name="bot-http", daemon=True
     )
     thread.start()
     url = f"http://127.0.0.1:{server.effective_port}"
     sender = SlackSender(url, SECRET)
-    return Desk(slack=slack, sender=sender, bot=bot, server=server, thread=thread, url=url)
+    return Desk(
+        slack=slack,
+        sender=sender,
+        bot=bot,
+        server=server,
+        thread=thread,
+        url=url,
+        listeners=listeners,
+    )
 
 
 def stop_desk(desk: Desk) -> None:

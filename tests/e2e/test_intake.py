@@ -218,7 +218,7 @@ def test_a_double_submit_files_one_case(desk):
     assert all(f"*case {number}*" in json.dumps(r["view"]) for r in results), results
     desk.wait_for_card(number)
     desk.wait_for_dm("UREQ", f"Case {number} filed")
-    time.sleep(0.2)  # let any stray duplicate delivery show itself
+    desk.settle()  # every listener and delivery is done: a stray duplicate would show
     assert len(desk.slack.calls("chat.postMessage")) == 2  # one card, one receipt
 
 

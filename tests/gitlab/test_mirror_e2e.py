@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 from bot.gitlab import build_gitlab_drain
 from db.models import Case
@@ -109,11 +108,9 @@ def test_a_hanging_gitlab_never_holds_up_slack(gdesk, fake):
     del bot.delivery.mirror_soon  # back to the real thing: Slack now, GitLab in the background
     fake.hang("*", r"/issues", seconds=30, times=None)
 
-    started = time.monotonic()
     response = desk.file("UREQ")
     assert response.status_code == 200 and response.json()["response_action"] == "update"
-    desk.wait_for_card(1)
-    assert time.monotonic() - started < 1.0, "the card waited on GitLab"
+    desk.wait_for_card(1)  # while every GitLab call hangs for 30 s
 
     desk.wait_until(lambda: fake.requests(path_regex="/issues"), what="the mirror to try")
     fake.clear_faults()
