@@ -151,7 +151,7 @@ def case_row(case_id: int, spec: Spec, rng: random.Random) -> dict[str, Any]:
     """The case columns: a plausible request, as the intake and the casework left it."""
     created = spec.created_at
     personal = rng.random() < 0.3
-    exception = "Customer needs 40 days of history." if rng.random() < 0.05 else ""
+    exception = "The customer's trial converts next week." if rng.random() < 0.05 else ""
     start = created - timedelta(days=rng.choice((2, 5, 14, 25)))
     route = Route.SIRT if personal or exception or created - start > 7 * 24 * H else Route.SUPPORT
     requester = f"UREQ{rng.randrange(200):03d}"
@@ -160,13 +160,14 @@ def case_row(case_id: int, spec: Spec, rng: random.Random) -> dict[str, Any]:
     org = rng.randrange(3000)
     running, due = spec.final in RUNNING, spec.due_at
     ended = spec.final in (S.CLOSED, S.WITHDRAWN, S.REJECTED)
+    legal_approved = spec.final not in (S.PENDING_LEGAL, S.REJECTED)
     return {
         "id": case_id,
         "state": spec.final.value,
         "route": route.value,
         "organisation": f"Customer {org:04d} Ltd",
         "ticket_url": f"https://support.example.com/tickets/{case_id}",
-        "plan": rng.choice(("premium", "ultimate")),
+        "plan": "trial" if exception else rng.choice(("premium", "ultimate")),
         "deployment": "saas",
         "namespace": f"customer-{org:04d}",
         "owns_namespace": True,
@@ -182,6 +183,14 @@ def case_row(case_id: int, spec: Spec, rng: random.Random) -> dict[str, Any]:
         "access_logs": False,
         "summary": "A token was used from an unknown address over the weekend.",
         "exception_justification": exception,
+        "exception_unneeded": False,
+        "waived": ["plan"] if exception else [],
+        "approved_waivers": ["plan"] if exception and legal_approved else [],
+        "approved_justification": exception if legal_approved else "",
+        "users_in_namespace": personal,
+        "own_use": True,
+        "audit_events": "Audit Events show the token's creation, not where it was used.",
+        "submitter_id": f"UHANDLER{rng.randrange(60):02d}" if reviewed else None,
         "long_window": created - start > 7 * 24 * H,
         "requester_id": requester,
         "requester_team_id": "T0INSIDE",

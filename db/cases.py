@@ -7,6 +7,7 @@ from collections.abc import Collection
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.cases.disclosure import Request
 from bot.cases.model import (
     CaseSnapshot,
     Deployment,
@@ -18,7 +19,7 @@ from bot.cases.model import (
 )
 from bot.cases.permissions import Parties
 from bot.cases.states import Event
-from db.models import Case, CaseEvent
+from db.models import Case, CaseEvent, EventText
 
 
 def get(*, session: Session, case_id: int, for_update: bool = False) -> Case | None:
@@ -53,7 +54,6 @@ def record(*, session: Session, case: Case, event: Event) -> CaseEvent:
         action=event.action.value,
         from_state=event.from_state.value if event.from_state else None,
         to_state=event.to_state.value,
-        reason=event.reason,
         data=event.data,
     )
     case.state = event.to_state.value
@@ -62,7 +62,18 @@ def record(*, session: Session, case: Case, event: Event) -> CaseEvent:
         case.ended_at = event.at
     session.add(row)
     session.flush()
+    if event.reason is not None:  # typed text goes where the purge can blank it
+        session.add(EventText(event_id=row.id, case_id=case.id, text=event.reason))
+        session.flush()
     return row
+
+
+def texts(*, session: Session, event_ids: Collection[int]) -> dict[int, str]:
+    """The text typed with each of these events that has one, by event id."""
+    if not event_ids:
+        return {}
+    query = select(EventText.event_id, EventText.text).where(EventText.event_id.in_(event_ids))
+    return {event_id: text for event_id, text in session.execute(query)}
 
 
 def history(*, session: Session, case_id: int) -> list[CaseEvent]:
@@ -78,6 +89,7 @@ def parties(case: Case) -> Parties:
         relay_contact_id=case.relay_contact_id,
         owner_id=case.owner_id,
         route=Route(case.route),
+        submitter_id=case.submitter_id,
     )
 
 
@@ -108,6 +120,8 @@ def snapshot(case: Case) -> CaseSnapshot:
             )
             if user
         ),
+        exception_unneeded=case.exception_unneeded,
+        access_logs=case.access_logs,
     )
 
 
@@ -124,10 +138,24 @@ def apply_intake(case: Case, intake: Intake) -> None:
         list(intake.groups),
         list(intake.users),
     )
+    case.users_in_namespace = intake.users_in_namespace
     case.event_types, case.event_other = list(intake.event_types), intake.event_other.strip()
     case.personal_data, case.access_logs = bool(intake.personal_data), bool(intake.access_logs)
     case.summary = intake.summary.strip()
+    case.own_use, case.audit_events = intake.own_use, intake.audit_events.strip()
     case.exception_justification = intake.exception_justification.strip()
+
+
+def request(case: Case) -> Request:
+    """What identifies the customer in a case's request (kept out of public text)."""
+    return Request(
+        organisation=case.organisation,
+        namespace=case.namespace,
+        ticket_url=case.ticket_url,
+        projects=tuple(case.projects),
+        groups=tuple(case.groups),
+        users=tuple(case.users),
+    )
 
 
 def intake(case: Case) -> Intake:
@@ -144,11 +172,14 @@ def intake(case: Case) -> Intake:
         projects=tuple(case.projects),
         groups=tuple(case.groups),
         users=tuple(case.users),
+        users_in_namespace=case.users_in_namespace,
         event_types=tuple(case.event_types),
         event_other=case.event_other,
         personal_data=case.personal_data,
         access_logs=case.access_logs,
         summary=case.summary,
+        own_use=case.own_use,
+        audit_events=case.audit_events,
         exception_justification=case.exception_justification,
         requester_tz=case.requester_tz,
     )
@@ -157,7 +188,8 @@ def intake(case: Case) -> Intake:
 def last_reason(*, session: Session, case_id: int, action: str) -> str | None:
     """The reason given with the latest event of `action` on a case."""
     query = (
-        select(CaseEvent.reason)
+        select(EventText.text)
+        .join(CaseEvent, CaseEvent.id == EventText.event_id)
         .where(CaseEvent.case_id == case_id, CaseEvent.action == action)
         .order_by(CaseEvent.id.desc())
         .limit(1)

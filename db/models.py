@@ -2,7 +2,8 @@
 
 Datetimes are timezone-aware UTC in Python (`UTCDateTime` re-attaches UTC on SQLite, which
 stores them naive). Personal data (paths, user names, free text) lives only on `Case` columns
-listed in `PERSONAL_FIELDS`, so the retention purge knows exactly what to clear.
+listed in `PERSONAL_FIELDS`, in findings and in event texts, so the retention purge knows
+exactly what to clear.
 """
 
 from __future__ import annotations
@@ -80,12 +81,22 @@ class Case(Base):
     projects: Mapped[list[str]]
     groups: Mapped[list[str]]
     users: Mapped[list[str]]
+    users_in_namespace: Mapped[bool] = mapped_column(Boolean, default=False)
     event_types: Mapped[list[str]]
     event_other: Mapped[str] = mapped_column(Text, default="")
     personal_data: Mapped[bool] = mapped_column(Boolean)
     access_logs: Mapped[bool] = mapped_column(Boolean)
     summary: Mapped[str] = mapped_column(Text)
+    own_use: Mapped[bool | None] = mapped_column(Boolean)  # None: filed before it was asked
+    audit_events: Mapped[str] = mapped_column(Text, default="")
     exception_justification: Mapped[str] = mapped_column(Text, default="")
+    # A justification typed while no rule needed waiving: not kept, and the requester is told.
+    exception_unneeded: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The rules the current scope waives, and the exception Legal last approved: an edit
+    # that waives more, or gives another reason, goes back to Legal.
+    waived: Mapped[list[str]] = mapped_column(default=list)
+    approved_waivers: Mapped[list[str]] = mapped_column(default=list)
+    approved_justification: Mapped[str] = mapped_column(Text, default="")
     long_window: Mapped[bool] = mapped_column(Boolean)
 
     requester_id: Mapped[str] = mapped_column(String(32))
@@ -104,6 +115,7 @@ class Case(Base):
     artefact_count: Mapped[int | None] = mapped_column(Integer)
     artefact_location: Mapped[str | None] = mapped_column(Text)
     artefact_checksum: Mapped[str | None] = mapped_column(String(200))
+    submitter_id: Mapped[str | None] = mapped_column(String(32))  # never reviews them
     # Approvals of the current review round; cleared when the artefacts are resubmitted.
     security_approver_id: Mapped[str | None] = mapped_column(String(32))
     legal_approver_id: Mapped[str | None] = mapped_column(String(32))
@@ -152,7 +164,9 @@ PERSONAL_FIELDS = (
     "users",
     "event_other",
     "summary",
+    "audit_events",
     "exception_justification",
+    "approved_justification",
     "ticket_url",
     "response_url",
     "artefact_description",
@@ -174,10 +188,20 @@ class CaseEvent(Base):
     action: Mapped[str] = mapped_column(String(32))
     from_state: Mapped[str | None] = mapped_column(String(32))
     to_state: Mapped[str] = mapped_column(String(32))
-    reason: Mapped[str | None] = mapped_column(Text)
-    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)  # never typed text: see EventText
 
     case: Mapped[Case] = relationship(back_populates="events")
+
+
+class EventText(Base):
+    """What a person typed with an event (a reason, a note), kept apart from the append-only
+    event so the retention purge can blank it; the event's row never changes."""
+
+    __tablename__ = "event_text"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("case_event.id"), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("info_case.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
 
 
 class Finding(Base):

@@ -76,13 +76,14 @@ def build_triage_card(case: CaseSnapshot) -> dict[str, Any]:
 
 # Buttons shown per state. Showing is no permission: every click is checked on the server.
 _WITHDRAW = ("Withdraw", ActionId.WITHDRAW, None)
+_DECLINE = ("Decline", ActionId.DECLINE, "danger")
 CARD_BUTTONS: dict[State, tuple[tuple[str, ActionId, str | None], ...]] = {
     State.PENDING_LEGAL: (
         ("Approve exception", ActionId.LEGAL_APPROVE, "primary"),
         ("Deny exception", ActionId.LEGAL_DENY, "danger"),
         _WITHDRAW,
     ),
-    State.TRIAGE: (("Claim", ActionId.CLAIM, "primary"), _WITHDRAW),
+    State.TRIAGE: (("Claim", ActionId.CLAIM, "primary"), _DECLINE, _WITHDRAW),
     State.INVESTIGATING: (
         ("Add finding", ActionId.ADD_FINDING, None),
         ("Submit for review", ActionId.SUBMIT_REVIEW, "primary"),
@@ -90,6 +91,7 @@ CARD_BUTTONS: dict[State, tuple[tuple[str, ActionId, str | None], ...]] = {
         ("Customer told of cost", ActionId.COST_NOTICE, None),
         ("Hand over", ActionId.HAND_OVER, None),
         ("Unclaim", ActionId.UNCLAIM, None),
+        _DECLINE,
         _WITHDRAW,
     ),
     State.RESCOPE_REQUESTED: (

@@ -45,6 +45,7 @@ def _text_input(
     hint: str = "",
     multiline: bool = True,
     optional: bool = False,
+    initial: str = "",
 ) -> dict[str, Any]:
     element: dict[str, Any] = {
         "type": "plain_text_input",
@@ -52,6 +53,8 @@ def _text_input(
         "multiline": multiline,
         "max_length": MAX_CHARS[block],
     }
+    if initial:
+        element["initial_value"] = initial[: MAX_CHARS[block]]
     result: dict[str, Any] = {
         "type": "input",
         "block_id": block.value,
@@ -96,6 +99,13 @@ TEXT_MODALS: dict[Callback, tuple[str, str, str, str]] = {
         "Reason for the denial",
         "The requester reads this in a DM.",
         "Deny",
+    ),
+    Callback.DECLINE: (
+        "Decline request",
+        "Why is the request declined?",
+        "For a request that is unreasonable as it stands. The requester reads this in a DM; "
+        "the case ends and its issue is closed.",
+        "Decline",
     ),
     Callback.WITHDRAW: (
         "Withdraw request",
@@ -165,7 +175,8 @@ def build_hand_over_modal(case_number: int) -> dict[str, Any]:
     return _modal(Callback.HAND_OVER, "Hand over", case_number, blocks, "Hand over")
 
 
-def build_gap_modal(case_number: int) -> dict[str, Any]:
+def build_gap_modal(case_number: int, draft: str = "") -> dict[str, Any]:
+    """The gap step, its text started from what the requester said Audit Events showed."""
     blocks = [
         section(
             f"*Case {case_number}*: before closing, document the gap in Audit Events "
@@ -175,8 +186,10 @@ def build_gap_modal(case_number: int) -> dict[str, Any]:
             Block.GAP,
             "Missing audit information",
             optional=True,
-            hint="Becomes an issue labelled Category:Audit Events and Enterprise "
-            "Edition. No customer names, namespaces, users or IP addresses.",
+            hint="Becomes a public issue labelled Category:Audit Events and Enterprise "
+            "Edition. Text naming the organisation (or a word of it), the namespace, resources, "
+            "users, emails, IP addresses, links, ticket numbers or tokens is refused.",
+            initial=draft,
         ),
         _text_input(Block.NO_GAP, "Or: why there is no gap", optional=True),
         context("Fill in one of the two."),

@@ -8,7 +8,7 @@ from typing import Any
 from bot.cases.model import CaseSnapshot
 from messages.blocks import actions, button, context, escape, fields, quote, section
 from messages.ids import ActionId, Block, case_value
-from messages.text import next_steps, window_notice
+from messages.text import access_logs_left_out, exception_not_needed, next_steps, window_notice
 
 
 def build_receipt(case: CaseSnapshot, *, triage_channel: str | None) -> dict[str, Any]:
@@ -33,6 +33,10 @@ def build_receipt(case: CaseSnapshot, *, triage_channel: str | None) -> dict[str
     ]
     if case.long_window:
         blocks.append(section(window_notice()))
+    if case.exception_unneeded:
+        blocks.append(section(exception_not_needed()))
+    if case.access_logs:
+        blocks.append(section(access_logs_left_out()))
     blocks.append(context(f"Quote case {case.number} in `/case-status {case.number}`."))
     text = f"Case {case.number} filed: {escape(case.organisation)} ({case.route.label})"
     return {"text": text, "blocks": blocks}
@@ -78,9 +82,10 @@ def build_legal_decision_dm(
     case: CaseSnapshot, *, approved: bool, reason: str | None
 ) -> dict[str, Any]:
     if approved:
+        now = f"It is back with <@{case.owner_id}>." if case.owner_id else "It is now in triage."
         text = (
             f":scales: Legal approved the exception for *case {case.number}* "
-            f"({escape(case.organisation)}). It is now in triage."
+            f"({escape(case.organisation)}). {now}"
         )
     else:
         text = (
@@ -103,6 +108,19 @@ def build_handed_over_dm(case: CaseSnapshot) -> dict[str, Any]:
         )
     ]
     return {"text": f"Case {case.number} was handed to you", "blocks": blocks}
+
+
+def build_declined_dm(case: CaseSnapshot, reason: str) -> dict[str, Any]:
+    """To the requester: a handler declined the request as unreasonable, and why."""
+    blocks = [
+        section(
+            f":no_entry: The handler declined *case {case.number}* ({escape(case.organisation)}) "
+            "as it stands. The case is closed; tell the customer why:"
+        ),
+        *quote(reason),
+        context("A narrower request can be filed again with /info-request."),
+    ]
+    return {"text": f"Case {case.number}: declined", "blocks": blocks}
 
 
 def build_cost_notice_dm(case: CaseSnapshot, note: str) -> dict[str, Any]:

@@ -31,11 +31,6 @@ _LINK_SYNTAX = re.compile(r"([\\\[\]])")
 # `@user` pings; `#1`, `!1`, `&1`, `~label`, `%milestone`, `$1` link other items (never in a URL).
 _MENTION = re.compile(r"(@|(?<![\w/])[#!&~%$])(?=[\w\"])")
 _PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
-_IPV4 = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")
-_IPV6 = re.compile(
-    r"\b(?:[0-9a-fA-F]{1,4}:){5,7}[0-9a-fA-F]{1,4}\b"
-    r"|[0-9a-fA-F]{0,4}(?::[0-9a-fA-F]{1,4})*::(?:[0-9a-fA-F]{1,4}:)*[0-9a-fA-F]{0,4}"
-)
 
 
 # -- markers: invisible, and unique per case or per event --------------------------------------
@@ -71,13 +66,6 @@ def code(text: str) -> str:
     return f"{fence} {flat} {fence}" if "`" in flat else f"`{flat}`"
 
 
-def redact(text: str, terms: Iterable[str]) -> str:
-    """Removes the request's own names, paths and any IP address from a free text."""
-    for term in sorted({t.strip() for t in terms if len(t.strip()) >= 3}, key=len, reverse=True):
-        text = re.sub(re.escape(term), "[redacted]", text, flags=re.IGNORECASE)
-    return _IPV6.sub("[redacted]", _IPV4.sub("[redacted]", text))
-
-
 # -- the SIRT issue -------------------------------------------------------------------------
 def issue_title(organisation: str, number: int) -> str:
     """The issue's title, within GitLab's limit however much escaping lengthens the name."""
@@ -93,8 +81,21 @@ def state_label(state: State) -> str:
     return f"state::{state.value}"
 
 
+def route_label(route: Route) -> str:
+    return f"route::{route.value}"
+
+
 def issue_labels(route: Route, state: State) -> list[str]:
-    return [REQUEST_LABEL, f"route::{route.value}", state_label(state)]
+    return [REQUEST_LABEL, route_label(route), state_label(state)]
+
+
+def route_move(data: Mapping[str, Any]) -> tuple[Route, Route] | None:
+    """(from, to) when an event moved the case to another route (an edited request)."""
+    try:
+        was, now = Route(data.get("route_was")), Route(data.get("route"))
+    except ValueError:
+        return None
+    return (was, now) if was is not now else None
 
 
 def _when(moment: datetime | None) -> str:
@@ -116,28 +117,41 @@ def intake_section(intake: Intake, *, event_labels: Mapping[str, str]) -> str:
     deployment = {Deployment.SAAS: "GitLab.com", Deployment.SELF_MANAGED: "Self-managed"}
     events = [event_labels.get(e, e) for e in intake.event_types]
     owner = "owns it" if intake.owns_namespace else "does NOT own it"
+    access_logs = _yes(intake.access_logs)
+    if intake.access_logs:  # never searched: SIRT reads so next to the answer
+        access_logs += " (not searchable: only application logs will be searched)"
     lines = [
         f"- **Organisation:** {inline(intake.organisation)}",
         f"- **Support ticket:** {inline(intake.ticket_url)}",
         f"- **Plan:** {plan}",
         f"- **Deployment:** {deployment.get(intake.deployment, 'not given')}",
+        f"- **Results from the customer's own use of GitLab:** {_yes(intake.own_use)}",
         f"- **Top-level namespace:** {code(intake.namespace)} (the customer {owner})",
         f"- **Window:** {_when(intake.window_start)} → {_when(intake.window_end)}"
         f" (requester's zone: {inline(intake.requester_tz)})",
         *_listing("Projects", intake.projects),
         *_listing("Groups", intake.groups),
         *_listing("Users", intake.users),
+        *(
+            [f"- **Users confirmed in the namespace:** {_yes(intake.users_in_namespace)}"]
+            if intake.users
+            else []
+        ),
         f"- **Event types:** {', '.join(inline(e) for e in events) or 'none'}",
     ]
     if intake.event_other.strip():
         lines.append(f"- **Other events:** {inline(intake.event_other)}")
     lines += [
         f"- **Personal data requested:** {_yes(intake.personal_data)}",
-        f"- **Access logs requested:** {_yes(intake.access_logs)}",
+        f"- **Access logs requested:** {access_logs}",
         "",
         "**Summary**",
         "",
         quote(intake.summary or "(none)"),
+        "",
+        "**What Audit Events showed, and why it is not enough**",
+        "",
+        quote(intake.audit_events or "(not asked when this request was filed)"),
     ]
     if intake.exception_requested:
         lines += [
@@ -215,6 +229,9 @@ _HEADLINES = {
     "add_finding": "Finding recorded",
     "request_rescope": "Re-scope requested from the requester",
     "rescope": "Request re-scoped by the requester",
+    "rescope_to_legal": "Request re-scoped by the requester; its exception goes to Legal first",
+    "release": "Owner released: the edited request needs another team",
+    "resume": "Back with its owner after Legal's approval",
     "cost_notice": "Cost notice recorded",
     "submit_for_review": "Artefacts submitted for review",
     "review_approve": "Review approval",
@@ -224,6 +241,7 @@ _HEADLINES = {
     "record_gap": "Audit Events gap step recorded",
     "close": "Case closed",
     "withdraw": "Request withdrawn",
+    "decline": "Request declined by the handler as unreasonable; the case is closed",
     "customer_update": "Customer update relayed",
     "purge": "Personal data purged from the bot",
 }
@@ -233,6 +251,8 @@ def _details(facts: NoteFacts) -> list[str]:
     lines: list[str] = []
     if facts.action == "hand_over" and facts.data.get("to"):
         lines.append(f"New owner: Slack user {inline(str(facts.data['to']))}")
+    if moved := route_move(facts.data):
+        lines.append(f"Route: {moved[0].label} → {moved[1].label}")
     if facts.action == "review_approve" and facts.data.get("as"):
         lines.append(f"Approved as: {inline(str(facts.data['as'])).capitalize()} reviewer")
     if facts.action == "add_finding":

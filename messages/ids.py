@@ -33,6 +33,7 @@ class Callback(enum.StrEnum):
     HAND_OVER = "hand_over"
     GAP = "gap"
     WITHDRAW = "withdraw"
+    DECLINE = "decline"
 
 
 class ActionId(enum.StrEnum):
@@ -50,6 +51,7 @@ class ActionId(enum.StrEnum):
     MARK_SHARED = "case_mark_shared"
     CLOSE_GAP = "case_close_gap"
     WITHDRAW = "case_withdraw"
+    DECLINE = "case_decline"
     EDIT_SCOPE = "case_edit_scope"
     # the update reminder's buttons
     UPDATE_SENT = "case_update_sent"

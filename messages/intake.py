@@ -9,7 +9,7 @@ from bot.cases.rules import Field
 from messages.blocks import context, option, plain, section
 from messages.catalogue import OTHER, EventType
 from messages.ids import INPUT, Callback
-from messages.text import next_steps, window_notice
+from messages.text import access_logs_left_out, exception_not_needed, next_steps, window_notice
 
 YES_NO = (option("Yes", "yes"), option("No", "no"))
 DEPLOYMENTS = (
@@ -76,7 +76,7 @@ def build_intake_modal(
     initial: Intake | None = None,
     title: str = "Request log search",
 ) -> dict[str, Any]:
-    """The twelve questions of the process, in the order a CSM has the answers to hand."""
+    """The questions of the process, in the order a CSM has the answers to hand."""
     i = initial
     plans = tuple(option(label, plan.value) for plan, label in PLAN_LABELS.items())
     events = (*(option(e.label, e.id) for e in catalogue), option("Other (describe below)", OTHER))
@@ -87,6 +87,10 @@ def build_intake_modal(
     ownership_element: dict[str, Any] = {"type": "checkboxes", "options": [ownership]}
     if i and i.owns_namespace:
         ownership_element["initial_options"] = [ownership]
+    belong = option("I have verified that these users belong to the customer's namespace", "belong")
+    belong_element: dict[str, Any] = {"type": "checkboxes", "options": [belong]}
+    if i and i.users_in_namespace:
+        belong_element["initial_options"] = [belong]
     blocks = [
         section(
             "GitLab searches its own logs for a paying GitLab.com customer when Audit Events "
@@ -114,6 +118,13 @@ def build_intake_modal(
             _choice(
                 "radio_buttons", DEPLOYMENTS, i.deployment.value if i and i.deployment else None
             ),
+        ),
+        _input(
+            Field.OWN_USE,
+            "Does the incident result from the customer's own use of GitLab?",
+            _choice("radio_buttons", YES_NO, _yes_no(i.own_use) if i else None),
+            hint="This process is for incidents in the customer's own implementation or use "
+            "of GitLab.com.",
         ),
         _input(
             Field.NAMESPACE,
@@ -172,6 +183,13 @@ def build_intake_modal(
             f"at most {limits.max_resources} in total.",
         ),
         _input(
+            Field.USERS_IN_NAMESPACE,
+            "Users belong to the customer",
+            belong_element,
+            optional=True,
+            hint="Needed when users are named: requests only cover the customer's own account.",
+        ),
+        _input(
             Field.EVENT_TYPES,
             "Events of interest",
             event_element,
@@ -195,7 +213,8 @@ def build_intake_modal(
             Field.ACCESS_LOGS,
             "Is the customer asking for access logs (HTTP requests)?",
             _choice("radio_buttons", YES_NO, _yes_no(i.access_logs) if i else None),
-            hint="GitLab searches application logs only, not access logs.",
+            hint="GitLab can't search access logs: if they are asked for, the request goes on "
+            "and only application logs are searched.",
         ),
         _input(
             Field.SUMMARY,
@@ -204,12 +223,19 @@ def build_intake_modal(
             hint="What happened, when it was noticed, what the customer needs to know.",
         ),
         _input(
+            Field.AUDIT_EVENTS,
+            "What did the customer see in Audit Events?",
+            _text(i.audit_events if i else "", max_length=3000, multiline=True),
+            hint="What Audit Events showed and why it is not enough. It also starts the "
+            "Audit Events gap note at the end of the case.",
+        ),
+        _input(
             Field.EXCEPTION,
             "Exception request",
             _text(i.exception_justification if i else "", max_length=3000, multiline=True),
             optional=True,
-            hint="Only when the request falls outside the conditions (plan, one-month "
-            "window): say why. Legal must approve it before work starts.",
+            hint="Only when the customer's plan is not Premium or Ultimate: say why. Legal "
+            "must approve it before work starts.",
         ),
     ]
     return {
@@ -231,6 +257,10 @@ def build_confirmation_view(case: CaseSnapshot) -> dict[str, Any]:
     ]
     if case.long_window:
         blocks.append(context(window_notice()))
+    if case.exception_unneeded:
+        blocks.append(context(exception_not_needed()))
+    if case.access_logs:
+        blocks.append(context(access_logs_left_out()))
     blocks.append(context("A receipt with these details is in your DMs from the bot."))
     return {
         "type": "modal",

@@ -12,6 +12,21 @@ def window_notice() -> str:
     )
 
 
+def access_logs_left_out() -> str:
+    return (
+        ":information_source: Access logs (HTTP requests) were asked for, but GitLab can't "
+        "search them: only application logs and logs of other production components will be "
+        "searched. Let the customer know."
+    )
+
+
+def exception_not_needed() -> str:
+    return (
+        ":information_source: You wrote an exception request, but nothing in this request needs "
+        "one, so it was not needed: it was not sent to Legal and is not kept with the case."
+    )
+
+
 def next_steps(case: CaseSnapshot) -> str:
     if case.state is State.PENDING_LEGAL:
         return (

@@ -25,6 +25,9 @@ def intake(**changes: object) -> Intake:
         projects=("acme-corp/backend/api",),
         groups=("acme-corp/platform",),
         users=("jdoe",),
+        users_in_namespace=True,
+        own_use=True,
+        audit_events="Audit Events show the token was created, not where it was used.",
         event_types=("sign_in", "pat"),
         event_other="",
         personal_data=False,
@@ -41,7 +44,15 @@ CASE_AT = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 def make_case(session, view_id: str = "V1", now: datetime = CASE_AT) -> Case:
     """A filed Support case row, flushed so it has its number (for database tests)."""
-    case = Case(
+    case = Case(**case_values(view_id, now))
+    session.add(case)
+    session.flush()
+    return case
+
+
+def case_values(view_id: str = "V1", now: datetime = CASE_AT) -> dict[str, object]:
+    """The columns of a filed Support case that every schema revision has."""
+    return dict(
         state="submitted",
         route="support",
         organisation="Acme",
@@ -70,6 +81,3 @@ def make_case(session, view_id: str = "V1", now: datetime = CASE_AT) -> Case:
         created_at=now,
         updated_at=now,
     )
-    session.add(case)
-    session.flush()
-    return case

@@ -14,19 +14,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.app import steps
-from bot.app.filing import IntakeRejected
+from bot.app import rescoping, steps
+from bot.app.rescoping import Roles
 from bot.app.steps import Change
+from bot.cases.disclosure import disclosures, refusal
 from bot.cases.errors import NotAllowed, NotFound
 from bot.cases.model import CaseSnapshot, Intake, Limits, Route, State
 from bot.cases.permissions import Actor, ReviewRole, authorise, can_handle, review_role
-from bot.cases.rules import assess
 from bot.cases.states import Action, transition
 from db import cases as case_repo
-from db import submissions
 from db.models import Case, Finding
 from db.session import reading
 
@@ -53,26 +51,16 @@ class Casework:
         """
         return dataclasses.replace(self, view_id=view_id or None)
 
-    def _already_done(self) -> CaseSnapshot | None:
-        if not self.view_id:
-            return None
-        with reading(self.sessions) as session:
-            case_id = submissions.case_of(session=session, view_id=self.view_id)
-            case = case_repo.get(session=session, case_id=case_id) if case_id else None
-            return case_repo.snapshot(case) if case else None
-
     def _act(self, case_id: int, actor: Actor, action: Action, **step: Any) -> CaseSnapshot:
         """One step (`steps.act`), done once per submitted modal when `view_id` is set."""
-        if (done := self._already_done()) is not None:
-            return done
-        try:
-            return steps.act(
+        return self._once(
+            lambda: steps.act(
                 self.sessions, self.clock(), case_id, actor, action, view_id=self.view_id, **step
             )
-        except IntegrityError:
-            if (done := self._already_done()) is None:  # not a twin delivery of this modal
-                raise
-            return done
+        )
+
+    def _once(self, step: Callable[[], CaseSnapshot]) -> CaseSnapshot:
+        return steps.once(self.sessions, self.view_id, step)
 
     def check(self, case_id: int, actor: Actor, action: Action) -> None:
         """Refuses now what `action` would refuse, before a modal asks for details."""
@@ -91,6 +79,13 @@ class Casework:
             if case is None:
                 raise NotFound(f"There is no case {case_id}.")
             return case_repo.intake(case)
+
+    def gap_draft(self, case_id: int, actor: Actor) -> str:
+        """What the requester said Audit Events showed: the gap step's starting text."""
+        self.check(case_id, actor, Action.RECORD_GAP)
+        with reading(self.sessions) as session:
+            case = case_repo.get(session=session, case_id=case_id)
+            return case.audit_events if case else ""
 
     # -- triage --------------------------------------------------------------------------
     def claim(self, case_id: int, actor: Actor) -> CaseSnapshot:
@@ -125,8 +120,15 @@ class Casework:
     def decide_exception(
         self, case_id: int, actor: Actor, *, approve: bool, reason: str | None
     ) -> CaseSnapshot:
-        if approve:
-            return self._act(case_id, actor, Action.LEGAL_APPROVE, reason=reason)
+        if approve:  # an edited case Legal approves goes back to its owner, if it has one
+            return self._act(
+                case_id,
+                actor,
+                Action.LEGAL_APPROVE,
+                reason=reason,
+                change=_approve_exception,
+                then=lambda case: Action.RESUME if case.owner_id else None,
+            )
         _require(reason, "Give the reason for the denial: the requester will read it.")
         return self._act(case_id, actor, Action.LEGAL_DENY, reason=reason)
 
@@ -155,15 +157,14 @@ class Casework:
         note = _require(note, "Say what the customer was told about the cost.")
         return self._act(case_id, actor, Action.COST_NOTICE, reason=note)
 
-    def rescope(self, case_id: int, actor: Actor, intake: Intake) -> CaseSnapshot:
-        """The requester's edited scope, checked by the same rules as a new request."""
-        with reading(self.sessions) as session:
-            case = case_repo.get(session=session, case_id=case_id)
-            filed_at = case.created_at if case else self.clock()
-        verdict = assess(intake, now=filed_at, limits=self.limits)
-        if not verdict.accepted:
-            raise IntakeRejected(verdict.errors)
-        return self._act(case_id, actor, Action.RESCOPE, change=_scope(intake))
+    def rescope(self, case_id: int, actor: Actor, intake: Intake, *, roles: Roles) -> CaseSnapshot:
+        """The requester's edited request, assessed exactly like a new one (`rescoping`)."""
+        return self._once(
+            lambda: rescoping.rescope(
+                self.sessions, self.clock(), self.limits, case_id, actor, intake, roles,
+                view_id=self.view_id,
+            )
+        )  # fmt: skip
 
     def submit_for_review(self, case_id: int, actor: Actor, artefacts: Artefacts) -> CaseSnapshot:
         if not artefacts.redacted:
@@ -178,6 +179,7 @@ class Casework:
                 artefact_count=artefacts.count,
                 artefact_location=artefacts.location,
                 artefact_checksum=artefacts.checksum,
+                submitter_id=actor.user_id,
                 security_approver_id=None,
                 legal_approver_id=None,
             ),
@@ -239,14 +241,25 @@ class Casework:
         gap, no_gap_reason = (gap or "").strip() or None, (no_gap_reason or "").strip() or None
         if not gap and not no_gap_reason:
             raise NotAllowed("Describe the missing audit information, or say why there's none.")
+
+        def public(case: Case) -> None:  # the gap issue is public: refused, never rewritten
+            if gap and (found := disclosures(gap, case_repo.request(case))):
+                raise NotAllowed(refusal(found))
+
         return self._act(
             case_id,
             actor,
             Action.RECORD_GAP,
+            check=public,
             then=lambda case: Action.CLOSE,
             data={"gap": bool(gap)},
             change=_set(gap_description=gap, no_gap_reason=no_gap_reason),
         )
+
+    def decline(self, case_id: int, actor: Actor, reason: str) -> CaseSnapshot:
+        """A handler declines an unreasonable request; the requester reads the reason."""
+        reason = _require(reason, "Say why the request is declined: the requester reads it.")
+        return self._act(case_id, actor, Action.DECLINE, reason=reason)
 
     def withdraw(self, case_id: int, actor: Actor, reason: str) -> CaseSnapshot:
         reason = _require(reason, "Say why the request is withdrawn.")
@@ -261,8 +274,10 @@ def _set(**values: Any) -> Change:
     return change
 
 
-def _scope(intake: Intake) -> Change:
-    return lambda case: case_repo.apply_intake(case, intake)
+def _approve_exception(case: Case) -> None:
+    """What Legal approves: the rules waived now, for the reason given now."""
+    case.approved_waivers = list(case.waived)
+    case.approved_justification = case.exception_justification
 
 
 def _require(text: str | None, message: str) -> str:

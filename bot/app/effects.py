@@ -39,6 +39,7 @@ class Effects:
 
 CARD = Send(Notice.CARD, To.TRIAGE)
 RECEIPT = Send(Notice.RECEIPT, To.REQUESTER)
+RESCOPED = Send(Notice.RESCOPED, To.REQUESTER)
 
 EFFECTS: dict[Action, Effects] = {
     Action.SUBMIT: Effects(gitlab=Mirror.OPEN_ISSUE),
@@ -53,7 +54,10 @@ EFFECTS: dict[Action, Effects] = {
     Action.HAND_OVER: Effects((CARD, Send(Notice.HANDED_OVER, To.OWNER))),
     Action.ADD_FINDING: Effects((CARD,)),
     Action.REQUEST_RESCOPE: Effects((CARD, Send(Notice.RESCOPE, To.REQUESTER))),
-    Action.RESCOPE: Effects((CARD,)),
+    Action.RESCOPE: Effects((CARD, RESCOPED)),
+    Action.RESCOPE_TO_LEGAL: Effects((CARD, RESCOPED), clock=Clock.STOP),
+    Action.RELEASE: Effects((CARD, Send(Notice.RELEASED, To.FORMER_OWNER))),
+    Action.RESUME: Effects((CARD, Send(Notice.RESUMED, To.OWNER))),
     Action.COST_NOTICE: Effects((CARD, Send(Notice.COST_NOTICE, To.RELAY))),
     Action.SUBMIT_FOR_REVIEW: Effects((CARD,)),
     Action.REVIEW_APPROVE: Effects((CARD,)),
@@ -63,6 +67,7 @@ EFFECTS: dict[Action, Effects] = {
     Action.RECORD_GAP: Effects((CARD,), gitlab=Mirror.GAP_NOTE),
     Action.CLOSE: Effects((CARD,), clock=Clock.STOP),
     Action.WITHDRAW: Effects((CARD,), clock=Clock.STOP),
+    Action.DECLINE: Effects((CARD, Send(Notice.DECLINED, To.REQUESTER)), clock=Clock.STOP),
     Action.CUSTOMER_UPDATE: Effects((CARD,), clock=Clock.RESTART),
     Action.PURGE: Effects(),
 }

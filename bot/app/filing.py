@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.app.steps import record
 from bot.cases.errors import CaseError
 from bot.cases.model import CaseSnapshot, Intake, Limits
-from bot.cases.routing import is_long_window, route_for
 from bot.cases.rules import Field, assess
 from bot.cases.states import Action, transition
+from bot.cases.terms import Terms, settle
 from db import cases as case_repo
 from db.models import Case
 from db.session import transaction
@@ -62,7 +62,8 @@ class Filing:
                 existing = case_repo.get_by_intake_view(session=session, view_id=view_id)
                 if existing is not None:
                     return Filed(case_repo.snapshot(existing), created=False)
-                case = self._open_case(session, intake, requester, view_id, now, verdict.waived)
+                terms = settle(intake, verdict, now=now)
+                case = self._open_case(session, terms, requester, view_id, now)
                 return Filed(case_repo.snapshot(case), created=True)
         except IntegrityError:
             # Two deliveries of one submission raced; the other one filed it.
@@ -75,17 +76,18 @@ class Filing:
     def _open_case(
         self,
         session: Session,
-        intake: Intake,
+        terms: Terms,
         requester: Requester,
         view_id: str,
         now: datetime,
-        waived: tuple[Field, ...],
     ) -> Case:
-        route = route_for(intake, now=now)
+        route = terms.route
         case = Case(
             state="submitted",
             route=route.value,
-            long_window=is_long_window(intake, now=now),
+            long_window=terms.long_window,
+            exception_unneeded=terms.exception_unneeded,
+            waived=[field.value for field in terms.waived],
             requester_id=requester.user_id,
             requester_team_id=requester.team_id,
             relay_contact_id=requester.user_id,
@@ -93,13 +95,13 @@ class Filing:
             created_at=now,
             updated_at=now,
         )
-        case_repo.apply_intake(case, intake)
+        case_repo.apply_intake(case, terms.intake)
         session.add(case)
         session.flush()
         actor = requester.user_id
-        data = {"route": route.value, "waived": [f.value for f in waived]}
+        data = {"route": route.value, "waived": [f.value for f in terms.waived]}
         filed = transition(None, Action.SUBMIT, actor_id=actor, at=now, data=data)
-        next_action = Action.REFER_TO_LEGAL if intake.exception_requested else Action.ACCEPT
+        next_action = Action.REFER_TO_LEGAL if terms.needs_legal else Action.ACCEPT
         routed = transition(filed.to_state, next_action, actor_id=actor, at=now)
         record(session, case, filed, routed)
         return case

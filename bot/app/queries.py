@@ -69,11 +69,13 @@ class Status:
             if actor.user_id not in people and not actor.has(Role.LEAD):
                 raise NotAllowed(f"Case {case_id} is visible to its participants and leads.")
             events = case_repo.history(session=session, case_id=case_id)[-RECENT_EVENTS:]
+            said = case_repo.texts(session=session, event_ids=[e.id for e in events])
             return CaseStatus(
                 case=case_repo.snapshot(case),
                 next_update_due=case.next_update_due_at,
                 recent=[
-                    HistoryLine(e.at, e.actor_id, e.action, e.to_state, e.reason) for e in events
+                    HistoryLine(e.at, e.actor_id, e.action, e.to_state, said.get(e.id))
+                    for e in events
                 ],
             )
 

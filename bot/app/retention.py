@@ -1,9 +1,10 @@
 """The retention purge: personal data of cases that ended long ago is blanked, once.
 
-What goes: the `Case` columns listed in `db.models.PERSONAL_FIELDS` and the text of the case's
-findings. What stays: the case row, its number, state, dates, counts and the event history, so
-the statistics and the audit trail survive. Each purge is one transaction that records a
-`purge` event; a case that fails is logged and tried again on the next run.
+What goes: the `Case` columns listed in `db.models.PERSONAL_FIELDS`, the text of the case's
+findings, and what people typed with its events (reasons, notes: `db.models.EventText`).
+What stays: the case row, its number, state, dates, counts and the event history (who did
+what, when), so the statistics and the audit trail survive. Each purge is one transaction
+that records a `purge` event; a case that fails is logged and tried again on the next run.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from bot.app.steps import record
 from bot.cases.model import State
 from bot.cases.states import Action, transition
 from db import cases as case_repo
-from db.models import PERSONAL_FIELDS, Case, Finding
+from db.models import PERSONAL_FIELDS, Case, EventText, Finding
 from db.session import transaction
 
 log = logging.getLogger(__name__)
@@ -84,11 +85,12 @@ class RetentionPurge:
                 Action.PURGE,
                 actor_id=PURGE_ACTOR,
                 at=now,
-                data={"fields": list(PERSONAL_FIELDS), "findings": True},
+                data={"fields": list(PERSONAL_FIELDS), "findings": True, "event_texts": True},
             )
             for name in PERSONAL_FIELDS:
                 setattr(case, name, blank_value(name))
             session.execute(update(Finding).where(Finding.case_id == case.id).values(text=""))
+            session.execute(update(EventText).where(EventText.case_id == case.id).values(text=""))
             case.purged_at = now
             record(session, case, event)
             return 1

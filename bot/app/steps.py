@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app.effects import DUE, EFFECTS, Clock, Due, Send
@@ -25,7 +26,7 @@ from bot.delivery.kinds import Topic
 from db import cases as case_repo
 from db import outbox, submissions
 from db.models import Case
-from db.session import transaction
+from db.session import reading, transaction
 
 log = logging.getLogger(__name__)
 
@@ -146,3 +147,27 @@ def act(
             events.append(transition(event.to_state, follow, actor_id=actor.user_id, at=now))
         record(session, case, *events)
         return case_repo.snapshot(case)
+
+
+def once(
+    sessions: sessionmaker[Session], view_id: str | None, step: Callable[[], CaseSnapshot]
+) -> CaseSnapshot:
+    """The step, done once per submitted modal (`view_id`): a modal already submitted, or a
+    twin delivery of it racing this one, gets the case as it is, and nothing changes."""
+    if (done := _submitted(sessions, view_id)) is not None:
+        return done
+    try:
+        return step()
+    except IntegrityError:
+        if (done := _submitted(sessions, view_id)) is None:  # not a twin delivery
+            raise
+        return done
+
+
+def _submitted(sessions: sessionmaker[Session], view_id: str | None) -> CaseSnapshot | None:
+    if not view_id:
+        return None
+    with reading(sessions) as session:
+        case_id = submissions.case_of(session=session, view_id=view_id)
+        case = case_repo.get(session=session, case_id=case_id) if case_id else None
+        return case_repo.snapshot(case) if case else None

@@ -23,6 +23,7 @@ class State(enum.StrEnum):
     CLOSED = "closed"
     REJECTED = "rejected"
     WITHDRAWN = "withdrawn"
+    DECLINED = "declined"  # a handler declined an unreasonable request, with a reason
 
     @property
     def is_open(self) -> bool:
@@ -33,7 +34,7 @@ class State(enum.StrEnum):
         return self.value.replace("_", " ")
 
 
-ENDED_STATES = frozenset({State.CLOSED, State.REJECTED, State.WITHDRAWN})
+ENDED_STATES = frozenset({State.CLOSED, State.REJECTED, State.WITHDRAWN, State.DECLINED})
 # While a case is in one of these states its relay contact owes the customer regular updates.
 CADENCE_STATES = frozenset(
     {State.TRIAGE, State.INVESTIGATING, State.RESCOPE_REQUESTED, State.IN_REVIEW, State.APPROVED}
@@ -106,6 +107,12 @@ class Intake:
     summary: str = ""
     exception_justification: str = ""
     requester_tz: str = "UTC"
+    # The requester confirmed the users named belong to the customer's namespace.
+    users_in_namespace: bool = False
+    # The handbook's preconditions: the incident results from the customer's own use of
+    # GitLab, and Audit Events did not show enough (what they showed, and why not enough).
+    own_use: bool | None = None
+    audit_events: str = ""
 
     @property
     def exception_requested(self) -> bool:
@@ -156,3 +163,5 @@ class CaseSnapshot:
     event_count: int
     issue_url: str | None = None
     approvals: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    exception_unneeded: bool = False  # a justification was typed, but nothing needed waiving
+    access_logs: bool = False  # asked for; never searched, and the requester is told so

@@ -40,6 +40,7 @@ class Parties:
     relay_contact_id: str
     owner_id: str | None
     route: Route
+    submitter_id: str | None = None  # who submitted the artefacts under review
 
 
 def can_handle(actor: Actor, route: Route) -> bool:
@@ -74,6 +75,11 @@ def authorise(action: Action, actor: Actor, parties: Parties) -> None:
         if not can_handle(actor, route):
             team = "Support or SIRT" if route is Route.SUPPORT else "SIRT"
             raise NotAllowed(f"Only {team} handlers can claim this {route.label} case.")
+    elif action is Action.DECLINE:
+        if not can_handle(actor, route):
+            raise NotAllowed(f"Only a handler who can take this {route.label} case can decline it.")
+        if parties.owner_id is not None and not _is_owner(actor, parties):
+            raise NotAllowed("Only the case's owner can decline it once it is claimed.")
     elif action in HANDLER_ONLY:
         if not _is_owner(actor, parties) and not (
             action is Action.UNCLAIM and actor.has(Role.LEAD)
@@ -87,7 +93,14 @@ def authorise(action: Action, actor: Actor, parties: Parties) -> None:
             raise NotAllowed("Only Security reviewers and Legal can review the artefacts.")
         if _is_owner(actor, parties):
             raise NotAllowed("The handler who collected the artefacts can't review them.")
-    elif action in (Action.MARK_SHARED, Action.RESCOPE, Action.CUSTOMER_UPDATE):
+        if actor.user_id == parties.submitter_id:  # a hand-over during review changes nothing
+            raise NotAllowed("Whoever submitted the artefacts can't review them.")
+    elif action in (
+        Action.MARK_SHARED,
+        Action.RESCOPE,
+        Action.RESCOPE_TO_LEGAL,
+        Action.CUSTOMER_UPDATE,
+    ):
         if not _is_relay(actor, parties):
             raise NotAllowed("Only the requester who relays to the customer can do this.")
     elif action is Action.WITHDRAW:

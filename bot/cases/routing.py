@@ -8,12 +8,16 @@ from bot.cases.model import Intake, Route
 from bot.cases.windows import reaches_past_support_window
 
 
-def route_for(intake: Intake, *, now: datetime) -> Route:
-    """Support takes a window within 7 days, with no personal data and no exception."""
+def route_for(intake: Intake, *, now: datetime, exception: bool) -> Route:
+    """Support takes a window within 7 days, with no personal data and no exception.
+
+    `exception` is whether a rule is actually waived (`Assessment.waived`), not whether the
+    requester typed a justification.
+    """
     simple = (
         not reaches_past_support_window(intake.window_start, now, intake.requester_tz)
         and not intake.personal_data
-        and not intake.exception_requested
+        and not exception
     )
     return Route.SUPPORT if simple else Route.SIRT
 

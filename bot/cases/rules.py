@@ -2,8 +2,10 @@
 
 Each row names the intake field an error belongs to, the condition that breaks the rule, and
 the sentence the requester reads next to that field. Rows marked `waivable` are the ones an
-exception request (approved by Legal) may set aside. Only the first broken row per field is
-reported, so the table is ordered from the most basic check to the most specific.
+exception request (approved by Legal) may set aside: conditions of policy (the plan), never
+limits of what GitLab can do (self-managed instances, more than one month back). Only the
+first broken row per field is reported, so the table is ordered from the most basic check to
+the most specific.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ class Field(enum.StrEnum):
     TICKET_URL = "ticket_url"
     PLAN = "plan"
     DEPLOYMENT = "deployment"
+    OWN_USE = "own_use"
     NAMESPACE = "namespace"
     OWNERSHIP = "ownership"
     WINDOW_START = "window_start"
@@ -39,11 +42,13 @@ class Field(enum.StrEnum):
     PROJECTS = "projects"
     GROUPS = "groups"
     USERS = "users"
+    USERS_IN_NAMESPACE = "users_in_namespace"  # the checkbox; its error shows on USERS
     EVENT_TYPES = "event_types"
     EVENT_OTHER = "event_other"
     PERSONAL_DATA = "personal_data"
     ACCESS_LOGS = "access_logs"
     SUMMARY = "summary"
+    AUDIT_EVENTS = "audit_events"
     EXCEPTION = "exception"
 
 
@@ -96,6 +101,18 @@ RULES: tuple[Rule, ...] = (
         "logs themselves. Only GitLab.com (SaaS) accounts can be searched.",
     ),
     Rule(
+        Field.OWN_USE,
+        lambda i, _: i.own_use is None,
+        "Say whether the incident results from the customer's own use of GitLab.",
+    ),
+    Rule(
+        Field.OWN_USE,
+        lambda i, _: i.own_use is False,
+        "This process only covers incidents that result from the customer's own use of "
+        "GitLab.com. A suspected vulnerability or incident on GitLab's side goes to GitLab's "
+        "responsible disclosure process (https://about.gitlab.com/security/disclosure/).",
+    ),
+    Rule(
         Field.NAMESPACE,
         lambda i, _: blank(i.namespace),
         "Enter the top-level group the customer owns, e.g. acme-corp.",
@@ -136,9 +153,9 @@ RULES: tuple[Rule, ...] = (
     Rule(
         Field.WINDOW_START,
         window_too_old,
-        "GitLab can't search more than one calendar month back from today. Narrow the window, "
-        "or explain why in the exception request: Legal must approve it first.",
-        waivable=True,
+        "GitLab is unable to search more than one calendar month back from the request: like "
+        "logs of self-managed instances, this is beyond what GitLab can do, so no exception "
+        "can waive it. Narrow the window.",
         needs=_WINDOW,
     ),
     Rule(
@@ -167,6 +184,13 @@ RULES: tuple[Rule, ...] = (
         Field.USERS,
         lambda i, _: not all(USERNAME.match(u) for u in i.users),
         "Write one GitLab username per line, e.g. jdoe.",
+    ),
+    Rule(
+        Field.USERS,
+        lambda i, _: bool(i.users) and not i.users_in_namespace,
+        "Requests only cover the account the customer owns: confirm below that the users named "
+        "belong to the customer's namespace. For users outside it, a legal subpoena is "
+        "required: ask the customer to contact GitLab Legal.",
     ),
     Rule(
         Field.PROJECTS,
@@ -211,18 +235,23 @@ RULES: tuple[Rule, ...] = (
         "Say whether access logs are being asked for.",
     ),
     Rule(
-        Field.ACCESS_LOGS,
-        lambda i, _: bool(i.access_logs),
-        "GitLab can't search access logs (HTTP request logs); only application logs and "
-        "logs of other production components are searched. Choose 'No' to go on with those.",
-    ),
-    Rule(
         Field.SUMMARY, lambda i, _: blank(i.summary), "Summarise the incident in a few sentences."
     ),
     Rule(
         Field.SUMMARY,
         lambda i, c: len(i.summary) > c.limits.summary_max_chars,
         "Keep the summary under {summary_max_chars} characters.",
+    ),
+    Rule(
+        Field.AUDIT_EVENTS,
+        lambda i, _: blank(i.audit_events),
+        "Say what the customer saw in Audit Events and why it is not enough: log searches are "
+        "for what Audit Events can't show.",
+    ),
+    Rule(
+        Field.AUDIT_EVENTS,
+        lambda i, _: len(i.audit_events) > 3000,
+        "Keep what Audit Events showed under 3000 characters.",
     ),
     Rule(
         Field.EXCEPTION,
@@ -246,7 +275,8 @@ class Assessment:
 
     @property
     def needs_legal(self) -> bool:
-        return self.exception_requested
+        """Only a waived rule needs Legal; a justification alone does not."""
+        return bool(self.waived)
 
 
 def assess(intake: Intake, *, now: datetime, limits: Limits) -> Assessment:

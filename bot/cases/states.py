@@ -27,6 +27,9 @@ class Action(enum.StrEnum):
     ADD_FINDING = "add_finding"
     REQUEST_RESCOPE = "request_rescope"
     RESCOPE = "rescope"
+    RESCOPE_TO_LEGAL = "rescope_to_legal"  # the edit waives a rule Legal has not approved
+    RELEASE = "release"  # the edit made the case one its owner can't handle: back unowned
+    RESUME = "resume"  # Legal approved an edit of an owned case: back to its owner
     COST_NOTICE = "cost_notice"
     SUBMIT_FOR_REVIEW = "submit_for_review"
     REVIEW_APPROVE = "review_approve"
@@ -36,6 +39,7 @@ class Action(enum.StrEnum):
     RECORD_GAP = "record_gap"
     CLOSE = "close"
     WITHDRAW = "withdraw"
+    DECLINE = "decline"  # a handler declines an unreasonable request
     CUSTOMER_UPDATE = "customer_update"
     PURGE = "purge"
 
@@ -68,6 +72,10 @@ TRANSITIONS: dict[tuple[State | None, Action], State] = {
     (S.INVESTIGATING, Action.UNCLAIM): S.TRIAGE,
     (S.INVESTIGATING, Action.REQUEST_RESCOPE): S.RESCOPE_REQUESTED,
     (S.RESCOPE_REQUESTED, Action.RESCOPE): S.INVESTIGATING,
+    (S.RESCOPE_REQUESTED, Action.RESCOPE_TO_LEGAL): S.PENDING_LEGAL,
+    (S.INVESTIGATING, Action.RELEASE): S.TRIAGE,
+    (S.PENDING_LEGAL, Action.RELEASE): S.PENDING_LEGAL,
+    (S.TRIAGE, Action.RESUME): S.INVESTIGATING,
     (S.INVESTIGATING, Action.SUBMIT_FOR_REVIEW): S.IN_REVIEW,
     (S.IN_REVIEW, Action.REVIEW_APPROVE): S.IN_REVIEW,
     (S.IN_REVIEW, Action.REVIEW_COMPLETE): S.APPROVED,
@@ -75,6 +83,8 @@ TRANSITIONS: dict[tuple[State | None, Action], State] = {
     (S.APPROVED, Action.MARK_SHARED): S.SHARED,
     (S.SHARED, Action.RECORD_GAP): S.SHARED,
     (S.SHARED, Action.CLOSE): S.CLOSED,
+    (S.TRIAGE, Action.DECLINE): S.DECLINED,
+    (S.INVESTIGATING, Action.DECLINE): S.DECLINED,
     **{(s, Action.HAND_OVER): s for s in WORKING_STATES},
     **{(s, Action.ADD_FINDING): s for s in WORKING_STATES},
     **{(s, Action.COST_NOTICE): s for s in (S.INVESTIGATING, S.RESCOPE_REQUESTED)},

@@ -16,6 +16,7 @@ WAITS_ON: dict[State, str] = {
     State.CLOSED: "nothing: closed",
     State.REJECTED: "nothing: rejected",
     State.WITHDRAWN: "nothing: withdrawn",
+    State.DECLINED: "nothing: declined",
 }
 
 

@@ -27,6 +27,10 @@ class Notice(enum.StrEnum):
     LEGAL_DENIED = "dm_legal_denied"
     HANDED_OVER = "dm_handed_over"
     COST_NOTICE = "dm_cost_notice"
+    RESCOPED = "dm_rescoped"  # the requester's edited request, as it now stands
+    RELEASED = "dm_released"  # an edit made the case one its owner can't handle
+    RESUMED = "dm_resumed"  # Legal approved an edited case: back to its owner
+    DECLINED = "dm_declined"  # a handler declined the request, with the reason
     REMINDER = "dm_update_reminder"
     NUDGE = "dm_owner_nudge"
     ESCALATION = "leads_escalation"
@@ -40,6 +44,7 @@ class To(enum.StrEnum):
     REQUESTER = "requester"
     RELAY = "relay"
     OWNER = "owner"
+    FORMER_OWNER = "former_owner"  # named in the event's data: the case no longer has them
 
 
 class Mirror(enum.StrEnum):

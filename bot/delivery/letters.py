@@ -22,16 +22,18 @@ from bot.cases.states import Action
 from bot.delivery.drain import Permanent
 from bot.delivery.kinds import Notice, To
 from db import cases as case_repo
-from db.models import Case, CaseEvent, Finding, OutboxMessage
+from db.models import Case, CaseEvent, EventText, Finding, OutboxMessage
 from messages.card import build_triage_card
 from messages.dm import (
     build_approved_dm,
     build_cost_notice_dm,
+    build_declined_dm,
     build_handed_over_dm,
     build_legal_decision_dm,
     build_receipt,
     build_rescope_dm,
 )
+from messages.edits import build_released_dm, build_rescoped_dm, build_resumed_dm
 from messages.reminders import (
     FindingNote,
     build_escalation,
@@ -119,6 +121,10 @@ BUILDERS: dict[Notice, Callable[[Context], Message | None]] = {
     ),
     Notice.HANDED_OVER: lambda c: build_handed_over_dm(c.snapshot),
     Notice.COST_NOTICE: lambda c: build_cost_notice_dm(c.snapshot, c.reason(Action.COST_NOTICE)),
+    Notice.RESCOPED: lambda c: build_rescoped_dm(c.snapshot),
+    Notice.RELEASED: lambda c: build_released_dm(c.snapshot),
+    Notice.RESUMED: lambda c: build_resumed_dm(c.snapshot),
+    Notice.DECLINED: lambda c: build_declined_dm(c.snapshot, c.reason(Action.DECLINE)),
     Notice.REMINDER: _reminder,
     Notice.NUDGE: _nudge,
     Notice.ESCALATION: _escalation,
@@ -131,10 +137,29 @@ RECIPIENTS: dict[To, Callable[[Case], str | None]] = {
 }
 
 
+def _recipient(to: To, case: Case, former_owner: str | None) -> str | None:
+    """The person a message is for; None for a channel, or nobody in that role (yet)."""
+    if to is To.FORMER_OWNER:
+        return former_owner or None
+    return RECIPIENTS[to](case) if to in RECIPIENTS else None
+
+
+def _former_owners(session: Session, batch: Sequence[OutboxMessage]) -> dict[int, str]:
+    """By event id: the owner an event released (`To.FORMER_OWNER` messages go to them)."""
+    named = {
+        m.payload.get("event_id") for m in batch if m.payload.get("to") == To.FORMER_OWNER.value
+    }
+    if not named:
+        return {}
+    rows = session.execute(select(CaseEvent.id, CaseEvent.data).where(CaseEvent.id.in_(named)))
+    return {event_id: str((data or {}).get("owner") or "") for event_id, data in rows}
+
+
 def _reasons(session: Session, case_ids: set[int]) -> dict[int, dict[Action, str]]:
     rows = session.execute(
-        select(CaseEvent.case_id, CaseEvent.action, CaseEvent.reason)
-        .where(CaseEvent.case_id.in_(case_ids), CaseEvent.reason.is_not(None))
+        select(CaseEvent.case_id, CaseEvent.action, EventText.text)
+        .join(EventText, EventText.event_id == CaseEvent.id)
+        .where(CaseEvent.case_id.in_(case_ids))
         .order_by(CaseEvent.id)
     )
     reasons: dict[int, dict[Action, str]] = {case_id: {} for case_id in case_ids}
@@ -168,6 +193,7 @@ def load(
     reasons = _reasons(session, set(cases))
     reminded = {m.case_id for m in batch if m.kind == Notice.REMINDER and m.case_id in cases}
     findings = _findings(session, [cases[case_id] for case_id in reminded])
+    former = _former_owners(session, batch)
     letters: list[Letter | Permanent] = []
     for row in batch:
         case = cases.get(row.case_id)
@@ -191,7 +217,7 @@ def load(
                 case_id=case.id,
                 notice=notice,
                 to=to,
-                user_id=RECIPIENTS[to](case) if to in RECIPIENTS else None,
+                user_id=_recipient(to, case, former.get(row.payload.get("event_id"))),
                 message=BUILDERS[notice](context),
                 card_channel_id=case.card_channel_id,
                 card_ts=case.card_ts,

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from bot.cases.disclosure import Request, disclosures
 from bot.cases.model import ENDED_STATES, Route, State
 from bot.delivery.drain import Apply, Permanent, Retry
 from bot.delivery.kinds import Mirror
@@ -53,7 +54,7 @@ class Work:
     title: str = ""
     body_args: Mapping[str, Any] | None = None
     gap_description: str | None = None
-    gap_terms: tuple[str, ...] = ()
+    gap_request: Request | None = None
     gap_marker: str = ""
     gap_issue_url: str | None = None
 
@@ -91,7 +92,12 @@ def _finding(session: Session, event: CaseEvent, texts: Mapping[int, str]) -> st
 
 
 def _facts(
-    session: Session, case: Case, event: CaseEvent, config: MirrorConfig, texts: Mapping[int, str]
+    session: Session,
+    case: Case,
+    event: CaseEvent,
+    config: MirrorConfig,
+    texts: Mapping[int, str],
+    reason: str | None = None,
 ) -> md.NoteFacts:
     facts = md.NoteFacts(
         event_id=event.id,
@@ -100,7 +106,7 @@ def _facts(
         at=event.at,
         from_state=State(event.from_state) if event.from_state else None,
         to_state=State(event.to_state),
-        reason=event.reason,
+        reason=reason or None,  # blank once the retention purge has been
         data=dict(event.data or {}),
     )
     if event.action == "add_finding":
@@ -113,7 +119,7 @@ def _facts(
             "Checksum": case.artefact_checksum,
         }
         facts = replace(facts, artefacts={k: str(v) for k, v in shown.items() if v is not None})
-    elif event.action == "rescope":
+    elif event.action in ("rescope", "rescope_to_legal"):
         intake = case_repo.intake(case)
         facts = replace(facts, scope=md.intake_section(intake, event_labels=config.event_labels))
     elif event.action == "record_gap" and case.no_gap_reason:
@@ -135,6 +141,7 @@ def load(
     named = {_finding_id(event) for event, _ in found.values()} - {None}
     query = select(Finding.id, Finding.text).where(Finding.id.in_(named))
     texts = {finding_id: text for finding_id, text in session.execute(query)}
+    reasons = case_repo.texts(session=session, event_ids=set(found))
     works: list[Work | Permanent] = []
     for message in batch:
         if message.kind not in OPERATIONS:
@@ -145,7 +152,9 @@ def load(
             works.append(Permanent(f"case event {event_id} does not exist"))
             continue
         event, case = found[event_id]
-        works.append(_work(session, Mirror(message.kind), event, case, config, texts))
+        works.append(
+            _work(session, Mirror(message.kind), event, case, config, texts, reasons.get(event_id))
+        )
     return works
 
 
@@ -156,12 +165,13 @@ def _work(
     case: Case,
     config: MirrorConfig,
     texts: Mapping[int, str],
+    reason: str | None,
 ) -> Work:
     opening = operation is Mirror.OPEN_ISSUE
     return Work(
         case_id=case.id,
         operation=operation,
-        facts=_facts(session, case, event, config, texts),
+        facts=_facts(session, case, event, config, texts, reason),
         route=Route(case.route),
         issue_iid=case.gitlab_issue_iid,
         title=md.issue_title(case.organisation, case.id),
@@ -169,14 +179,7 @@ def _work(
         if opening
         else None,
         gap_description=case.gap_description,
-        gap_terms=(
-            case.organisation,
-            case.namespace,
-            case.ticket_url,
-            *case.projects,
-            *case.groups,
-            *case.users,
-        ),
+        gap_request=case_repo.request(case),
         gap_marker=gap_marker(case),
         gap_issue_url=case.gap_issue_url,
     )
@@ -235,7 +238,11 @@ class GitLabMirror:
         project = self.config.gap_project
         issue = self.tracker.find_issue(project, marker=work.gap_marker) if retrying else None
         if issue is None:
-            text = md.redact(work.gap_description or "", work.gap_terms)
+            text = work.gap_description or ""
+            if work.gap_request and (found := disclosures(text, work.gap_request)):
+                # Refused at the gap step; a text recorded before that check is never published.
+                kinds = sorted({f.what for f in found})
+                raise Permanent(f"gap text carries {', '.join(kinds)}; the public issue waits")
             issue = self.tracker.create_issue(
                 project,
                 title=md.GAP_TITLE,
@@ -256,14 +263,19 @@ class GitLabMirror:
         if not (retrying and self.tracker.has_note(project, work.issue_iid, marker=marker)):
             self.tracker.add_note(project, work.issue_iid, md.event_note(facts))
         moved = facts.from_state is not None and facts.from_state is not facts.to_state
-        if moved or facts.to_state in ENDED_STATES:
+        rerouted = md.route_move(facts.data)
+        if moved or rerouted or facts.to_state in ENDED_STATES:
+            add, remove = [md.state_label(facts.to_state)], []
+            if moved and facts.from_state:
+                remove.append(md.state_label(facts.from_state))
+            if rerouted:  # an edited request moved the case from Support to SIRT
+                add.append(md.route_label(rerouted[1]))
+                remove.append(md.route_label(rerouted[0]))
             self.tracker.update_issue(
                 project,
                 work.issue_iid,
-                add_labels=[md.state_label(facts.to_state)],
-                remove_labels=[md.state_label(facts.from_state)]
-                if moved and facts.from_state
-                else [],
+                add_labels=add,
+                remove_labels=remove,
                 close=facts.to_state in ENDED_STATES,
             )
         return apply

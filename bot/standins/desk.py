@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 
 from bot.config import Settings, load_settings
 from bot.slack.server import make_server, run_until_stopped, stop_server
+from bot.standins.listeners import Tracked, track_listeners
 from bot.standins.slack_api import FakeSlack
 from bot.standins.slack_payloads import state_values
 from bot.standins.slack_requests import SlackSender
@@ -44,6 +45,7 @@ class Desk:
     server: Any  # the HTTP server, for tests of its limits
     url: str
     stop_bot: Callable[[], None]
+    listeners: Tracked | None = None  # the Bolt app's listeners, to know when they are done
 
     # -- what people do -------------------------------------------------------------------
     def command(
@@ -121,24 +123,25 @@ class Desk:
         assert response.status_code == 200, response.text
         self.settle(case)
 
-    def settle(self, case: int) -> None:
-        """Waits until every Slack message the case has queued has gone out, Home tabs too."""
+    def settle(self, case: int | None = None) -> None:
+        """Waits until the bot is done with what it was asked: every listener has finished
+        (replies after the ack included), every Slack message the case (or, without one, any
+        case) queued has gone out, and the Home tabs are published."""
 
         def delivered() -> bool:
+            if self.listeners is not None and not self.listeners.idle():
+                return False
+            query = select(func.count()).select_from(OutboxMessage)
+            query = query.where(OutboxMessage.topic == "slack", OutboxMessage.status == "pending")
+            if case is not None:
+                query = query.where(OutboxMessage.case_id == case)
             with self.bot.sessions() as session:
-                pending = session.scalar(
-                    select(func.count())
-                    .select_from(OutboxMessage)
-                    .where(
-                        OutboxMessage.case_id == case,
-                        OutboxMessage.topic == "slack",
-                        OutboxMessage.status == "pending",
-                    )
-                )
+                pending = session.scalar(query)
             homes = self.bot.homes
             return pending == 0 and (homes is None or homes.settled())
 
-        self.wait_until(delivered, what=f"Slack messages of case {case} to go out")
+        what = f"case {case}" if case is not None else "every case"
+        self.wait_until(delivered, what=f"the bot to finish with {what}")
 
     def modal_from(self, action_id: str, case: int, *, user: str) -> dict[str, Any]:
         """Clicks a button that opens a modal and returns the modal."""
@@ -193,10 +196,17 @@ def start_desk(
     slack = FakeSlack().start()
     populate(slack)
     settings = load_settings({**settings_env(slack, database_url), **env}, dotenv_path=None)
-    bot, server, stop_bot = serve_bot(settings, server_options)
+    bot, server, listeners, stop_bot = serve_bot(settings, server_options)
     url = f"http://127.0.0.1:{server.effective_port}"
-    sender = SlackSender(url, SECRET)
-    return Desk(slack=slack, sender=sender, bot=bot, server=server, url=url, stop_bot=stop_bot)
+    return Desk(
+        slack=slack,
+        sender=SlackSender(url, SECRET),
+        bot=bot,
+        server=server,
+        url=url,
+        stop_bot=stop_bot,
+        listeners=listeners,
+    )
 
 
 def stop_desk(desk: Desk) -> None:
@@ -207,14 +217,17 @@ def stop_desk(desk: Desk) -> None:
 
 def serve_bot(
     settings: Settings, server_options: dict[str, Any] | None = None
-) -> tuple[Bot, Any, Callable[[], None]]:
-    """The bot composed from `settings` and served on an ephemeral port: (bot, server, stop).
+) -> tuple[Bot, Any, Tracked, Callable[[], None]]:
+    """The bot composed from `settings` and served on an ephemeral port: (bot, server, its
+    listeners' executor, stop).
 
     The desk's one contact with the bot's composition (wiring, Bolt app, HTTP server).
     """
     bot = build_bot(settings)
+    app = bot.slack_app()
+    listeners = track_listeners(app)
     server = make_server(
-        bot.slack_app(),
+        app,
         host="127.0.0.1",
         port=0,
         signing_secret=SECRET,
@@ -231,4 +244,4 @@ def serve_bot(
         thread.join(timeout=5)
         bot.sessions.kw["bind"].dispose()
 
-    return bot, server, stop
+    return bot, server, listeners, stop

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from bot.app.casework import Artefacts, Casework
 from bot.app.filing import Filing, Requester
 from bot.cases.errors import CaseError
-from bot.cases.model import Limits, Route, State
+from bot.cases.model import Limits, Plan, Route, State
 from bot.cases.permissions import Actor, Role
 from bot.cases.states import TRANSITIONS, Action
 from db.models import Case, CaseEvent
@@ -38,6 +38,10 @@ PEOPLE = {
 ARTEFACTS = Artefacts("events", 3, "bucket/case", "sha256:1", redacted=True)
 
 
+def roles(user_id: str) -> Actor:
+    return Actor(user_id, frozenset(PEOPLE.get(user_id, set())))
+
+
 def step(work: Casework, name: str, case_id: int, actor: Actor, other: Actor):
     steps = {
         "claim": lambda: work.claim(case_id, actor),
@@ -45,7 +49,7 @@ def step(work: Casework, name: str, case_id: int, actor: Actor, other: Actor):
         "hand_over": lambda: work.hand_over(case_id, actor, other),
         "finding": lambda: work.add_finding(case_id, actor, "found it"),
         "rescope_request": lambda: work.request_rescope(case_id, actor, "too broad"),
-        "rescope": lambda: work.rescope(case_id, actor, intake(users=("jdoe",))),
+        "rescope": lambda: work.rescope(case_id, actor, intake(users=("jdoe",)), roles=roles),
         "cost": lambda: work.record_cost_notice(case_id, actor, "told"),
         "submit": lambda: work.submit_for_review(case_id, actor, ARTEFACTS),
         "approve": lambda: work.review(case_id, actor, approve=True),
@@ -109,7 +113,9 @@ def test_random_steps_by_random_people_keep_the_case_on_the_diagram(
     work = Casework(sessions=sessions, clock=lambda: NOW, limits=limits)
     filed = services.submit_intake(
         intake=intake(
-            exception_justification="renewal" if exception else "", personal_data=personal
+            exception_justification="renewal" if exception else "",
+            plan=Plan.FREE if exception else Plan.PREMIUM,
+            personal_data=personal,
         ),
         requester=Requester("UREQ", "T1"),
         view_id=uuid.uuid4().hex,

@@ -48,7 +48,7 @@ def test_events_cannot_be_updated_or_deleted_through_the_orm(sessions):
     case = submitted(sessions)
     with pytest.raises(PermissionError), transaction(sessions) as session:
         event = case_repo.history(session=session, case_id=case.id)[0]
-        event.reason = "rewritten"
+        event.actor_id = "rewritten"
     with pytest.raises(PermissionError), transaction(sessions) as session:
         session.delete(case_repo.history(session=session, case_id=case.id)[0])
 
@@ -57,7 +57,7 @@ def test_postgres_refuses_to_rewrite_history_even_in_raw_sql(pg_sessions):
     sessions = pg_sessions
     submitted(sessions)
     with pytest.raises(DBAPIError, match="append-only"), transaction(sessions) as session:
-        session.execute(text("UPDATE case_event SET reason = 'x'"))
+        session.execute(text("UPDATE case_event SET actor_id = 'x'"))
     with pytest.raises(DBAPIError, match="append-only"), transaction(sessions) as session:
         session.execute(text("DELETE FROM case_event"))
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import inspect, select
+from sqlalchemy import MetaData, Table, inspect, select
 
-from db import migrate, outbox
-from db.models import Base, CaseEvent, OutboxMessage
-from db.session import make_engine, make_session_factory, transaction
-from tests.factories import NOW, make_case
+from db import migrate
+from db.models import Base
+from db.session import make_engine
+from tests.factories import NOW, case_values
 
 
 def test_upgrade_downgrade_upgrade(empty_db_url):
@@ -46,32 +46,41 @@ def test_queued_outbox_rows_get_their_operation_and_recipient(empty_db_url):
     """Rows queued before 0005 say what GitLab operation and Slack recipient they are."""
     engine = make_engine(empty_db_url)
     migrate.upgrade(engine, "0004")
-    sessions = make_session_factory(engine)
-    with transaction(sessions) as session:
-        case = make_case(session)
+    old = MetaData()
+    info_case, case_event, outbox = (
+        Table(n, old, autoload_with=engine) for n in ("info_case", "case_event", "outbox_message")
+    )
+    with engine.begin() as connection:
+        case_id = connection.execute(
+            info_case.insert().values(**case_values())
+        ).inserted_primary_key[0]
         events = {}
-        for action, state in (("submit", None), ("accept", "submitted"), ("record_gap", "shared")):
-            row = CaseEvent(
-                case_id=case.id, at=NOW, actor_id="U1", action=action, from_state=state,
-                to_state="triage", data={},
-            )  # fmt: skip
-            session.add(row)
-            session.flush()
-            events[action] = row.id
+        for action in ("submit", "accept", "record_gap"):
+            events[action] = connection.execute(
+                case_event.insert().values(
+                    case_id=case_id, at=NOW, actor_id="U1", action=action, to_state="triage",
+                    data={},
+                )
+            ).inserted_primary_key[0]  # fmt: skip
         queued = [("gitlab", "event", {"event_id": events[a]}) for a in events]
         queued += [("slack", "card", {}), ("slack", "dm_approved", {})]
         for topic, kind, payload in queued:
-            outbox.enqueue(
-                session=session, case_id=case.id, topic=topic, kind=kind, now=NOW, payload=payload
-            )
+            connection.execute(
+                outbox.insert().values(
+                    case_id=case_id, topic=topic, kind=kind, payload=payload, status="pending",
+                    attempts=0, available_at=NOW, created_at=NOW,
+                )
+            )  # fmt: skip
     migrate.upgrade(engine)
-    with transaction(sessions) as session:
-        rows = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
-        assert [(r.kind, r.payload.get("to")) for r in rows] == [
-            ("open_issue", None),
-            ("note", None),
-            ("gap_note", None),
-            ("card", "triage"),
-            ("dm_approved", "relay"),
-        ]
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(outbox.c.kind, outbox.c.payload).order_by(outbox.c.id)
+        ).all()
+    assert [(kind, payload.get("to")) for kind, payload in rows] == [
+        ("open_issue", None),
+        ("note", None),
+        ("gap_note", None),
+        ("card", "triage"),
+        ("dm_approved", "relay"),
+    ]
     engine.dispose()

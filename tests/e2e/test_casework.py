@@ -8,7 +8,7 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from bot.standins.slack_payloads import checkboxes, plain_text_input, radio_buttons
+from bot.standins.slack_payloads import checkboxes, plain_text_input, radio_buttons, static_select
 from bot.standins.workspace import OUTSIDE_TEAM, SHARED, intake_answers
 from db.models import Case, CaseEvent, Finding
 from db.session import transaction
@@ -214,7 +214,10 @@ def test_a_forged_button_value_is_refused(filed):
 
 
 def test_legal_approves_or_denies_an_exception(desk):
-    exception = {"exception": plain_text_input("Renewal signed next week")}
+    exception = {
+        "plan": static_select("trial"),
+        "exception": plain_text_input("Renewal signed next week"),
+    }
     desk.file("UREQ", **exception)
     desk.file("UREQ", **exception)
     desk.wait_for_card(2)

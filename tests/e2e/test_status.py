@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 from bot.standins.workspace import TEAM
 
@@ -60,7 +59,7 @@ def test_the_home_tab_shows_my_cases_once_per_event_even_when_slack_retries(desk
     published = desk.wait_until(lambda: desk.slack.calls("views.publish"), what="home tab")
     home = published[0].args["view"]
     assert home["type"] == "home" and "Case 1" in json.dumps(home["blocks"])
-    time.sleep(0.2)  # give a retry that slipped through the time to show itself
+    desk.settle()  # every listener is done: a retry that slipped through would show
     assert len(desk.slack.calls("views.publish")) == 1
 
 

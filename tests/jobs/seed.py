@@ -12,7 +12,7 @@ from bot.app.cadence import CadencePolicy
 from bot.app.casework import Casework
 from bot.app.filing import Filing, Requester
 from bot.app.reminders import CadenceSweep
-from bot.cases.model import Limits
+from bot.cases.model import Limits, Plan
 from bot.cases.permissions import Actor, Role
 from db.models import Case, OutboxMessage
 from tests.factories import intake
@@ -40,6 +40,7 @@ def file_case(
         window_end=at - timedelta(days=1),
         requester_tz=tz,
         exception_justification=exception,
+        plan=Plan.TRIAL if exception else Plan.PREMIUM,  # only a waived plan goes to Legal
     )
     filed = services.submit_intake(
         intake=request, requester=Requester(requester, TEAM), view_id=f"V{next(_views):08d}"

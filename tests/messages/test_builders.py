@@ -12,6 +12,7 @@ import json
 import os
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ import pytest
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from bot.cases.model import Intake, Limits, State
+from bot.cases.model import Intake, Limits, Route, State
 from bot.config import BUNDLED_CATALOGUE
 from messages.card import build_triage_card
 from messages.case_modals import (
@@ -34,11 +35,13 @@ from messages.catalogue import MAX_ENTRIES, MAX_LABEL, EventType, load_catalogue
 from messages.dm import (
     build_approved_dm,
     build_cost_notice_dm,
+    build_declined_dm,
     build_handed_over_dm,
     build_legal_decision_dm,
     build_receipt,
     build_rescope_dm,
 )
+from messages.edits import build_released_dm, build_rescoped_dm, build_resumed_dm
 from messages.ids import MAX_METADATA, ActionId, decode_case_value, encode
 from messages.intake import build_confirmation_view, build_intake_modal
 from messages.refusals import refusal_view
@@ -95,6 +98,22 @@ SURFACES: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {
         lambda: build_receipt(SIRT_PENDING_LEGAL, triage_channel=TRIAGE_CHANNEL),
     ),
     "refusal": (VIEW, lambda: refusal_view(REFUSAL)),
+    "confirmation_exception_not_needed": (
+        VIEW,
+        lambda: build_confirmation_view(snapshot(exception_unneeded=True)),
+    ),
+    "receipt_access_logs_left_out": (
+        MESSAGE,
+        lambda: build_receipt(snapshot(access_logs=True), triage_channel=TRIAGE_CHANNEL),
+    ),
+    "confirmation_access_logs_left_out": (
+        VIEW,
+        lambda: build_confirmation_view(snapshot(access_logs=True)),
+    ),
+    "receipt_exception_not_needed": (
+        MESSAGE,
+        lambda: build_receipt(snapshot(exception_unneeded=True), triage_channel=TRIAGE_CHANNEL),
+    ),
     # the card in the states the cases above do not reach, each with its own buttons
     "card_in_review_security_approved_legal_waiting": (
         MESSAGE,
@@ -125,6 +144,10 @@ SURFACES: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {
     "case_modal_review_submit": (VIEW, lambda: build_review_submit_modal(103)),
     "case_modal_hand_over": (VIEW, lambda: build_hand_over_modal(103)),
     "case_modal_gap": (VIEW, lambda: build_gap_modal(103)),
+    "case_modal_gap_with_draft": (
+        VIEW,
+        lambda: build_gap_modal(103, "Audit Events show the token's creation, not its use."),
+    ),
     # DMs to a case's participants; REASON is staff-typed and tries to ping
     "dm_rescope": (MESSAGE, lambda: build_rescope_dm(INVESTIGATING_WITH_OWNER, REASON)),
     "dm_approved": (MESSAGE, lambda: build_approved_dm(INVESTIGATING_WITH_OWNER)),
@@ -138,6 +161,22 @@ SURFACES: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {
     ),
     "dm_handed_over": (MESSAGE, lambda: build_handed_over_dm(INVESTIGATING_WITH_OWNER)),
     "dm_cost_notice": (MESSAGE, lambda: build_cost_notice_dm(INVESTIGATING_WITH_OWNER, REASON)),
+    # an edited request: to its requester, and to the owners it affects
+    "dm_rescoped_to_legal_long_window": (MESSAGE, lambda: build_rescoped_dm(SIRT_PENDING_LEGAL)),
+    "dm_rescoped_back_to_its_owner": (
+        MESSAGE,
+        lambda: build_rescoped_dm(replace(INVESTIGATING_WITH_OWNER, access_logs=True)),
+    ),
+    "dm_released_to_triage": (
+        MESSAGE,
+        lambda: build_released_dm(snapshot(number=106, route=Route.SIRT)),
+    ),
+    "dm_declined": (MESSAGE, lambda: build_declined_dm(INVESTIGATING_WITH_OWNER, REASON)),
+    "dm_resumed": (MESSAGE, lambda: build_resumed_dm(INVESTIGATING_WITH_OWNER)),
+    "dm_legal_approved_back_to_its_owner": (
+        MESSAGE,
+        lambda: build_legal_decision_dm(INVESTIGATING_WITH_OWNER, approved=True, reason=None),
+    ),
 }
 
 
@@ -236,6 +275,13 @@ EXTREMES: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {
         MESSAGE,
         lambda: build_handed_over_dm(_worst_snapshot()),
     ),
+    "dm_rescoped_every_note_and_longest_organisation": (
+        MESSAGE,
+        lambda: build_rescoped_dm(
+            replace(_worst_snapshot(), exception_unneeded=True, access_logs=True)
+        ),
+    ),
+    "dm_released_longest_organisation": (MESSAGE, lambda: build_released_dm(_worst_snapshot())),
 }
 
 # The card in every state (each shows its own buttons), with both approvals given.

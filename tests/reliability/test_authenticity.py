@@ -65,7 +65,7 @@ def test_an_unsigned_request_with_a_non_numeric_timestamp_gets_401_and_posts_now
     }
     headers = {"Content-Type": FORM, "X-Slack-Request-Timestamp": "soon", "X-Slack-Signature": "x"}
     response = count("authenticity", desk.sender.post_raw(urlencode(form), headers))
-    time.sleep(0.3)
+    desk.settle()
     assert desk.slack.calls("response_url") == [], "an unsigned request made the bot post"
     assert response.status_code == 401
 
@@ -120,7 +120,7 @@ def test_event_retries_publish_the_home_tab_once_per_event_id(desk):
             )
             assert count("authenticity", response).status_code == 200
     desk.wait_until(lambda: len(desk.slack.calls("views.publish")) >= 2, what="home tabs")
-    time.sleep(0.3)  # a duplicate would show itself by now
+    desk.settle()  # every listener has finished: a duplicate would have shown itself
     assert len(desk.slack.calls("views.publish")) == 2  # once per distinct event
 
 
@@ -157,7 +157,7 @@ def test_no_case_message_reaches_the_triage_channel_once_it_is_shared(desk):
     shared_at = time.time()
     response = desk.click("case_claim", case_value(1), user="USUP")
     assert count("authenticity", response).status_code == 200
-    time.sleep(0.5)
+    desk.wait_until(lambda: desk.listeners.idle(), what="the click to be handled")
     desk.bot.delivery.slack_drain.run()
     written = [c for c in posts_after(desk, shared_at) if c.method.startswith("chat.")]
     assert written == [], "a case message went into a channel shared outside the company"

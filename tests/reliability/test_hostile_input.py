@@ -7,7 +7,6 @@ has no right to touch.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -97,7 +96,7 @@ def run(desk: Desk, name: str, strategy: st.SearchStrategy, send: Callable[..., 
         pool.shutdown()
         for sender in senders:
             sender.close()
-    time.sleep(0.5)  # replies sent after the ack
+    desk.settle()  # replies sent after the ack have gone out
     assert_no_leak(what_people_saw(desk), "what the bot showed people")
     for user in hs.NOT_ALLOWED:
         for shown in desk.slack.ephemerals_to(user) + desk.slack.views_for(user):

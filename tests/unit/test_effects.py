@@ -27,7 +27,7 @@ def test_every_notice_sent_has_a_builder_and_a_recipient_delivery_knows():
     sends = [send for row in EFFECTS.values() for send in row.slack] + list(DUE.values())
     for send in sends:
         assert send.notice in BUILDERS, send
-        assert send.to in RECIPIENTS or send.to in (To.TRIAGE, To.LEADS), send
+        assert send.to in RECIPIENTS or send.to in (To.TRIAGE, To.LEADS, To.FORMER_OWNER), send
     assert set(BUILDERS) == set(Notice)
 
 

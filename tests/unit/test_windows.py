@@ -82,13 +82,13 @@ def test_seven_days_decides_the_route_and_the_notice(now, tz, minutes_back):
     request = intake(window_start=start, window_end=now, requester_tz=tz)
     beyond = start < days_before(now, 7, tz)
     assert is_long_window(request, now=now) == beyond
-    assert route_for(request, now=now) == (Route.SIRT if beyond else Route.SUPPORT)
+    assert route_for(request, now=now, exception=False) == (Route.SIRT if beyond else Route.SUPPORT)
 
 
 def test_exactly_seven_days_back_stays_with_support():
     now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
     request = intake(window_start=now - timedelta(days=7), window_end=now)
-    assert route_for(request, now=now) is Route.SUPPORT
+    assert route_for(request, now=now, exception=False) is Route.SUPPORT
     assert not is_long_window(request, now=now)
 
 
@@ -97,12 +97,14 @@ def test_exactly_seven_days_back_stays_with_support():
     [
         ({}, Route.SUPPORT),
         ({"personal_data": True}, Route.SIRT),
-        ({"exception_justification": "CRO asked"}, Route.SIRT),
+        ({"exception": True}, Route.SIRT),
+        ({"exception_justification": "CRO asked"}, Route.SUPPORT),  # nothing waived
     ],
 )
 def test_personal_data_or_an_exception_goes_to_sirt(changes, route):
     now = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
-    assert route_for(intake(**changes), now=now) is route
+    exception = changes.pop("exception", False)
+    assert route_for(intake(**changes), now=now, exception=exception) is route
 
 
 def test_seven_days_is_counted_on_the_local_calendar_across_a_dst_change():

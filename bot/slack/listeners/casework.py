@@ -61,6 +61,7 @@ MODALS: dict[ActionId, tuple[Action, Callable[[int], dict[str, Any]]]] = {
     ActionId.REJECT: (Action.REVIEW_REJECT, _asks(Callback.REVIEW_REJECT)),
     ActionId.LEGAL_DENY: (Action.LEGAL_DENY, _asks(Callback.LEGAL_DENY)),
     ActionId.WITHDRAW: (Action.WITHDRAW, _asks(Callback.WITHDRAW)),
+    ActionId.DECLINE: (Action.DECLINE, _asks(Callback.DECLINE)),
     ActionId.SUBMIT_REVIEW: (Action.SUBMIT_FOR_REVIEW, case_modals.build_review_submit_modal),
     ActionId.HAND_OVER: (Action.HAND_OVER, case_modals.build_hand_over_modal),
     ActionId.CLOSE_GAP: (Action.RECORD_GAP, case_modals.build_gap_modal),
@@ -83,6 +84,9 @@ def _modal(deps: Deps, action_id: ActionId, case_id: int, actor: Actor) -> dict[
             title="Edit the request",
         )
         return {**modal, "callback_id": Callback.RESCOPE_EDIT.value}
+    if action_id is ActionId.CLOSE_GAP:
+        draft = deps.use_cases.casework.gap_draft(case_id, actor)
+        return case_modals.build_gap_modal(case_id, draft)
     step, build = MODALS[action_id]
     deps.use_cases.casework.check(case_id, actor, step)
     return build(case_id)
@@ -121,7 +125,7 @@ def _open(deps: Deps, body: dict[str, Any], modal: dict[str, Any]) -> str | None
 def _rescope(work: Casework, case_id: int, actor: Actor, values: Values, deps: Deps) -> Any:
     tz = deps.gateway.user(actor.user_id).tz
     intake = parse_intake(values, catalogue=deps.catalogue, requester_tz=tz)
-    return work.rescope(case_id, actor, intake)
+    return work.rescope(case_id, actor, intake, roles=deps.roles.actor)
 
 
 def _artefacts(work: Casework, case_id: int, actor: Actor, values: Values, deps: Deps) -> Any:
@@ -171,6 +175,7 @@ SUBMITS: dict[Callback, tuple[str, Callable[..., Any]]] = {
     Callback.RESCOPE_REASON: (Block.TEXT.value, _with_text(Casework.request_rescope)),
     Callback.COST_NOTICE: (Block.TEXT.value, _with_text(Casework.record_cost_notice)),
     Callback.WITHDRAW: (Block.TEXT.value, _with_text(Casework.withdraw)),
+    Callback.DECLINE: (Block.TEXT.value, _with_text(Casework.decline)),
     Callback.REVIEW_REJECT: (Block.TEXT.value, _with_text(Casework.review, approve=False)),
     Callback.LEGAL_DENY: (Block.TEXT.value, _with_text(Casework.decide_exception, approve=False)),
     Callback.REVIEW_SUBMIT: (Block.ARTEFACT_DESCRIPTION.value, _artefacts),
