@@ -11,14 +11,10 @@ from messages.ids import ActionId, Block, case_value
 from messages.text import access_logs_left_out, exception_not_needed, next_steps, window_notice
 
 
-def build_receipt(case: CaseSnapshot, *, triage_channel: str | None) -> dict[str, Any]:
-    """The requester's receipt: the number to quote, who works it, and what happens next."""
-    where = f" in <#{triage_channel}>" if triage_channel else ""
+def request_as_filed(case: CaseSnapshot, what_next: str) -> list[dict[str, Any]]:
+    """The request's route, state, window and scope, what happens next, and the notices the
+    requester must see (a long window, an exception not needed, access logs left out)."""
     blocks = [
-        section(
-            f":inbox_tray: Your log request for *{escape(case.organisation)}* is "
-            f"*case {case.number}*{where}."
-        ),
         fields(
             ("Route", case.route.label),
             ("State", case.state.label),
@@ -29,7 +25,7 @@ def build_receipt(case: CaseSnapshot, *, triage_channel: str | None) -> dict[str
             ),
             ("Scope", f"{case.resource_count} resources, {case.event_count} event types"),
         ),
-        section(next_steps(case)),
+        section(what_next),
     ]
     if case.long_window:
         blocks.append(section(window_notice()))
@@ -37,6 +33,19 @@ def build_receipt(case: CaseSnapshot, *, triage_channel: str | None) -> dict[str
         blocks.append(section(exception_not_needed()))
     if case.access_logs:
         blocks.append(section(access_logs_left_out()))
+    return blocks
+
+
+def build_receipt(case: CaseSnapshot, *, triage_channel: str | None) -> dict[str, Any]:
+    """The requester's receipt: the number to quote, who works it, and what happens next."""
+    where = f" in <#{triage_channel}>" if triage_channel else ""
+    blocks = [
+        section(
+            f":inbox_tray: Your log request for *{escape(case.organisation)}* is "
+            f"*case {case.number}*{where}."
+        ),
+        *request_as_filed(case, next_steps(case)),
+    ]
     blocks.append(context(f"Quote case {case.number} in `/case-status {case.number}`."))
     text = f"Case {case.number} filed: {escape(case.organisation)} ({case.route.label})"
     return {"text": text, "blocks": blocks}

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC
 from typing import Any
 
 from bot.cases.model import CaseSnapshot, Route, State
-from messages.blocks import context, escape, fields, section
-from messages.text import access_logs_left_out, exception_not_needed, next_steps, window_notice
+from messages.blocks import context, escape, section
+from messages.dm import request_as_filed
+from messages.text import next_steps
 
 
 def _team(route: Route) -> str:
@@ -29,24 +29,8 @@ def build_rescoped_dm(case: CaseSnapshot) -> dict[str, Any]:
             f":pencil2: Your edited request for *case {case.number}* "
             f"({escape(case.organisation)}) is recorded and was checked like a new one."
         ),
-        fields(
-            ("Route", case.route.label),
-            ("State", case.state.label),
-            (
-                "Window (UTC)",
-                f"{case.window_start.astimezone(UTC):%Y-%m-%d %H:%M} → "
-                f"{case.window_end.astimezone(UTC):%Y-%m-%d %H:%M}",
-            ),
-            ("Scope", f"{case.resource_count} resources, {case.event_count} event types"),
-        ),
-        section(_what_next(case)),
+        *request_as_filed(case, _what_next(case)),
     ]
-    if case.long_window:
-        blocks.append(section(window_notice()))
-    if case.exception_unneeded:
-        blocks.append(section(exception_not_needed()))
-    if case.access_logs:
-        blocks.append(section(access_logs_left_out()))
     text = f"Case {case.number}: edited request recorded ({case.route.label}, {case.state.label})"
     return {"text": text, "blocks": blocks}
 
