@@ -200,13 +200,22 @@ def gitlab(settings: Settings) -> Iterator[Check]:
 
 
 def _template(project) -> Check:
+    from gitlab.exceptions import GitlabGetError
+
     try:
         project.issue_templates.get("information_request")
         return Check(True, "issue template information_request: found in the tracker")
-    except Exception:
+    except Exception as error:  # a 404 is an answer; anything else, a failure to report
+        if isinstance(error, GitlabGetError) and error.response_code == 404:
+            return Check(
+                True,
+                "issue template information_request: not in the tracker, "
+                "the bundled template is used",
+            )
         return Check(
-            True,
-            "issue template information_request: not in the tracker, the bundled template is used",
+            False,
+            f"issue template information_request: could not be read ({_short(error)})",
+            "the mirror waits on it too: check GitLab's health and the token's access",
         )
 
 

@@ -102,3 +102,19 @@ def test_missing_settings_and_an_empty_group_are_named(world, db_url):
     assert code == 1
     assert "settings: LEADS_GROUP not set" in report
     assert "LEGAL_GROUP S0LEGAL: empty" in report
+
+
+def test_a_template_lookup_that_fails_is_reported_not_passed(world, db_url):
+    slack, gitlab = world
+    gitlab.fail("GET", r"/templates/issues/", status=500, times=None)
+    code, report = doctor(slack, gitlab, db_url)
+    assert code == 1, report
+    assert "FAIL issue template information_request: could not be read" in report
+
+
+def test_a_tracker_without_the_template_uses_the_bundled_one(world, db_url):
+    slack, gitlab = world
+    gitlab.add_project("sirt/no-template")
+    code, report = doctor(slack, gitlab, db_url, GITLAB_SIRT_PROJECT="sirt/no-template")
+    assert code == 0, report
+    assert "not in the tracker, the bundled template is used" in report
