@@ -162,13 +162,7 @@ class Desk:
 
     # -- what people see ------------------------------------------------------------------
     def wait_until(self, check, timeout: float = 5.0, what: str = "condition") -> Any:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            result = check()
-            if result:
-                return result
-            time.sleep(0.02)
-        raise AssertionError(f"timed out waiting for {what}\n{self.slack.dump_calls()}")
+        return wait_until(check, timeout, what, detail=self.slack.dump_calls)
 
     def cards(self) -> list[dict[str, Any]]:
         return self.slack.messages_in(TRIAGE)
@@ -186,6 +180,22 @@ class Desk:
             return next((m for m in self.slack.dms_to(user) if words in m.get("text", "")), None)
 
         return self.wait_until(find, what=f"DM to {user} containing {words!r}")
+
+
+def wait_until(
+    check: Callable[[], Any],
+    timeout: float = 5.0,
+    what: str = "condition",
+    detail: Callable[[], str] = lambda: "",
+) -> Any:
+    """What `check` returns once it is something; an AssertionError after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}\n{detail()}")
 
 
 def start_desk(

@@ -21,6 +21,7 @@ from bot.app.filing import Requester
 from bot.cases.model import State
 from bot.config import load_settings
 from bot.slack.replies import FORGED
+from bot.standins.desk import wait_until
 from bot.standins.slack_api import FakeSlack
 from bot.standins.workspace import SECRET, TEAM, TRIAGE, populate, settings_env
 from bot.wiring import Bot, build_bot
@@ -71,15 +72,6 @@ def _click(slack: FakeSlack, user_id: str, action: ActionId, value: str) -> dict
     }
 
 
-def _eventually(read: Any, what: str, timeout: float = 10.0) -> Any:
-    """What `read` returns once it is something: a reply may follow the ack."""
-    deadline = time.monotonic() + timeout
-    while not (found := read()):
-        assert time.monotonic() < deadline, f"waited {timeout:.0f}s for {what}"
-        time.sleep(0.01)
-    return found
-
-
 def _file(bot: Bot) -> int:
     requester = Requester(user_id="UREQ", team_id=TEAM)
     filed = bot.use_cases.filing.submit_intake(intake=intake(), requester=requester, view_id="V1")
@@ -106,7 +98,7 @@ def test_a_refused_click_changes_nothing_and_says_why(wired):
     response = _dispatch(app, _click(slack, "ULEGAL", ActionId.CLAIM, case_value(number)))
     assert response.status == 200
     assert _case(bot, number).state is State.TRIAGE
-    told = _eventually(lambda: slack.ephemerals_to("ULEGAL"), "the refusal")
+    told = wait_until(lambda: slack.ephemerals_to("ULEGAL"), 10, "the refusal")
     assert told[0]["text"] == "Only Support or SIRT handlers can claim this Support case."
 
 
@@ -116,7 +108,7 @@ def test_a_forged_case_value_is_refused(wired):
     response = _dispatch(app, _click(slack, "USUP", ActionId.CLAIM, '{"case": "x"}'))
     assert response.status == 200
     assert _case(bot, number).state is State.TRIAGE
-    told = _eventually(lambda: slack.ephemerals_to("USUP"), "the refusal")
+    told = wait_until(lambda: slack.ephemerals_to("USUP"), 10, "the refusal")
     assert told[0]["text"] == FORGED
 
 
