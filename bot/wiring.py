@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from slack_bolt import App
 from sqlalchemy import Engine
@@ -34,7 +35,7 @@ from bot.slack.app import build_app
 from bot.slack.deps import Deps
 from bot.slack.gateway import SlackGateway, make_client
 from bot.slack.homes import HomeTabs
-from bot.slack.notifier import SlackNotifier
+from bot.slack.notifier import SlackNotifier, group_members
 from bot.slack.roles import Roles
 from db.session import make_engine, make_session_factory
 from messages.catalogue import CatalogueError, EventType, load_catalogue
@@ -129,11 +130,13 @@ def build_bot(
     )
     use_cases = _use_cases(settings, sessions, clock, gateway)
     homes = HomeTabs(gateway.client, use_cases.status)
+    roles = Roles(gateway, settings)
     sender = SlackSender(
         SlackNotifier(gateway),
         triage_channel=settings.triage_channel,
         leads_channel=settings.leads_channel,
         cards_changed=homes.mark_stale,
+        members=partial(group_members, roles),
     )
     slack_drain = Drain(
         sessions=sessions, topic=Topic.SLACK, clock=clock, owner=drain_owner(), send=sender
@@ -145,7 +148,7 @@ def build_bot(
         clock=clock,
         use_cases=use_cases,
         gateway=gateway,
-        roles=Roles(gateway, settings),
+        roles=roles,
         catalogue=catalogue,
         homes=homes,
         delivery=Dispatcher(slack_drain, gitlab_drain, when_quiet=homes.refresh),

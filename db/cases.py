@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from bot.cases.disclosure import Request
 from bot.cases.model import (
     CaseSnapshot,
+    Collected,
     Deployment,
     Intake,
     Plan,
@@ -122,6 +123,20 @@ def snapshot(case: Case) -> CaseSnapshot:
         ),
         exception_unneeded=case.exception_unneeded,
         access_logs=case.access_logs,
+        cost_notice_pending=bool(case.cost_notice_pending),
+    )
+
+
+def collected(case: Case) -> Collected | None:
+    """What the handler recorded of the artefacts last submitted for review, if any."""
+    if case.artefact_checksum is None:
+        return None
+    return Collected(
+        description=case.artefact_description or "",
+        count=case.artefact_count or 0,
+        location=case.artefact_location or "",
+        checksum=case.artefact_checksum,
+        submitted_by=case.submitter_id or "",
     )
 
 

@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
     event,
     text,
 )
@@ -121,6 +122,8 @@ class Case(Base):
     legal_approver_id: Mapped[str | None] = mapped_column(String(32))
     gap_description: Mapped[str | None] = mapped_column(Text)
     no_gap_reason: Mapped[str | None] = mapped_column(Text)
+    # The handler said the search costs more; cleared once the relay contact told the customer.
+    cost_notice_pending: Mapped[bool] = mapped_column(Boolean, default=False)
 
     # The GitLab mirror (filled in by the outbox drain once GitLab answered).
     gitlab_issue_iid: Mapped[int | None] = mapped_column(Integer)
@@ -236,6 +239,21 @@ class ModalSubmission(Base):
     view_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("info_case.id"), index=True)
     at: Mapped[datetime]
+
+
+class CaseMessage(Base):
+    """A DM that asked someone to decide on a case (Legal, a reviewer): updated after each
+    decision, so nobody acts on a stale one. One per case, kind and person: the latest ask."""
+
+    __tablename__ = "case_message"
+    __table_args__ = (UniqueConstraint("case_id", "kind", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("info_case.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    user_id: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    ts: Mapped[str] = mapped_column(String(32))
 
 
 class OutboxMessage(Base):

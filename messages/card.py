@@ -10,8 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from bot.cases.model import CaseSnapshot, State
-from messages.blocks import actions, button, context, escape, fields, section
-from messages.ids import ActionId, Block, case_value
+from messages.blocks import Block, actions, button, context, escape, fields, section
+from messages.ids import ActionId, case_value
+from messages.ids import Block as BlockId
 from messages.text import window_notice
 
 
@@ -65,13 +66,17 @@ def build_triage_card(case: CaseSnapshot) -> dict[str, Any]:
         notes.append(f"<{case.issue_url}|Confidential issue>")
     if notes:
         blocks.append(context("\n".join(notes)))
+    blocks += owner_actions(case, BlockId.CARD_ACTIONS.value)
+    return {"text": card_text(case), "blocks": blocks}
+
+
+def owner_actions(case: CaseSnapshot, block_id: str = BlockId.DM_ACTIONS.value) -> list[Block]:
+    """The card's buttons for the case's state, as an actions block (none when it has none)."""
     buttons = [
         button(text, action.value, case_value(case.number), style=style)
         for text, action, style in CARD_BUTTONS.get(case.state, ())
     ]
-    if buttons:
-        blocks.append(actions(Block.CARD_ACTIONS.value, *buttons))
-    return {"text": card_text(case), "blocks": blocks}
+    return [actions(block_id, *buttons)] if buttons else []
 
 
 # Buttons shown per state. Showing is no permission: every click is checked on the server.
@@ -88,7 +93,7 @@ CARD_BUTTONS: dict[State, tuple[tuple[str, ActionId, str | None], ...]] = {
         ("Add finding", ActionId.ADD_FINDING, None),
         ("Submit for review", ActionId.SUBMIT_REVIEW, "primary"),
         ("Request re-scope", ActionId.REQUEST_RESCOPE, None),
-        ("Customer told of cost", ActionId.COST_NOTICE, None),
+        ("Record cost notice", ActionId.COST_NOTICE, None),
         ("Hand over", ActionId.HAND_OVER, None),
         ("Unclaim", ActionId.UNCLAIM, None),
         _DECLINE,

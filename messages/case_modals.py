@@ -17,6 +17,7 @@ MAX_CHARS: dict[Block, int] = {
     Block.ARTEFACT_CHECKSUM: 200,
     Block.GAP: 3000,
     Block.NO_GAP: 3000,
+    Block.SUMMARY: 300,
 }
 
 
@@ -26,6 +27,7 @@ def _modal(
     case_number: int,
     blocks: list[dict[str, Any]],
     submit: str = "Save",
+    **metadata: Any,
 ) -> dict[str, Any]:
     return {
         "type": "modal",
@@ -33,7 +35,7 @@ def _modal(
         "title": plain(title, 24),
         "submit": plain(submit, 24),
         "close": plain("Cancel", 24),
-        "private_metadata": encode({"case": case_number}),
+        "private_metadata": encode({"case": case_number, **metadata}),
         "blocks": blocks,
     }
 
@@ -83,9 +85,10 @@ TEXT_MODALS: dict[Callback, tuple[str, str, str, str]] = {
         "Send",
     ),
     Callback.COST_NOTICE: (
-        "Customer told of cost",
-        "What was the customer told?",
-        "Recorded on the case as a decision.",
+        "Cost notice",
+        "What must the customer be told about the cost?",
+        "Recorded on the case. The relay contact gets it in a DM, tells the customer and "
+        "confirms; their update reminders repeat it until they do.",
         "Record",
     ),
     Callback.REVIEW_REJECT: (
@@ -161,18 +164,52 @@ def build_review_submit_modal(case_number: int) -> dict[str, Any]:
     return _modal(Callback.REVIEW_SUBMIT, "Submit for review", case_number, blocks, "Submit")
 
 
+def _pick_user(label: str, hint: str) -> dict[str, Any]:
+    return {
+        "type": "input",
+        "block_id": Block.USER.value,
+        "label": plain(label),
+        "element": {"type": "users_select", "action_id": INPUT},
+        "hint": plain(hint),
+    }
+
+
 def build_hand_over_modal(case_number: int) -> dict[str, Any]:
     blocks = [
         section(f"*Case {case_number}*"),
-        {
-            "type": "input",
-            "block_id": Block.USER.value,
-            "label": plain("Hand the case to"),
-            "element": {"type": "users_select", "action_id": INPUT},
-            "hint": plain("Another Support or SIRT handler who can take this route."),
-        },
+        _pick_user("Hand the case to", "Another Support or SIRT handler who can take this route."),
     ]
     return _modal(Callback.HAND_OVER, "Hand over", case_number, blocks, "Hand over")
+
+
+def build_relay_hand_over_modal(case_number: int) -> dict[str, Any]:
+    blocks = [
+        section(f"*Case {case_number}*: who talks to the customer from now on?"),
+        _pick_user(
+            "Hand the relay role to",
+            "A member of the requester groups. They get the update reminders and the notices "
+            "for the customer from now; you both get a DM.",
+        ),
+    ]
+    return _modal(
+        Callback.RELAY_HAND_OVER, "Hand over relay role", case_number, blocks, "Hand over"
+    )
+
+
+def build_update_sent_modal(case_number: int, **reminder: str) -> dict[str, Any]:
+    """ "Update sent", with an optional line of what the customer was told. `reminder` names
+    the reminder DM it was opened from (channel, ts), to replace it once recorded."""
+    blocks = [
+        section(f"*Case {case_number}*: you sent the customer a status update."),
+        _text_input(
+            Block.SUMMARY,
+            "What did you tell them? (optional)",
+            multiline=False,
+            optional=True,
+            hint="One line, kept with the case and shown in /case-status.",
+        ),
+    ]
+    return _modal(Callback.UPDATE_SENT, "Update sent", case_number, blocks, "Record", **reminder)
 
 
 def build_gap_modal(case_number: int, draft: str = "") -> dict[str, Any]:

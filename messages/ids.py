@@ -34,6 +34,8 @@ class Callback(enum.StrEnum):
     GAP = "gap"
     WITHDRAW = "withdraw"
     DECLINE = "decline"
+    RELAY_HAND_OVER = "relay_hand_over"
+    UPDATE_SENT = "update_sent"  # "update sent", with an optional one-line summary
 
 
 class ActionId(enum.StrEnum):
@@ -53,6 +55,8 @@ class ActionId(enum.StrEnum):
     WITHDRAW = "case_withdraw"
     DECLINE = "case_decline"
     EDIT_SCOPE = "case_edit_scope"
+    RELAY_HAND_OVER = "case_relay_hand_over"
+    COST_CONFIRMED = "case_cost_confirmed"
     # the update reminder's buttons
     UPDATE_SENT = "case_update_sent"
     SNOOZE_1H = "case_snooze_1h"
@@ -64,6 +68,8 @@ class Block(enum.StrEnum):
     CARD_ACTIONS = "card_actions"
     DM_ACTIONS = "dm_actions"
     REMINDER_ACTIONS = "reminder_actions"
+    HOME_ACTIONS = "home_actions"  # one per case on the App Home: home_actions_<n>
+    STATUS_ACTIONS = "status_actions"
     # inputs of the case modals
     TEXT = "text"
     USER = "user"
@@ -74,6 +80,7 @@ class Block(enum.StrEnum):
     REDACTED = "redacted"
     GAP = "gap"
     NO_GAP = "no_gap"
+    SUMMARY = "summary"
 
 
 MAX_METADATA = 3000

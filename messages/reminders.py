@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.cases.model import CaseSnapshot
-from messages.blocks import actions, button, context, escape, section
+from messages.blocks import actions, button, context, escape, quote, section
 from messages.ids import ActionId, Block, case_value
 
 MAX_FINDINGS_SHOWN = 10
@@ -53,14 +53,29 @@ def _finding_lines(findings: Sequence[FindingNote]) -> list[dict[str, Any]]:
     return blocks
 
 
+def _cost_lines(note: str | None) -> list[dict[str, Any]]:
+    if note is None:
+        return []
+    return [
+        section(
+            ":moneybag: *Not yet confirmed:* tell the customer this search costs more, then "
+            "press *Customer told of the cost*:"
+        ),
+        *quote(note),
+    ]
+
+
 def build_update_reminder(
     case: CaseSnapshot,
     *,
     last_update: datetime | None,
     due_at: datetime,
     findings: Sequence[FindingNote],
+    cost_note: str | None = None,
 ) -> dict[str, Any]:
-    """To the relay contact: an update to the customer is due; what to tell them; two buttons."""
+    """To the relay contact: an update to the customer is due; what to tell them; the buttons.
+
+    A cost notice the contact has not confirmed yet is repeated until they do."""
     since = slack_date(last_update, "{ago}") if last_update else "none yet"
     blocks: list[dict[str, Any]] = [
         section(
@@ -70,6 +85,7 @@ def build_update_reminder(
         context(f"Last update: {since}. Due: {slack_date(due_at)}."),
         section("*Found since the last update*"),
         *_finding_lines(findings),
+        *_cost_lines(cost_note),
         actions(
             Block.REMINDER_ACTIONS.value,
             button(
@@ -77,6 +93,17 @@ def build_update_reminder(
                 ActionId.UPDATE_SENT.value,
                 case_value(case.number),
                 style="primary",
+            ),
+            *(
+                [
+                    button(
+                        "Customer told of the cost",
+                        ActionId.COST_CONFIRMED.value,
+                        case_value(case.number),
+                    )
+                ]
+                if cost_note is not None
+                else []
             ),
             *(
                 button(f"Snooze {label}", action.value, case_value(case.number))

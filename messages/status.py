@@ -6,8 +6,18 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.cases.model import CaseSnapshot, State
+from bot.cases.permissions import Actor, Role
+from bot.cases.states import WORKING_STATES, Action
 from bot.cases.summary import waits_on
-from messages.blocks import context, divider, escape, fields, header, section
+from messages.asks import request_blocks
+from messages.blocks import actions, button, context, divider, escape, fields, header, section
+from messages.card import owner_actions
+from messages.dm import relay_actions
+from messages.ids import ActionId, case_value
+from messages.ids import Block as BlockId
+
+# History lines that show what was said: the relay contact's line on an update they sent.
+SAID = {Action.CUSTOMER_UPDATE.value}
 
 USAGE = (
     "*/case-status* — `/case-status` the desk summary (leads) · `/case-status <number>` one "
@@ -68,8 +78,23 @@ def build_leads_summary(s: Any) -> dict[str, Any]:
     }
 
 
-def build_case_status(view: Any, now: datetime) -> dict[str, Any]:
-    """One case (view is a bot.app.queries.CaseStatus)."""
+def _status_actions(case: CaseSnapshot, viewer: Actor) -> list[dict[str, Any]]:
+    """What the viewer can do from here: the relay's buttons for the requester and relay
+    contact; a lead may hand the case, or the relay role, to someone else."""
+    if viewer.user_id in (case.requester_id, case.relay_contact_id):
+        return relay_actions(case, BlockId.STATUS_ACTIONS.value)
+    if not viewer.has(Role.LEAD) or not case.state.is_open:
+        return []
+    value = case_value(case.number)
+    shown = [button("Hand over relay role", ActionId.RELAY_HAND_OVER.value, value)]
+    if case.state in WORKING_STATES:
+        shown.insert(0, button("Reassign", ActionId.HAND_OVER.value, value))
+    return [actions(BlockId.STATUS_ACTIONS.value, *shown)]
+
+
+def build_case_status(view: Any, now: datetime, viewer: Actor, *, in_dm: bool) -> dict[str, Any]:
+    """One case (view is a bot.app.queries.CaseStatus). The request itself (scope and
+    justification) only in a DM with the bot: never in a channel, not even ephemerally."""
     case: CaseSnapshot = view.case
     reviews = ", ".join(f"{role} by <@{user}>" for role, user in case.approvals) or "none yet"
     due = "—"
@@ -90,9 +115,19 @@ def build_case_status(view: Any, now: datetime) -> dict[str, Any]:
     ]
     if case.issue_url:
         blocks.append(section(f"<{case.issue_url}|Confidential GitLab issue>"))
+    if view.request is not None and in_dm:
+        blocks += [divider(), section("*The request*"), *request_blocks(view.request, view.waived)]
+    elif view.request is not None:
+        blocks.append(
+            context(
+                f"Type `/case-status {case.number}` in your DM with the bot to read the request."
+            )
+        )
+    blocks += _status_actions(case, viewer)
     lines = [
         f"{e.at:%Y-%m-%d %H:%M} UTC · <@{e.actor_id}> · {e.action.replace('_', ' ')} → "
         f"{e.to_state.replace('_', ' ')}"
+        + (f": “{escape(e.reason)}”" if e.action in SAID and e.reason else "")
         for e in view.recent
     ]
     blocks += [divider(), context("\n".join(lines) or "no history")]
@@ -115,9 +150,26 @@ def build_mine(cases: list[CaseSnapshot]) -> dict[str, Any]:
     return {"text": f"You have {len(cases)} open cases", "blocks": _mine_blocks(cases)}
 
 
-def build_home(cases: list[CaseSnapshot]) -> dict[str, Any]:
-    """The App Home tab: the same list as `/case-status mine`."""
-    return {
-        "type": "home",
-        "blocks": [header("Your log-request cases"), *_mine_blocks(cases)[:90], context(USAGE)],
-    }
+def _home_case(case: CaseSnapshot, user_id: str) -> list[dict[str, Any]]:
+    """One case on someone's App Home, with the buttons that are theirs to press."""
+    block_id = f"{BlockId.HOME_ACTIONS.value}_{case.number}"
+    if user_id in (case.requester_id, case.relay_contact_id):
+        buttons = relay_actions(case, block_id)
+    else:
+        buttons = owner_actions(case, block_id) if user_id == case.owner_id else []
+    return [*_mine_blocks([case]), *buttons]
+
+
+def build_home(cases: list[CaseSnapshot], user_id: str) -> dict[str, Any]:
+    """The App Home tab: the same list as `/case-status mine`, each case with the person's
+    own buttons, so nobody needs the triage channel to act (Slack allows 100 blocks)."""
+    blocks: list[dict[str, Any]] = [header("Your log-request cases")]
+    if not cases:
+        blocks += _mine_blocks(cases)
+    for shown, case in enumerate(cases):
+        case_blocks = _home_case(case, user_id)
+        if len(blocks) + len(case_blocks) > 97:
+            blocks.append(context(f"…and {len(cases) - shown} more: `/case-status mine`."))
+            break
+        blocks += case_blocks
+    return {"type": "home", "blocks": [*blocks, context(USAGE)]}

@@ -8,6 +8,7 @@ snooze holds back the reminder for a few hours and re-arms it, so it comes once 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -58,14 +59,35 @@ class Cadence:
     sessions: sessionmaker[Session]
     clock: Callable[[], datetime]
     policy: CadencePolicy = field(default_factory=CadencePolicy)
+    view_id: str | None = None  # the "update sent" modal the update comes from
+
+    def for_view(self, view_id: str) -> Cadence:
+        """This cadence for an update submitted from one modal: recorded once however often
+        the submission arrives."""
+        return dataclasses.replace(self, view_id=view_id or None)
+
+    def check_update(self, case_id: int, actor: Actor) -> None:
+        """Refuses now what recording an update would refuse, before the modal opens."""
+        steps.check(self.sessions, self.clock(), case_id, actor, Action.CUSTOMER_UPDATE)
 
     def record_customer_update(
         self, case_id: int, actor: Actor, summary: str | None = None
     ) -> CaseSnapshot:
-        """The relay contact updated the customer: record it and restart the clock."""
+        """The relay contact updated the customer: record it (with what they said, if they
+        gave a line) and restart the clock."""
         summary = (summary or "").strip()[:SUMMARY_MAX_CHARS] or None
-        return steps.act(
-            self.sessions, self.clock(), case_id, actor, Action.CUSTOMER_UPDATE, reason=summary
+        return steps.once(
+            self.sessions,
+            self.view_id,
+            lambda: steps.act(
+                self.sessions,
+                self.clock(),
+                case_id,
+                actor,
+                Action.CUSTOMER_UPDATE,
+                reason=summary,
+                view_id=self.view_id,
+            ),
         )
 
     def snooze(self, case_id: int, actor: Actor, hours: int) -> datetime:

@@ -22,8 +22,8 @@ from bot.app.steps import Change
 from bot.cases.disclosure import disclosures, refusal
 from bot.cases.errors import NotAllowed, NotFound
 from bot.cases.model import CaseSnapshot, Intake, Limits, Route, State
-from bot.cases.permissions import Actor, ReviewRole, authorise, can_handle, review_role
-from bot.cases.states import Action, transition
+from bot.cases.permissions import Actor, ReviewRole, Role, can_handle, review_role
+from bot.cases.states import Action
 from db import cases as case_repo
 from db.models import Case, Finding
 from db.session import reading
@@ -64,12 +64,7 @@ class Casework:
 
     def check(self, case_id: int, actor: Actor, action: Action) -> None:
         """Refuses now what `action` would refuse, before a modal asks for details."""
-        with reading(self.sessions) as session:
-            case = case_repo.get(session=session, case_id=case_id)
-            if case is None:
-                raise NotFound(f"There is no case {case_id}.")
-            authorise(action, actor, case_repo.parties(case))
-            transition(State(case.state), action, actor_id=actor.user_id, at=self.clock())
+        steps.check(self.sessions, self.clock(), case_id, actor, action)
 
     def scope_to_edit(self, case_id: int, actor: Actor) -> Intake:
         """The request as it stands, for its requester to narrow, once they may edit it."""
@@ -108,13 +103,32 @@ class Casework:
             if not can_handle(to, Route(case.route)):
                 raise NotAllowed(f"<@{to.user_id}> can't handle {case.route.upper()} cases.")
 
+        def give(case: Case) -> None:
+            data["owner"] = case.owner_id  # the former owner is told, and loses the buttons
+            case.owner_id = to.user_id
+
+        data: dict[str, Any] = {"to": to.user_id}
+        return self._act(case_id, actor, Action.HAND_OVER, check=eligible, change=give, data=data)
+
+    def hand_over_relay(self, case_id: int, actor: Actor, to: Actor) -> CaseSnapshot:
+        """Another member of the requester groups relays to the customer from now on."""
+
+        def eligible(case: Case) -> None:
+            if to.user_id == case.relay_contact_id:
+                raise NotAllowed(f"<@{to.user_id}> already relays this case to the customer.")
+            if not to.has(Role.REQUESTER):
+                raise NotAllowed(
+                    f"<@{to.user_id}> can't relay to customers: pick a member of the requester "
+                    "groups."
+                )
+
+        def give(case: Case) -> None:
+            data["relay"] = case.relay_contact_id
+            case.relay_contact_id = to.user_id
+
+        data: dict[str, Any] = {"to": to.user_id}
         return self._act(
-            case_id,
-            actor,
-            Action.HAND_OVER,
-            check=eligible,
-            change=_set(owner_id=to.user_id),
-            data={"to": to.user_id},
+            case_id, actor, Action.RELAY_HAND_OVER, check=eligible, change=give, data=data
         )
 
     def decide_exception(
@@ -154,8 +168,25 @@ class Casework:
         return self._act(case_id, actor, Action.REQUEST_RESCOPE, reason=reason)
 
     def record_cost_notice(self, case_id: int, actor: Actor, note: str) -> CaseSnapshot:
-        note = _require(note, "Say what the customer was told about the cost.")
-        return self._act(case_id, actor, Action.COST_NOTICE, reason=note)
+        note = _require(note, "Say what the customer must be told about the cost.")
+        return self._act(
+            case_id, actor, Action.COST_NOTICE, reason=note, change=_set(cost_notice_pending=True)
+        )
+
+    def confirm_cost_told(self, case_id: int, actor: Actor) -> CaseSnapshot:
+        """The relay contact told the customer of the cost: their reminders stop asking."""
+
+        def pending(case: Case) -> None:
+            if not case.cost_notice_pending:
+                raise NotAllowed(f"Case {case.id} has no cost notice waiting to be confirmed.")
+
+        return self._act(
+            case_id,
+            actor,
+            Action.COST_CONFIRMED,
+            check=pending,
+            change=_set(cost_notice_pending=False),
+        )
 
     def rescope(self, case_id: int, actor: Actor, intake: Intake, *, roles: Roles) -> CaseSnapshot:
         """The requester's edited request, assessed exactly like a new one (`rescoping`)."""

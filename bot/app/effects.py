@@ -22,6 +22,7 @@ class Clock(enum.Enum):
     START = "start"  # the case reached triage: updates are owed from now
     RESTART = "restart"  # an update was sent: the next is owed 12 business hours on
     STOP = "stop"  # the case left triage..approved: nothing is owed
+    RETIME = "retime"  # a new relay contact: the due time is computed again in their zone
 
 
 @dataclass(frozen=True)
@@ -40,36 +41,47 @@ class Effects:
 CARD = Send(Notice.CARD, To.TRIAGE)
 RECEIPT = Send(Notice.RECEIPT, To.REQUESTER)
 RESCOPED = Send(Notice.RESCOPED, To.REQUESTER)
+LEGAL_ASK = Send(Notice.LEGAL_ASK, To.LEGAL)
+SETTLED = Send(Notice.ASKS_SETTLED, To.ASKED)  # the decision DMs show it: none acts on a stale one
 
 EFFECTS: dict[Action, Effects] = {
     Action.SUBMIT: Effects(gitlab=Mirror.OPEN_ISSUE),
     Action.ACCEPT: Effects((CARD, RECEIPT), clock=Clock.START),
-    Action.REFER_TO_LEGAL: Effects((CARD, RECEIPT)),
+    Action.REFER_TO_LEGAL: Effects((CARD, RECEIPT, LEGAL_ASK)),
     Action.LEGAL_APPROVE: Effects(
-        (CARD, Send(Notice.LEGAL_APPROVED, To.REQUESTER)), clock=Clock.START
+        (CARD, Send(Notice.LEGAL_APPROVED, To.REQUESTER), SETTLED), clock=Clock.START
     ),
-    Action.LEGAL_DENY: Effects((CARD, Send(Notice.LEGAL_DENIED, To.REQUESTER)), clock=Clock.STOP),
+    Action.LEGAL_DENY: Effects(
+        (CARD, Send(Notice.LEGAL_DENIED, To.REQUESTER), SETTLED), clock=Clock.STOP
+    ),
     Action.CLAIM: Effects((CARD,)),
     Action.UNCLAIM: Effects((CARD,)),
-    Action.HAND_OVER: Effects((CARD, Send(Notice.HANDED_OVER, To.OWNER))),
+    Action.HAND_OVER: Effects(
+        (CARD, Send(Notice.HANDED_OVER, To.OWNER), Send(Notice.HANDED_AWAY, To.FORMER_OWNER))
+    ),
     Action.ADD_FINDING: Effects((CARD,)),
     Action.REQUEST_RESCOPE: Effects((CARD, Send(Notice.RESCOPE, To.REQUESTER))),
     Action.RESCOPE: Effects((CARD, RESCOPED)),
-    Action.RESCOPE_TO_LEGAL: Effects((CARD, RESCOPED), clock=Clock.STOP),
+    Action.RESCOPE_TO_LEGAL: Effects((CARD, RESCOPED, LEGAL_ASK), clock=Clock.STOP),
     Action.RELEASE: Effects((CARD, Send(Notice.RELEASED, To.FORMER_OWNER))),
     Action.RESUME: Effects((CARD, Send(Notice.RESUMED, To.OWNER))),
     Action.COST_NOTICE: Effects((CARD, Send(Notice.COST_NOTICE, To.RELAY))),
-    Action.SUBMIT_FOR_REVIEW: Effects((CARD,)),
-    Action.REVIEW_APPROVE: Effects((CARD,)),
-    Action.REVIEW_COMPLETE: Effects((CARD, Send(Notice.APPROVED, To.RELAY))),
-    Action.REVIEW_REJECT: Effects((CARD,)),
+    Action.COST_CONFIRMED: Effects((CARD,)),
+    Action.SUBMIT_FOR_REVIEW: Effects((CARD, Send(Notice.REVIEW_ASK, To.REVIEWERS))),
+    Action.REVIEW_APPROVE: Effects((CARD, SETTLED)),
+    Action.REVIEW_COMPLETE: Effects((CARD, Send(Notice.APPROVED, To.RELAY), SETTLED)),
+    Action.REVIEW_REJECT: Effects((CARD, SETTLED)),
     Action.MARK_SHARED: Effects((CARD,), clock=Clock.STOP),
     Action.RECORD_GAP: Effects((CARD,), gitlab=Mirror.GAP_NOTE),
     Action.CLOSE: Effects((CARD,), clock=Clock.STOP),
-    Action.WITHDRAW: Effects((CARD,), clock=Clock.STOP),
+    Action.WITHDRAW: Effects((CARD, SETTLED), clock=Clock.STOP),
     Action.DECLINE: Effects((CARD, Send(Notice.DECLINED, To.REQUESTER)), clock=Clock.STOP),
     Action.CUSTOMER_UPDATE: Effects((CARD,), clock=Clock.RESTART),
-    Action.PURGE: Effects(),
+    Action.RELAY_HAND_OVER: Effects(
+        (CARD, Send(Notice.RELAY_TAKEN, To.RELAY), Send(Notice.RELAY_GIVEN, To.FORMER_RELAY)),
+        clock=Clock.RETIME,
+    ),
+    Action.PURGE: Effects((SETTLED,)),  # the decision DMs drop the request with the case
 }
 
 

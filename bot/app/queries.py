@@ -9,12 +9,14 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cases.errors import NotAllowed, NotFound
-from bot.cases.model import CaseSnapshot
+from bot.cases.model import CaseSnapshot, Intake
 from bot.cases.permissions import Actor, Role
 from db import cases as case_repo
 from db import summary
 from db.session import reading
 
+# Besides its own people: leads, and those who decide on cases (Legal, Security reviewers).
+VIEWERS = frozenset({Role.LEAD, Role.LEGAL, Role.SECURITY})
 DEFAULT_UNCLAIMED_AFTER = timedelta(hours=4)
 RECENT_EVENTS = 8
 
@@ -33,6 +35,8 @@ class CaseStatus:
     case: CaseSnapshot
     next_update_due: datetime | None
     recent: list[HistoryLine]
+    request: Intake | None = None  # the scope and justification; None once purged
+    waived: tuple[str, ...] = ()
 
 
 @dataclass
@@ -66,7 +70,7 @@ class Status:
                 case.security_approver_id,
                 case.legal_approver_id,
             }
-            if actor.user_id not in people and not actor.has(Role.LEAD):
+            if actor.user_id not in people and not actor.roles & VIEWERS:
                 raise NotAllowed(f"Case {case_id} is visible to its participants and leads.")
             events = case_repo.history(session=session, case_id=case_id)[-RECENT_EVENTS:]
             said = case_repo.texts(session=session, event_ids=[e.id for e in events])
@@ -77,6 +81,8 @@ class Status:
                     HistoryLine(e.at, e.actor_id, e.action, e.to_state, said.get(e.id))
                     for e in events
                 ],
+                request=None if case.purged_at else case_repo.intake(case),
+                waived=tuple(case.waived),
             )
 
     def mine(self, user_id: str) -> list[CaseSnapshot]:

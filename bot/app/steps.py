@@ -60,6 +60,18 @@ def locked_case(
         raise
 
 
+def check(
+    sessions: sessionmaker[Session], now: datetime, case_id: int, actor: Actor, action: Action
+) -> None:
+    """Refuses now what `action` would refuse, before a modal asks for its details."""
+    with reading(sessions) as session:
+        case = case_repo.get(session=session, case_id=case_id)
+        if case is None:
+            raise NotFound(f"There is no case {case_id}.")
+        authorise(action, actor, case_repo.parties(case))
+        transition(State(case.state), action, actor_id=actor.user_id, at=now)
+
+
 def record(session: Session, case: Case, *events: Event) -> None:
     """Writes a step's events and queues what they cause; a message two events ask for, once."""
     sends: dict[Send, int] = {}
@@ -105,6 +117,8 @@ def _run_clock(case: Case, event: Event, clock: Clock | None) -> None:
     running = event.to_state in CADENCE_STATES
     if clock is Clock.STOP or (clock is not None and not running):
         case.next_update_due_at = None
+    elif clock is Clock.RETIME:
+        case.next_update_due_at = None  # from the same last update, in the new contact's zone
     elif clock is not None:  # START or RESTART, in a state that owes updates
         case.last_customer_update_at = event.at
         case.next_update_due_at = None

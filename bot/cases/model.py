@@ -134,6 +134,17 @@ def count_events(event_types: tuple[str, ...] | list[str], event_other: str) -> 
 
 
 @dataclass(frozen=True)
+class Collected:
+    """What the handler recorded of the artefacts under review (they never pass through)."""
+
+    description: str
+    count: int
+    location: str
+    checksum: str
+    submitted_by: str  # who confirmed they are redacted
+
+
+@dataclass(frozen=True)
 class Limits:
     """Bounds that keep a request narrow; configurable by the operator."""
 
@@ -164,4 +175,5 @@ class CaseSnapshot:
     issue_url: str | None = None
     approvals: tuple[tuple[str, str], ...] = field(default_factory=tuple)
     exception_unneeded: bool = False  # a justification was typed, but nothing needed waiving
+    cost_notice_pending: bool = False  # the relay contact has yet to confirm the customer knows
     access_logs: bool = False  # asked for; never searched, and the requester is told so

@@ -67,6 +67,9 @@ HANDLER_ONLY = {
     Action.CLOSE,
 }
 
+# what a lead may do for an owner who is away: release the case, or give it to someone else
+LEAD_MAY = {Action.UNCLAIM, Action.HAND_OVER}
+
 
 def authorise(action: Action, actor: Actor, parties: Parties) -> None:
     """Raises NotAllowed, with the reason the actor reads, unless they may do `action`."""
@@ -81,9 +84,7 @@ def authorise(action: Action, actor: Actor, parties: Parties) -> None:
         if parties.owner_id is not None and not _is_owner(actor, parties):
             raise NotAllowed("Only the case's owner can decline it once it is claimed.")
     elif action in HANDLER_ONLY:
-        if not _is_owner(actor, parties) and not (
-            action is Action.UNCLAIM and actor.has(Role.LEAD)
-        ):
+        if not _is_owner(actor, parties) and not (action in LEAD_MAY and actor.has(Role.LEAD)):
             raise NotAllowed("Only the case's owner can do this. Claim it first if it's free.")
     elif action in (Action.LEGAL_APPROVE, Action.LEGAL_DENY):
         if not actor.has(Role.LEGAL):
@@ -100,12 +101,18 @@ def authorise(action: Action, actor: Actor, parties: Parties) -> None:
         Action.RESCOPE,
         Action.RESCOPE_TO_LEGAL,
         Action.CUSTOMER_UPDATE,
+        Action.COST_CONFIRMED,
     ):
         if not _is_relay(actor, parties):
             raise NotAllowed("Only the requester who relays to the customer can do this.")
     elif action is Action.WITHDRAW:
         if not (_is_relay(actor, parties) or actor.has(Role.LEAD)):
             raise NotAllowed("Only the requester or a lead can withdraw a case.")
+    elif action is Action.RELAY_HAND_OVER:
+        if not (_is_relay(actor, parties) or actor.has(Role.LEAD)):
+            raise NotAllowed(
+                "Only the requester, the relay contact or a lead can hand over the relay role."
+            )
     else:
         raise NotAllowed("That can't be done from Slack.")
 

@@ -41,6 +41,8 @@ class Action(enum.StrEnum):
     WITHDRAW = "withdraw"
     DECLINE = "decline"  # a handler declines an unreasonable request
     CUSTOMER_UPDATE = "customer_update"
+    RELAY_HAND_OVER = "relay_hand_over"  # another requester relays to the customer from now
+    COST_CONFIRMED = "cost_confirmed"  # the relay contact told the customer of the cost
     PURGE = "purge"
 
 
@@ -90,6 +92,8 @@ TRANSITIONS: dict[tuple[State | None, Action], State] = {
     **{(s, Action.COST_NOTICE): s for s in (S.INVESTIGATING, S.RESCOPE_REQUESTED)},
     **{(s, Action.WITHDRAW): S.WITHDRAWN for s in OPEN_STATES},
     **{(s, Action.CUSTOMER_UPDATE): s for s in OPEN_STATES},
+    **{(s, Action.RELAY_HAND_OVER): s for s in OPEN_STATES},
+    **{(s, Action.COST_CONFIRMED): s for s in OPEN_STATES},
     **{(s, Action.PURGE): s for s in ENDED_STATES},
 }
 

@@ -34,6 +34,12 @@ class Notice(enum.StrEnum):
     REMINDER = "dm_update_reminder"
     NUDGE = "dm_owner_nudge"
     ESCALATION = "leads_escalation"
+    LEGAL_ASK = "dm_legal_ask"  # to Legal: an exception waits on your decision
+    REVIEW_ASK = "dm_review_ask"  # to the reviewers: artefacts wait on your review
+    ASKS_SETTLED = "dm_asks_settled"  # those DMs, updated after a decision (never posted anew)
+    RELAY_TAKEN = "dm_relay_taken"  # to the new relay contact
+    RELAY_GIVEN = "dm_relay_given"  # to the former relay contact
+    HANDED_AWAY = "dm_handed_away"  # to the former owner, when someone else handed the case on
 
 
 class To(enum.StrEnum):
@@ -45,6 +51,10 @@ class To(enum.StrEnum):
     RELAY = "relay"
     OWNER = "owner"
     FORMER_OWNER = "former_owner"  # named in the event's data: the case no longer has them
+    FORMER_RELAY = "former_relay"  # named in the event's data, like the former owner
+    LEGAL = "legal"  # each member of the Legal group
+    REVIEWERS = "reviewers"  # each Security reviewer and Legal member who may approve
+    ASKED = "asked"  # everyone a LEGAL or REVIEWERS DM of the case went to
 
 
 class Mirror(enum.StrEnum):

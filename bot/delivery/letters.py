@@ -17,20 +17,24 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.cases.model import CADENCE_STATES, CaseSnapshot, State
+from bot.cases.model import CADENCE_STATES, CaseSnapshot, Intake, State
 from bot.cases.states import Action
 from bot.delivery.drain import Permanent
 from bot.delivery.kinds import Notice, To
 from db import cases as case_repo
-from db.models import Case, CaseEvent, EventText, Finding, OutboxMessage
+from db.models import Case, CaseEvent, CaseMessage, EventText, Finding, OutboxMessage
+from messages.asks import build_legal_ask, build_review_ask
 from messages.card import build_triage_card
 from messages.dm import (
     build_approved_dm,
     build_cost_notice_dm,
     build_declined_dm,
+    build_handed_away_dm,
     build_handed_over_dm,
     build_legal_decision_dm,
     build_receipt,
+    build_relay_given_dm,
+    build_relay_taken_dm,
     build_rescope_dm,
 )
 from messages.edits import build_released_dm, build_rescoped_dm, build_resumed_dm
@@ -53,9 +57,27 @@ class Context:
     reasons: dict[Action, str]  # the latest reason given with each action
     findings: tuple[FindingNote, ...]  # found since the last customer update
     triage_channel: str
+    event: Named | None = None  # the event that queued the message, when it names one
 
     def reason(self, action: Action) -> str:
         return self.reasons.get(action, "")
+
+    @property
+    def by(self) -> str:
+        """Who took the step that queued the message."""
+        return self.event.actor_id if self.event else ""
+
+    def request(self) -> Intake | None:
+        """The request as its participants may read it; None once its details were purged."""
+        return None if self.case.purged_at else case_repo.intake(self.case)
+
+
+@dataclass(frozen=True)
+class Named:
+    """An event a message names: who took the step, and what it records."""
+
+    actor_id: str
+    data: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -71,6 +93,17 @@ class Letter:
     card_ts: str | None = None
     case_created_at: datetime | None = None
     people: tuple[str | None, ...] = ()  # requester, relay contact, owner
+    not_to: tuple[str, ...] = ()  # for a group: members who may not act (owner, submitter)
+    updates: tuple[Update, ...] = ()  # for ASKS_SETTLED: the asks to replace
+
+
+@dataclass(frozen=True)
+class Update:
+    """An ask DM the bot sent, with what it should say now."""
+
+    channel_id: str
+    ts: str
+    message: Message
 
 
 def _current(case: Case, marked: datetime | None) -> bool:
@@ -90,6 +123,7 @@ def _reminder(c: Context) -> Message | None:
         last_update=c.case.last_customer_update_at,
         due_at=c.case.next_update_due_at,
         findings=list(c.findings),
+        cost_note=c.reason(Action.COST_NOTICE) if c.case.cost_notice_pending else None,
     )
 
 
@@ -119,7 +153,15 @@ BUILDERS: dict[Notice, Callable[[Context], Message | None]] = {
     Notice.LEGAL_DENIED: lambda c: build_legal_decision_dm(
         c.snapshot, approved=False, reason=c.reason(Action.LEGAL_DENY)
     ),
-    Notice.HANDED_OVER: lambda c: build_handed_over_dm(c.snapshot),
+    Notice.HANDED_OVER: lambda c: build_handed_over_dm(c.snapshot, c.by),
+    Notice.HANDED_AWAY: lambda c: build_handed_away_dm(c.snapshot, c.by),
+    Notice.RELAY_TAKEN: lambda c: build_relay_taken_dm(c.snapshot, c.by),
+    Notice.RELAY_GIVEN: lambda c: build_relay_given_dm(c.snapshot, c.by),
+    Notice.LEGAL_ASK: lambda c: build_legal_ask(c.snapshot, c.request(), c.case.waived),
+    Notice.REVIEW_ASK: lambda c: build_review_ask(
+        c.snapshot, c.request(), case_repo.collected(c.case)
+    ),
+    Notice.ASKS_SETTLED: lambda c: {},  # each ask it replaces renders with its own builder
     Notice.COST_NOTICE: lambda c: build_cost_notice_dm(c.snapshot, c.reason(Action.COST_NOTICE)),
     Notice.RESCOPED: lambda c: build_rescoped_dm(c.snapshot),
     Notice.RELEASED: lambda c: build_released_dm(c.snapshot),
@@ -135,24 +177,38 @@ RECIPIENTS: dict[To, Callable[[Case], str | None]] = {
     To.RELAY: lambda case: case.relay_contact_id,
     To.OWNER: lambda case: case.owner_id,
 }
+FORMER: dict[To, str] = {To.FORMER_OWNER: "owner", To.FORMER_RELAY: "relay"}  # -> event data key
 
 
-def _recipient(to: To, case: Case, former_owner: str | None) -> str | None:
-    """The person a message is for; None for a channel, or nobody in that role (yet)."""
-    if to is To.FORMER_OWNER:
-        return former_owner or None
+def _recipient(to: To, case: Case, event: Named | None) -> str | None:
+    """The person a message is for; None for a channel, a group, or nobody in that role."""
+    if to in FORMER:
+        return str((event.data if event else {}).get(FORMER[to]) or "") or None
     return RECIPIENTS[to](case) if to in RECIPIENTS else None
 
 
-def _former_owners(session: Session, batch: Sequence[OutboxMessage]) -> dict[int, str]:
-    """By event id: the owner an event released (`To.FORMER_OWNER` messages go to them)."""
-    named = {
-        m.payload.get("event_id") for m in batch if m.payload.get("to") == To.FORMER_OWNER.value
-    }
+def _events(session: Session, batch: Sequence[OutboxMessage]) -> dict[int, Named]:
+    """By id: the events the batch's messages name."""
+    named = {m.payload["event_id"] for m in batch if m.payload.get("event_id")}
     if not named:
         return {}
-    rows = session.execute(select(CaseEvent.id, CaseEvent.data).where(CaseEvent.id.in_(named)))
-    return {event_id: str((data or {}).get("owner") or "") for event_id, data in rows}
+    rows = session.execute(
+        select(CaseEvent.id, CaseEvent.actor_id, CaseEvent.data).where(CaseEvent.id.in_(named))
+    )
+    return {event_id: Named(actor, dict(data or {})) for event_id, actor, data in rows}
+
+
+def _asked(session: Session, batch: Sequence[OutboxMessage]) -> dict[int, list[CaseMessage]]:
+    """By case: the ask DMs sent, for the cases whose asks are to be settled."""
+    settled = {m.case_id for m in batch if m.kind == Notice.ASKS_SETTLED}
+    asked: dict[int, list[CaseMessage]] = {case_id: [] for case_id in settled}
+    if settled:
+        rows = session.scalars(
+            select(CaseMessage).where(CaseMessage.case_id.in_(settled)).order_by(CaseMessage.id)
+        )
+        for row in rows:
+            asked[row.case_id].append(row)
+    return asked
 
 
 def _reasons(session: Session, case_ids: set[int]) -> dict[int, dict[Action, str]]:
@@ -193,7 +249,8 @@ def load(
     reasons = _reasons(session, set(cases))
     reminded = {m.case_id for m in batch if m.kind == Notice.REMINDER and m.case_id in cases}
     findings = _findings(session, [cases[case_id] for case_id in reminded])
-    former = _former_owners(session, batch)
+    events = _events(session, batch)
+    asked = _asked(session, batch)
     letters: list[Letter | Permanent] = []
     for row in batch:
         case = cases.get(row.case_id)
@@ -211,18 +268,24 @@ def load(
             reasons=reasons[case.id],
             findings=tuple(findings.get(case.id, ())),
             triage_channel=triage_channel,
+            event=events.get(row.payload.get("event_id")),
         )
         letters.append(
             Letter(
                 case_id=case.id,
                 notice=notice,
                 to=to,
-                user_id=_recipient(to, case, former.get(row.payload.get("event_id"))),
+                user_id=_recipient(to, case, context.event),
                 message=BUILDERS[notice](context),
                 card_channel_id=case.card_channel_id,
                 card_ts=case.card_ts,
                 case_created_at=case.created_at,
                 people=(case.requester_id, case.relay_contact_id, case.owner_id),
+                not_to=tuple(p for p in (case.owner_id, case.submitter_id) if p),
+                updates=tuple(
+                    Update(ask.channel_id, ask.ts, BUILDERS[Notice(ask.kind)](context))
+                    for ask in asked.get(case.id, ())
+                ),
             )
         )
     return letters

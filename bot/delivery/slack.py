@@ -12,14 +12,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
 from bot.delivery import letters
 from bot.delivery.drain import Apply, Permanent, Retry
 from bot.delivery.kinds import Notice, To
 from bot.delivery.notifier import Notifier
-from db.models import Case, OutboxMessage
+from db.models import Case, CaseMessage, OutboxMessage
+
+GROUPS = (To.LEGAL, To.REVIEWERS)  # a DM to each member who may act
 
 LOOKBACK = 60.0  # seconds before a message was queued that a retry searches for it
 
@@ -44,10 +46,12 @@ class SlackSender:
         triage_channel: str | None,
         leads_channel: str | None,
         cards_changed: Callable[[Iterable[str | None]], None] = lambda people: None,
+        members: Callable[[To], Iterable[str]] = lambda group: (),
     ) -> None:
         self.notifier = notifier
         self.channels = {To.TRIAGE: triage_channel, To.LEADS: leads_channel}
         self.cards_changed = cards_changed  # whose Home tabs a card change makes stale
+        self.members = members  # who is in a group (raises Retry when Slack can't say)
 
     def load(self, session: Session, batch: Sequence[OutboxMessage]) -> list[Any]:
         return letters.load(session, batch, triage_channel=self.channels[To.TRIAGE] or "")
@@ -57,6 +61,12 @@ class SlackSender:
             return None  # stale: an update was recorded, or the reminder snoozed, meanwhile
         if letter.notice is Notice.CARD:
             return self._card(letter, retrying=message.attempts > 1)
+        if letter.to in GROUPS:
+            return self._ask(letter, message)
+        if letter.to is To.ASKED:
+            for ask in letter.updates:  # the decision shows on every DM that asked for it
+                self.notifier.update(ask.channel_id, ask.ts, ask.message)
+            return None
         if letter.user_id is not None:
             channel = self.notifier.dm_channel(letter.user_id)
         elif letter.to in self.channels:
@@ -93,13 +103,23 @@ class SlackSender:
         self.cards_changed(letter.people)
         return apply
 
-    def _post_once(self, channel: str, text: dict[str, Any], message: OutboxMessage) -> None:
+    def _ask(self, letter: letters.Letter, message: OutboxMessage) -> Apply:
+        """DMs each member of the group who may decide, and remembers the DMs, so that the
+        decision can update them (`To.ASKED`)."""
+        assert letter.message is not None
+        sent = []
+        for user_id in sorted(set(self.members(letter.to)) - set(letter.not_to)):
+            channel = self.notifier.dm_channel(user_id)
+            sent.append((user_id, channel, self._post_once(channel, letter.message, message)))
+        return _remember_asks(letter.case_id, letter.notice, sent)
+
+    def _post_once(self, channel: str, text: dict[str, Any], message: OutboxMessage) -> str:
         """Posts once: a retry first looks for the post an interrupted try already made."""
         metadata = post_metadata(message.id)
         since = message.created_at.timestamp() - LOOKBACK
-        if message.attempts > 1 and self.notifier.find(channel, metadata, since):
-            return
-        self.notifier.post(channel, text, metadata)
+        if message.attempts > 1 and (ts := self.notifier.find(channel, metadata, since)):
+            return ts
+        return self.notifier.post(channel, text, metadata)
 
 
 def _remember_card(case_id: int, channel: str, ts: str) -> Apply:
@@ -107,5 +127,26 @@ def _remember_card(case_id: int, channel: str, ts: str) -> Apply:
         session.execute(
             update(Case).where(Case.id == case_id).values(card_channel_id=channel, card_ts=ts)
         )
+
+    return remember
+
+
+def _remember_asks(case_id: int, notice: Notice, sent: list[tuple[str, str, str]]) -> Apply:
+    """Each person's latest ask of this kind on the case (an earlier one stays as it was)."""
+
+    def remember(session: Session) -> None:
+        for user_id, channel, ts in sent:
+            session.execute(
+                delete(CaseMessage).where(
+                    CaseMessage.case_id == case_id,
+                    CaseMessage.kind == notice.value,
+                    CaseMessage.user_id == user_id,
+                )
+            )
+            session.add(
+                CaseMessage(
+                    case_id=case_id, kind=notice.value, user_id=user_id, channel_id=channel, ts=ts
+                )
+            )
 
     return remember

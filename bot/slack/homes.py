@@ -35,7 +35,9 @@ class HomeTabs:
 
     def publish(self, user_id: str) -> None:
         """Shows someone their open cases on the bot's Home tab now."""
-        self._client.views_publish(user_id=user_id, view=build_home(self._status.mine(user_id)))
+        self._client.views_publish(
+            user_id=user_id, view=build_home(self._status.mine(user_id), user_id)
+        )
 
     def refresh(self) -> None:
         """Publishes every stale Home tab once; one that fails waits for its next change."""

@@ -7,8 +7,17 @@ from typing import Any, TypeVar
 
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot.cases.permissions import Role
 from bot.delivery.drain import Permanent, Retry
+from bot.delivery.kinds import To
 from bot.slack.gateway import SlackGateway, SlackUnavailable
+from bot.slack.roles import Roles
+
+# Who a group DM goes to: Legal decides exceptions; Security and Legal review artefacts.
+DECIDERS: dict[To, tuple[Role, ...]] = {
+    To.LEGAL: (Role.LEGAL,),
+    To.REVIEWERS: (Role.SECURITY, Role.LEGAL),
+}
 
 T = TypeVar("T")
 
@@ -81,3 +90,11 @@ class SlackNotifier:
             if posted.get("metadata") == metadata:
                 return posted["ts"]
         return None
+
+
+def group_members(roles: Roles, to: To) -> frozenset[str]:
+    """The members of the groups a group DM goes to (`DECIDERS`), asked of Slack."""
+    try:
+        return frozenset().union(*(roles.members(role) for role in DECIDERS.get(to, ())))
+    except SlackUnavailable as error:
+        raise Retry(str(error)) from error

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from slack_bolt import Ack, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.app.filing import IntakeRejected
 from bot.cases.errors import CaseError
@@ -62,12 +64,32 @@ def unexpected(log: logging.Logger, what: str) -> str:
     return unexpected_text(error_id)
 
 
-def tell(respond: Respond, body: dict[str, Any], text: str) -> None:
-    """An ephemeral reply to a click, when Slack gave us somewhere to send it."""
+def tell(
+    respond: Respond, body: dict[str, Any], text: str, client: WebClient | None = None
+) -> None:
+    """An ephemeral reply to a click; a DM for a click on the App Home, which has no
+    response_url (the person gets the answer wherever they clicked)."""
     if not isinstance(body.get("response_url"), str):
-        _log.info("no response_url to tell %s: %s", (body.get("user") or {}).get("id"), text)
+        user_id = (body.get("user") or {}).get("id")
+        if client is not None and isinstance(user_id, str) and user_id:
+            try:
+                client.chat_postMessage(channel=user_id, text=text)
+                return
+            except Exception:
+                _log.warning("could not DM the user", exc_info=True)
+        _log.info("no response_url to tell %s: %s", user_id, text)
         return
     try:
         respond(text=text, response_type="ephemeral", replace_original=False)
     except Exception:
         _log.warning("could not tell the user", exc_info=True)
+
+
+def open_modal(client: WebClient, body: dict[str, Any], modal: dict[str, Any]) -> str | None:
+    """Opens a modal on the click's trigger; what to tell the person when Slack would not."""
+    try:
+        client.views_open(trigger_id=body.get("trigger_id", ""), view=modal)
+    except (SlackApiError, SlackClientError) as error:
+        _log.warning("views.open failed: %s", error)
+        return "Slack didn't open the form in time. Click the button again."
+    return None

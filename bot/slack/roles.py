@@ -38,6 +38,11 @@ class Roles:
             roles=frozenset(role for role in self.groups if self._in(user_id, role)),
         )
 
+    def members(self, role: Role) -> frozenset[str]:
+        """Everyone the role's groups hold; raises SlackUnavailable when Slack can't say."""
+        groups = tuple(group for group in self.groups[role] if group)
+        return frozenset().union(*(self.gateway.group_members(group) for group in groups))
+
     def _in(self, user_id: str, role: Role) -> bool:
         configured = tuple(group for group in self.groups[role] if group)
         try:

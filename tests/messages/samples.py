@@ -10,8 +10,9 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from bot.cases.model import CaseSnapshot, Intake, Route, State, count_events
+from bot.cases.model import CaseSnapshot, Collected, Intake, Route, State, count_events
 from messages.catalogue import EventType
+from tests import factories
 from tests.factories import NOW
 
 REQUESTER = "U0REQUESTER"
@@ -109,3 +110,14 @@ def mrkdwn_texts(node: Any) -> list[str]:
         for _, value in walk(node)
         if isinstance(value, dict) and value.get("type") == "mrkdwn"
     ]
+
+
+# What the participants read of a request, and of artefacts under review.
+INTAKE = factories.intake(exception_justification="A board member's account; <!channel> urgent.")
+COLLECTED = Collected(
+    description="API and audit log lines for <@U0OTHER>'s token",
+    count=42,
+    location="https://storage.example.com/case-101/bag",
+    checksum="9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    submitted_by=OWNER,
+)

@@ -23,6 +23,7 @@ from slack_sdk.models.views import View
 
 from bot.cases.model import Intake, Limits, Route, State
 from bot.config import BUNDLED_CATALOGUE
+from messages.asks import build_legal_ask, build_review_ask
 from messages.card import build_triage_card
 from messages.case_modals import (
     TEXT_MODALS,
@@ -36,9 +37,12 @@ from messages.dm import (
     build_approved_dm,
     build_cost_notice_dm,
     build_declined_dm,
+    build_handed_away_dm,
     build_handed_over_dm,
     build_legal_decision_dm,
     build_receipt,
+    build_relay_given_dm,
+    build_relay_taken_dm,
     build_rescope_dm,
 )
 from messages.edits import build_released_dm, build_rescoped_dm, build_resumed_dm
@@ -49,6 +53,8 @@ from messages.text import window_notice
 from tests.factories import NOW, intake
 from tests.messages.samples import (
     CATALOGUE,
+    COLLECTED,
+    INTAKE,
     INVESTIGATING_WITH_OWNER,
     ISSUE_URL,
     OWNER,
@@ -159,7 +165,32 @@ SURFACES: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {
         MESSAGE,
         lambda: build_legal_decision_dm(SIRT_PENDING_LEGAL, approved=False, reason=REASON),
     ),
-    "dm_handed_over": (MESSAGE, lambda: build_handed_over_dm(INVESTIGATING_WITH_OWNER)),
+    "dm_handed_over": (MESSAGE, lambda: build_handed_over_dm(INVESTIGATING_WITH_OWNER, "U0LEAD")),
+    "dm_handed_away": (MESSAGE, lambda: build_handed_away_dm(INVESTIGATING_WITH_OWNER, "U0LEAD")),
+    "dm_relay_taken": (
+        MESSAGE,
+        lambda: build_relay_taken_dm(INVESTIGATING_WITH_OWNER, "U0REQUESTER"),
+    ),
+    "dm_relay_given": (
+        MESSAGE,
+        lambda: build_relay_given_dm(INVESTIGATING_WITH_OWNER, "U0REQUESTER"),
+    ),
+    "dm_legal_ask": (MESSAGE, lambda: build_legal_ask(SIRT_PENDING_LEGAL, INTAKE, ("plan",))),
+    "dm_legal_ask_settled": (
+        MESSAGE,
+        lambda: build_legal_ask(INVESTIGATING_WITH_OWNER, INTAKE, ("plan",)),
+    ),
+    "dm_legal_ask_purged": (MESSAGE, lambda: build_legal_ask(SIRT_PENDING_LEGAL, None, ())),
+    "dm_review_ask": (
+        MESSAGE,
+        lambda: build_review_ask(
+            replace(INVESTIGATING_WITH_OWNER, state=State.IN_REVIEW), INTAKE, COLLECTED
+        ),
+    ),
+    "dm_review_ask_settled": (
+        MESSAGE,
+        lambda: build_review_ask(INVESTIGATING_WITH_OWNER, INTAKE, COLLECTED),
+    ),
     "dm_cost_notice": (MESSAGE, lambda: build_cost_notice_dm(INVESTIGATING_WITH_OWNER, REASON)),
     # an edited request: to its requester, and to the owners it affects
     "dm_rescoped_to_legal_long_window": (MESSAGE, lambda: build_rescoped_dm(SIRT_PENDING_LEGAL)),
@@ -273,7 +304,7 @@ EXTREMES: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {
     ),
     "dm_handed_over_every_note_and_longest_organisation": (
         MESSAGE,
-        lambda: build_handed_over_dm(_worst_snapshot()),
+        lambda: build_handed_over_dm(_worst_snapshot(), "U0LEAD"),
     ),
     "dm_rescoped_every_note_and_longest_organisation": (
         MESSAGE,

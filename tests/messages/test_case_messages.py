@@ -8,6 +8,7 @@ cannot ping anyone when they reach a DM.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from typing import Any
@@ -16,23 +17,31 @@ import pytest
 
 from bot.cases.model import ENDED_STATES, CaseSnapshot, State
 from bot.cases.states import Action, allowed
-from bot.slack.listeners import casework
+from bot.slack.listeners import cadence, casework
+from messages.asks import build_legal_ask, build_review_ask
 from messages.card import CARD_BUTTONS, build_triage_card
 from messages.case_modals import (
     TEXT_MODALS,
     build_gap_modal,
     build_hand_over_modal,
+    build_relay_hand_over_modal,
     build_review_submit_modal,
     build_text_modal,
 )
 from messages.dm import (
     build_approved_dm,
+    build_cost_notice_dm,
+    build_handed_away_dm,
     build_handed_over_dm,
     build_legal_decision_dm,
+    build_relay_given_dm,
+    build_relay_taken_dm,
     build_rescope_dm,
 )
 from messages.ids import INPUT, ActionId, Block, Callback, decode_case_value
 from tests.messages.samples import (
+    COLLECTED,
+    INTAKE,
     ISSUE_URL,
     LEGAL_APPROVER,
     OWNER,
@@ -53,6 +62,7 @@ CASE_MODALS: dict[str, Callable[[int], dict[str, Any]]] = {
     },
     "review_submit": build_review_submit_modal,
     "hand_over": build_hand_over_modal,
+    "relay_hand_over": build_relay_hand_over_modal,
     "gap": build_gap_modal,
 }
 
@@ -74,7 +84,15 @@ CASE_DMS: dict[str, Callable[[CaseSnapshot], dict[str, Any]]] = {
         for name, build in REASON_DMS.items()
     },
     "approved": build_approved_dm,
-    "handed_over": build_handed_over_dm,
+    "handed_over": lambda case: build_handed_over_dm(case, "ULEAD"),
+    "handed_away": lambda case: build_handed_away_dm(case, "ULEAD"),
+    "relay_taken": lambda case: build_relay_taken_dm(case, "UREQ"),
+    "relay_given": lambda case: build_relay_given_dm(case, "UREQ"),
+    "cost_notice": lambda case: build_cost_notice_dm(
+        dataclasses.replace(case, cost_notice_pending=True), "It costs more."
+    ),
+    "legal_ask": lambda case: build_legal_ask(case, INTAKE, ("plan",)),
+    "review_ask": lambda case: build_review_ask(case, INTAKE, COLLECTED),
 }
 
 # (what someone typed, how mrkdwn must carry it)
@@ -135,6 +153,7 @@ class _Registrations:
 def registered() -> _Registrations:
     app = _Registrations()
     casework.register(app)  # type: ignore[arg-type]
+    cadence.register(app)  # type: ignore[arg-type]
     return app
 
 
@@ -200,7 +219,12 @@ def test_every_action_a_card_shows_has_a_handler() -> None:
 
 def test_every_button_the_bot_sends_is_registered_with_bolt(registered: _Registrations) -> None:
     sent = {b["action_id"] for state in State for b in _buttons(_card(state))}
-    sent |= {b["action_id"] for build in CASE_DMS.values() for b in _buttons(build(snapshot()))}
+    sent |= {
+        b["action_id"]
+        for state in State
+        for build in CASE_DMS.values()
+        for b in _buttons(build(snapshot(state=state)))
+    }
     assert ActionId.EDIT_SCOPE.value in sent  # the re-scope DM's button is among them
     assert sent - set(registered.actions) == set()
 
@@ -338,7 +362,8 @@ def test_legal_decision_says_which_way_it_went(approved: bool) -> None:
 
 
 def test_rescope_dm_button_opens_the_edit_of_its_case() -> None:
-    (button,) = _buttons(build_rescope_dm(snapshot(number=4711), "Narrower, please."))
+    dm = build_rescope_dm(snapshot(number=4711, state=State.RESCOPE_REQUESTED), "Narrower.")
+    button = _buttons(dm)[0]
     assert button["action_id"] == ActionId.EDIT_SCOPE.value
     assert decode_case_value(button["value"]) == 4711
 

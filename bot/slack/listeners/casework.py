@@ -14,7 +14,6 @@ from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
-from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.app.casework import Artefacts, Casework
 from bot.cases.errors import CaseError
@@ -30,7 +29,7 @@ from bot.slack.forms import (
     view_id,
 )
 from bot.slack.guards import target_refusal
-from bot.slack.replies import FORGED, attempt, case_click, tell
+from bot.slack.replies import FORGED, attempt, case_click, open_modal, tell
 from messages import case_modals
 from messages.ids import ActionId, Block, Callback, decode_case_value, encode
 from messages.intake import build_intake_modal
@@ -46,6 +45,7 @@ IMMEDIATE: dict[ActionId, Callable[..., Any]] = {
     ActionId.APPROVE: partial(Casework.review, approve=True),
     ActionId.LEGAL_APPROVE: partial(Casework.decide_exception, approve=True, reason=None),
     ActionId.MARK_SHARED: Casework.mark_shared,
+    ActionId.COST_CONFIRMED: Casework.confirm_cost_told,
 }
 
 
@@ -64,6 +64,7 @@ MODALS: dict[ActionId, tuple[Action, Callable[[int], dict[str, Any]]]] = {
     ActionId.DECLINE: (Action.DECLINE, _asks(Callback.DECLINE)),
     ActionId.SUBMIT_REVIEW: (Action.SUBMIT_FOR_REVIEW, case_modals.build_review_submit_modal),
     ActionId.HAND_OVER: (Action.HAND_OVER, case_modals.build_hand_over_modal),
+    ActionId.RELAY_HAND_OVER: (Action.RELAY_HAND_OVER, case_modals.build_relay_hand_over_modal),
     ActionId.CLOSE_GAP: (Action.RECORD_GAP, case_modals.build_gap_modal),
 }
 
@@ -104,21 +105,11 @@ def clicked(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltConte
     result, refused = attempt(call, f"button {action_id.value}")
     ack()
     if refused:
-        tell(respond, body, refused.text)
+        tell(respond, body, refused.text, deps.gateway.client)
     elif action_id in IMMEDIATE:
         deps.deliver(case_id)
-    elif failed := _open(deps, body, result):
-        tell(respond, body, failed)
-
-
-def _open(deps: Deps, body: dict[str, Any], modal: dict[str, Any]) -> str | None:
-    """Opens a modal on the click's trigger; says so when Slack would not."""
-    try:
-        deps.gateway.interactive.views_open(trigger_id=body.get("trigger_id", ""), view=modal)
-    except (SlackApiError, SlackClientError) as error:
-        log.warning("views.open failed: %s", error)
-        return "Slack didn't open the form in time. Click the button again."
-    return None
+    elif failed := open_modal(deps.gateway.interactive, body, result):
+        tell(respond, body, failed, deps.gateway.client)
 
 
 # -- modal submissions: (use cases, case, actor, values, deps) -> the use case's call ---------
@@ -143,13 +134,24 @@ def _artefacts(work: Casework, case_id: int, actor: Actor, values: Values, deps:
     return work.submit_for_review(case_id, actor, artefacts)
 
 
-def _hand_over(work: Casework, case_id: int, actor: Actor, values: Values, deps: Deps) -> Any:
+def _picked(values: Values, deps: Deps, missing: str) -> Actor:
+    """The person picked in the modal, with their roles; refused on the field if they can't
+    take part (a guest, someone outside the company, a bot)."""
     target = element(values, Block.USER).get("selected_user")
     if not isinstance(target, str) or not target:
-        raise CaseError("Pick who takes the case.")
+        raise FieldRefused({Block.USER: missing})
     if (refused := target_refusal(deps.gateway, target)) is not None:
         raise FieldRefused({Block.USER: refused})
-    return work.hand_over(case_id, actor, deps.roles.actor(target))
+    return deps.roles.actor(target)
+
+
+def _hand_over(work: Casework, case_id: int, actor: Actor, values: Values, deps: Deps) -> Any:
+    return work.hand_over(case_id, actor, _picked(values, deps, "Pick who takes the case."))
+
+
+def _relay(work: Casework, case_id: int, actor: Actor, values: Values, deps: Deps) -> Any:
+    to = _picked(values, deps, "Pick who relays to the customer from now.")
+    return work.hand_over_relay(case_id, actor, to)
 
 
 def _gap(work: Casework, case_id: int, actor: Actor, values: Values, deps: Deps) -> Any:
@@ -180,6 +182,7 @@ SUBMITS: dict[Callback, tuple[str, Callable[..., Any]]] = {
     Callback.LEGAL_DENY: (Block.TEXT.value, _with_text(Casework.decide_exception, approve=False)),
     Callback.REVIEW_SUBMIT: (Block.ARTEFACT_DESCRIPTION.value, _artefacts),
     Callback.HAND_OVER: (Block.USER.value, _hand_over),
+    Callback.RELAY_HAND_OVER: (Block.USER.value, _relay),
     Callback.GAP: (Block.GAP.value, _gap),
     Callback.RESCOPE_EDIT: ("organisation", _rescope),
 }
