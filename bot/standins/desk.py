@@ -143,18 +143,19 @@ class Desk:
         what = f"case {case}" if case is not None else "every case"
         self.wait_until(delivered, what=f"the bot to finish with {what}")
 
-    def modal_from(self, action_id: str, case: int, *, user: str) -> dict[str, Any]:
-        """Clicks a button that opens a modal and returns the modal."""
+    def modal_from(self, action_id: str, case: int, *, user: str, **where: Any) -> dict[str, Any]:
+        """Clicks a button that opens a modal and returns the modal; `where` places the click
+        (channel, message_ts: a DM's button), the card's by default."""
         before = len(self.slack.calls("views.open"))
-        self.click(action_id, case_value(case), user=user)
+        self.click(action_id, case_value(case), user=user, **where)
         calls = self.wait_until(lambda: self.slack.calls("views.open")[before:], what="modal")
         return self.slack.get_view(calls[0].response["view"]["id"])
 
     def fill(
-        self, action_id: str, case: int, answers: dict[str, Any], *, user: str
+        self, action_id: str, case: int, answers: dict[str, Any], *, user: str, **where: Any
     ) -> requests.Response:
         """Clicks a button, fills in the modal it opens (block id → element value), submits."""
-        view = self.modal_from(action_id, case, user=user)
+        view = self.modal_from(action_id, case, user=user, **where)
         values = state_values({(block, "input"): value for block, value in answers.items()})
         response = self.submit(view, values, user=user)
         self.settle(case)

@@ -37,14 +37,15 @@ def upgrade() -> None:
         sa.UniqueConstraint("case_id", "kind", "user_id", name=op.f("uq_case_message_case_id")),
     )
     with op.batch_alter_table("info_case") as batch:
+        # A constant default: SQLite adds the column in place (an expression would copy the
+        # table, which it refuses while events refer to it).
         batch.add_column(
-            sa.Column(
-                "cost_notice_pending", sa.Boolean(), nullable=False, server_default=sa.false()
-            )
+            sa.Column("cost_notice_pending", sa.Boolean(), nullable=False, server_default="0")
         )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("info_case") as batch:
-        batch.drop_column("cost_notice_pending")
+    # In place (SQLite 3.35+ drops a column itself); a batch copy is refused while events
+    # refer to the cases.
+    op.drop_column("info_case", "cost_notice_pending")
     op.drop_table("case_message")

@@ -109,11 +109,17 @@ def test_update_sent_restarts_the_clock_and_snooze_asks_again_later(desk):
     tick(jobs, now + timedelta(minutes=62))
     [dm] = reminders(desk)
 
-    press_on(desk, dm, ActionId.UPDATE_SENT, case_id, "UREQ")
+    told = "Told them the token's use is being traced."
+    answers = {"summary": plain_text_input(told)}
+    at = {"channel": dm["channel"], "message_ts": dm["ts"]}
+    response = desk.fill(ActionId.UPDATE_SENT.value, case_id, answers, user="UREQ", **at)
+    assert response.status_code == 200 and response.text == "", response.text
     desk.wait_until(lambda: not reminders(desk), what="the reminder to be replaced")
     with sessions(desk)() as session:
         row = session.get(Case, case_id)
         assert row.last_customer_update_at > now - MINUTE and row.next_update_due_at is None
+    status = desk.command("UREQ", "/case-status", str(case_id), channel="DUREQ").json()
+    assert told in str(status["blocks"])  # the line is shown with the update in /case-status
     tick(jobs, now + timedelta(minutes=63))
     assert reminders(desk) == []
     tick(jobs, now + timedelta(days=5))
