@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC
 from typing import Any
 
-from bot.cases.model import CADENCE_STATES, CaseSnapshot, State
+from bot.cases.model import CADENCE_STATES, CaseSnapshot, Intake, State
+from messages.asks import request_blocks
 from messages.blocks import actions, button, context, escape, fields, quote, section
 from messages.card import owner_actions
 from messages.ids import ActionId, Block, case_value
@@ -130,13 +131,17 @@ def build_legal_decision_dm(
     return {"text": f"Case {case.number}: exception {verdict}", "blocks": blocks}
 
 
-def build_handed_over_dm(case: CaseSnapshot, by: str) -> dict[str, Any]:
-    """To the new owner, with the case's buttons: they need not find the card first."""
+def build_handed_over_dm(
+    case: CaseSnapshot, by: str, request: Intake | None = None
+) -> dict[str, Any]:
+    """To the new owner, with the request and the case's buttons: they need not find the card
+    (or the issue, when GitLab is slow) first."""
     blocks = [
         section(
             f":handshake: *Case {case.number}* ({escape(case.organisation)}, "
             f"{case.route.label}, {case.state.label}) was handed over to you by <@{by}>."
         ),
+        *(request_blocks(request) if request else []),
         *owner_actions(case),
         context(f"`/case-status {case.number}` shows the request and its history."),
     ]
@@ -154,13 +159,23 @@ def build_handed_away_dm(case: CaseSnapshot, by: str) -> dict[str, Any]:
     return {"text": f"Case {case.number} was handed to someone else", "blocks": blocks}
 
 
-def build_relay_taken_dm(case: CaseSnapshot, by: str) -> dict[str, Any]:
-    """To the new relay contact: the customer's updates are theirs to give from now."""
+def build_relay_taken_dm(case: CaseSnapshot, by: str, cost_note: str = "") -> dict[str, Any]:
+    """To the new relay contact: the customer's updates are theirs to give from now, with what
+    the customer must still hear (the long window, a cost notice not yet confirmed)."""
     blocks = [
         section(
             f":telephone_receiver: <@{by}> handed you the relay role for *case {case.number}* "
             f"({escape(case.organisation)}, {case.state.label}). You relay status updates to "
             "the customer about every 12 hours on business days; the bot DMs you when one is due."
+        ),
+        *([section(window_notice())] if case.long_window else []),
+        *(
+            [
+                section(":moneybag: The customer must still be told this search costs more:"),
+                *quote(cost_note),
+            ]
+            if case.cost_notice_pending and cost_note
+            else []
         ),
         *relay_actions(case),
         context(f"`/case-status {case.number}` shows the request and its history."),

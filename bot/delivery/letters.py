@@ -153,9 +153,11 @@ BUILDERS: dict[Notice, Callable[[Context], Message | None]] = {
     Notice.LEGAL_DENIED: lambda c: build_legal_decision_dm(
         c.snapshot, approved=False, reason=c.reason(Action.LEGAL_DENY)
     ),
-    Notice.HANDED_OVER: lambda c: build_handed_over_dm(c.snapshot, c.by),
+    Notice.HANDED_OVER: lambda c: build_handed_over_dm(c.snapshot, c.by, c.request()),
     Notice.HANDED_AWAY: lambda c: build_handed_away_dm(c.snapshot, c.by),
-    Notice.RELAY_TAKEN: lambda c: build_relay_taken_dm(c.snapshot, c.by),
+    Notice.RELAY_TAKEN: lambda c: build_relay_taken_dm(
+        c.snapshot, c.by, c.reason(Action.COST_NOTICE)
+    ),
     Notice.RELAY_GIVEN: lambda c: build_relay_given_dm(c.snapshot, c.by),
     Notice.LEGAL_ASK: lambda c: build_legal_ask(c.snapshot, c.request(), c.case.waived),
     Notice.REVIEW_ASK: lambda c: build_review_ask(

@@ -165,11 +165,22 @@ SURFACES: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {
         MESSAGE,
         lambda: build_legal_decision_dm(SIRT_PENDING_LEGAL, approved=False, reason=REASON),
     ),
-    "dm_handed_over": (MESSAGE, lambda: build_handed_over_dm(INVESTIGATING_WITH_OWNER, "U0LEAD")),
+    "dm_handed_over": (
+        MESSAGE,
+        lambda: build_handed_over_dm(INVESTIGATING_WITH_OWNER, "U0LEAD", INTAKE),
+    ),
     "dm_handed_away": (MESSAGE, lambda: build_handed_away_dm(INVESTIGATING_WITH_OWNER, "U0LEAD")),
     "dm_relay_taken": (
         MESSAGE,
         lambda: build_relay_taken_dm(INVESTIGATING_WITH_OWNER, "U0REQUESTER"),
+    ),
+    "dm_relay_taken_long_window_cost_unconfirmed": (
+        MESSAGE,
+        lambda: build_relay_taken_dm(
+            replace(INVESTIGATING_WITH_OWNER, long_window=True, cost_notice_pending=True),
+            "U0REQUESTER",
+            "Two extra days of search",
+        ),
     ),
     "dm_relay_given": (
         MESSAGE,
