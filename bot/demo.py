@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from bot.jobs.scheduler import tick
 from bot.standins.desk import Desk, start_desk, stop_desk
-from bot.standins.slack_payloads import checkboxes, plain_text_input, radio_buttons
+from bot.standins.slack_payloads import checkboxes, plain_text_input, radio_buttons, static_select
 from bot.standins.workspace import SHARED, intake_answers
 from bot.wiring import build_worker
 from db import migrate
@@ -30,7 +30,13 @@ PEOPLE = {
     "USUP": "Sam (Support)",
     "USEC": "Ana (Security)",
     "ULEGAL": "Lee (Legal)",
+    "UREQ2": "Omar (CSM)",
 }
+
+
+def _in(message: dict[str, Any]) -> dict[str, str]:
+    """Where a click on one of a DM's buttons happens."""
+    return {"channel": message["channel"], "message_ts": message["ts"]}
 
 
 def render(blocks: list[dict[str, Any]]) -> list[str]:
@@ -126,9 +132,11 @@ def run_demo(out: TextIO) -> int:
             show.sees(PEOPLE["UEXT"], "an ephemeral reply", [refused["text"]])
 
             _work_the_case(desk, show)
+            _ask_legal(desk, show)
             posts = desk.slack.channel_posts()
             print(
-                f"\nDone: case 1 closed; {len(posts)} versions of channel messages, "
+                "\nDone: case 1 closed, case 2 in triage with Legal's approval; "
+                f"{len(posts)} versions of channel messages, "
                 f"{len(desk.slack.calls('chat.postMessage'))} message(s) sent in all.",
                 file=out,
             )
@@ -180,6 +188,15 @@ def _work_the_case(desk: Desk, show: Transcript) -> None:
     )
     desk.settle(1)
     card("Priya edits the request down to one user; the case is back with Sam")
+    receipt = desk.wait_for_dm("UREQ", "Case 1 filed")
+    omar = {"user": {"type": "users_select", "selected_user": "UREQ2"}}
+    desk.fill("case_relay_hand_over", 1, omar, user="UREQ", **_in(receipt))
+    show.step("Priya goes on leave: from her receipt DM she hands the relay role to Omar")
+    show.sees(
+        PEOPLE["UREQ2"],
+        "a DM from the bot",
+        render(desk.wait_for_dm("UREQ2", "you relay it to the customer now")["blocks"]),
+    )
     desk.fill(
         "case_submit_review",
         1,
@@ -196,15 +213,20 @@ def _work_the_case(desk: Desk, show: Transcript) -> None:
     desk.press("case_approve", 1, user="USUP")
     refusal = desk.wait_until(lambda: desk.slack.ephemerals_to("USUP"), what="refusal")
     show.sees(PEOPLE["USUP"], "an ephemeral reply when he tries to approve", [refusal[-1]["text"]])
-    desk.press("case_approve", 1, user="USEC")
-    desk.press("case_approve", 1, user="ULEGAL")
-    card("Ana (Security) and Lee (Legal) approve")
+    ask = desk.wait_for_dm("USEC", "artefacts to review")
+    show.step("Ana (Security) and Lee (Legal) are asked in a DM, with what to review")
+    show.sees(PEOPLE["USEC"], "a DM from the bot", render(ask["blocks"]))
+    desk.press("case_approve", 1, user="USEC", **_in(ask))
+    desk.press("case_approve", 1, user="ULEGAL", **_in(desk.wait_for_dm("ULEGAL", "to review")))
+    card("Both approve from their DMs")
     show.sees(
-        PEOPLE["UREQ"],
-        "a DM from the bot",
-        render(desk.wait_for_dm("UREQ", "approved, share")["blocks"]),
+        PEOPLE["ULEGAL"],
+        "his DM, updated: no buttons left to press by mistake",
+        render(desk.wait_for_dm("ULEGAL", "artefacts to review")["blocks"])[-1:],
     )
-    desk.press("case_mark_shared", 1, user="UREQ")
+    approved = desk.wait_for_dm("UREQ2", "approved, share")
+    show.sees(PEOPLE["UREQ2"], "a DM from the bot", render(approved["blocks"]))
+    desk.press("case_mark_shared", 1, user="UREQ2", **_in(approved))
     desk.fill(
         "case_close_gap",
         1,
@@ -215,7 +237,29 @@ def _work_the_case(desk: Desk, show: Transcript) -> None:
         },
         user="USUP",
     )
-    card("Priya shares the artefacts; Sam records the Audit Events gap, and the case closes")
+    card("Omar shares the artefacts; Sam records the Audit Events gap, and the case closes")
+
+
+def _ask_legal(desk: Desk, show: Transcript) -> None:
+    """A request that needs an exception: Legal is asked by DM and decides from it."""
+    view = desk.open_intake("UREQ")
+    desk.submit(
+        view,
+        intake_answers(
+            plan=static_select("trial"),
+            exception=plain_text_input("The customer's renewal is signed; the incident is live"),
+        ),
+    )
+    ask = desk.wait_for_dm("ULEGAL", "Case 2: exception to decide")
+    show.step("Priya files a second request on a trial plan, asking for an exception")
+    show.sees(PEOPLE["ULEGAL"], "a DM from the bot", render(ask["blocks"]))
+    desk.press("case_legal_approve", 2, user="ULEGAL", **_in(ask))
+    show.step("Lee approves from the DM; the case goes to triage, and the DM says so")
+    show.sees(
+        PEOPLE["ULEGAL"],
+        "his DM, updated",
+        render(desk.wait_for_dm("ULEGAL", "Case 2: exception to decide")["blocks"])[-1:],
+    )
 
 
 def _remind(desk: Desk, show: Transcript) -> None:

@@ -59,7 +59,7 @@ def _settled(case: CaseSnapshot, waited: State) -> dict[str, Any] | None:
     """A line saying the decision is no longer open, or None while it is."""
     if case.state is waited:
         return None
-    return context(f"Nothing waits on you here now: the case is *{case.state.label}*.")
+    return context(f"Nothing waits on you here now (state: *{case.state.label}*).")
 
 
 def _decide(
