@@ -94,14 +94,22 @@ def update_sent(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     deps.deliver(case_id)  # the card, and the event to the GitLab mirror
     channel, ts = metadata.get("channel"), metadata.get("ts")
     if isinstance(channel, str) and isinstance(ts, str) and channel and ts:
-        done = (
-            f":white_check_mark: Recorded your update to the customer on case {case_id}. "
-            "The clock restarts: the bot reminds you when the next one is due."
-        )
-        try:
-            deps.gateway.client.chat_update(channel=channel, ts=ts, text=done, blocks=[])
-        except (SlackApiError, SlackClientError, OSError) as error:  # recorded all the same
-            log.info("reminder of case %s not replaced: %s", case_id, error)
+        _replace_reminder(deps, context["actor"].user_id, case_id, channel, ts)
+
+
+def _replace_reminder(deps: Deps, user_id: str, case_id: int, channel: str, ts: str) -> None:
+    """Replaces the reminder the modal was opened from with what was done; only ever a
+    message in the person's own DM with the bot (the metadata names it, and is not trusted)."""
+    done = (
+        f":white_check_mark: Recorded your update to the customer on case {case_id}. "
+        "The clock restarts: the bot reminds you when the next one is due."
+    )
+    client = deps.gateway.client
+    try:
+        if client.conversations_open(users=user_id)["channel"]["id"] == channel:
+            client.chat_update(channel=channel, ts=ts, text=done, blocks=[])
+    except (SlackApiError, SlackClientError, OSError) as error:  # recorded all the same
+        log.info("reminder of case %s not replaced: %s", case_id, error)
 
 
 def register(app: App) -> None:
