@@ -265,6 +265,9 @@ def test_a_lead_reassigns_a_stuck_case_and_both_owners_are_told(desk, state):
     assert row(desk).owner_id == "USUP2" and row(desk).state == state
     given = dm(desk, "USUP2", "was handed to you")
     assert "<@ULEAD>" in json.dumps(given["blocks"]) and buttons(given)  # the case's buttons
+    assert "acme-corp/backend/api" in json.dumps(given["blocks"])  # and the request itself
+    mine = desk.command("USUP2", "/case-status", "1", channel=im(desk, "USUP2")).json()
+    assert "acme-corp/backend/api" in json.dumps(mine)
     away = dm(desk, "USUP", "was handed to someone else")
     assert "<@USUP2>" in json.dumps(away["blocks"])
 
