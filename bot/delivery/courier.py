@@ -17,6 +17,7 @@ import threading
 from collections.abc import Callable
 
 log = logging.getLogger(__name__)
+STOP = -1  # not a case: tells a courier to finish what it holds and end
 
 
 class Courier:
@@ -35,22 +36,37 @@ class Courier:
         self._queue: queue.Queue[int] = queue.Queue()
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
+        self._stopped = False
 
     def send(self, case_id: int) -> None:
         """Queues a case for delivery and returns at once."""
         self._queue.put(case_id)
         with self._lock:
+            if self._stopped:
+                return  # the outbox keeps it for the worker
             self._threads = [t for t in self._threads if t.is_alive()]
             while len(self._threads) < self._size:
                 thread = threading.Thread(target=self._run, name="courier", daemon=True)
                 thread.start()
                 self._threads.append(thread)
 
+    def stop(self, timeout: float = 10.0) -> None:
+        """Lets each courier finish the deliveries in hand and end; what is still queued stays
+        in the outbox for the worker. Nothing touches the database after this returns."""
+        with self._lock:
+            self._stopped, threads = True, list(self._threads)
+        for _ in threads:
+            self._queue.put(STOP)
+        for thread in threads:
+            thread.join(timeout)
+
     def _run(self) -> None:
         while True:
             cases = [self._queue.get()]
             while not self._queue.empty():  # requests for one case arriving together: one pass
                 cases.append(self._queue.get_nowait())
+            if STOP in cases:
+                return
             for deliver in self._passes:
                 for case_id in dict.fromkeys(cases):
                     self._guarded(deliver, case_id)

@@ -52,6 +52,15 @@ class Dispatcher:
         except Exception:
             log.exception("delivering Slack messages for case %s failed; left queued", case_id)
 
+    def stop(self, timeout: float = 10.0) -> None:
+        """Ends the couriers and the mirror thread once the work in hand is done (a server
+        shutting down, a test's bot stopped): none of them touches the database after."""
+        self._courier.stop(timeout)
+        with self._mirror_lock:
+            self._mirror_again, thread = False, self._mirror_thread
+        if thread is not None:
+            thread.join(timeout)
+
     def _idle(self) -> None:
         self._when_quiet()  # the Home tabs
         self.mirror_soon()

@@ -253,6 +253,7 @@ def serve_bot(
     def stop() -> None:
         stop_server(server)
         thread.join(timeout=5)
+        bot.delivery.stop()  # no courier may hold the database once the bot is stopped
         bot.sessions.kw["bind"].dispose()
 
     return bot, server, listeners, stop
