@@ -21,6 +21,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         host=args.host,
         port=settings.port,
         signing_secret=settings.slack_signing_secret,
+        gitlab_hook=bot.gitlab_hook,
     )
     log.info("serving Slack requests on http://%s:%s%s", args.host, settings.port, EVENTS_PATH)
     worker = _start_worker(settings, bot)

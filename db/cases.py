@@ -122,6 +122,7 @@ def snapshot(case: Case) -> CaseSnapshot:
         ),
         exception_unneeded=case.exception_unneeded,
         access_logs=case.access_logs,
+        closed_in_gitlab=case.gitlab_closed_at is not None,
     )
 
 

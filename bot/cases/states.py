@@ -42,6 +42,12 @@ class Action(enum.StrEnum):
     DECLINE = "decline"  # a handler declines an unreasonable request
     CUSTOMER_UPDATE = "customer_update"
     PURGE = "purge"
+    # What people did in the case's GitLab issue, as the bot applies it (bot.app.sync).
+    GITLAB_FINDING = "gitlab_finding"  # a comment became a finding
+    GITLAB_CLOSED = "gitlab_closed"  # a person closed the issue; the case keeps its gates
+    GITLAB_REOPENED = "gitlab_reopened"
+    RESTORE_CONFIDENTIAL = "restore_confidential"  # the issue was exposed: made confidential
+    RESTORE_LABEL = "restore_label"  # a person moved the state label: put back
 
 
 class InvalidTransition(CaseError):
@@ -91,6 +97,9 @@ TRANSITIONS: dict[tuple[State | None, Action], State] = {
     **{(s, Action.WITHDRAW): S.WITHDRAWN for s in OPEN_STATES},
     **{(s, Action.CUSTOMER_UPDATE): s for s in OPEN_STATES},
     **{(s, Action.PURGE): s for s in ENDED_STATES},
+    **{(s, a): s for s in OPEN_STATES for a in (Action.GITLAB_FINDING, Action.GITLAB_CLOSED)},
+    **{(s, Action.GITLAB_REOPENED): s for s in OPEN_STATES},
+    **{(s, a): s for s in State for a in (Action.RESTORE_CONFIDENTIAL, Action.RESTORE_LABEL)},
 }
 
 

@@ -34,6 +34,9 @@ class Notice(enum.StrEnum):
     REMINDER = "dm_update_reminder"
     NUDGE = "dm_owner_nudge"
     ESCALATION = "leads_escalation"
+    CLOSED_IN_GITLAB = "dm_closed_in_gitlab"  # a person closed the issue; the case is open
+    REOPENED_IN_GITLAB = "dm_reopened_in_gitlab"
+    EXPOSED = "leads_issue_exposed"  # the issue lost its confidentiality; restored
 
 
 class To(enum.StrEnum):
@@ -53,3 +56,5 @@ class Mirror(enum.StrEnum):
     OPEN_ISSUE = "open_issue"  # the confidential SIRT issue, from the intake
     NOTE = "note"  # an internal note; the state label follows; closed when the case ends
     GAP_NOTE = "gap_note"  # the public Audit Events gap issue when there is a gap, then a note
+    RESTORE_CONFIDENTIAL = "restore_confidential"  # confidential again, customers off, a note
+    RESTORE_LABEL = "restore_label"  # the state label that matches the case back, a note

@@ -90,3 +90,16 @@ def gdesk(db_url: str, fake: FakeGitLab) -> Iterator[Desk]:
     stop_desk(desk)
     assert desk.slack.validation_errors == []
     assert desk.slack.internal_errors == []
+
+
+@pytest.fixture
+def hdesk(db_url: str, fake: FakeGitLab) -> Iterator[Desk]:
+    """The served bot with its GitLab project hook (tests.gitlab.syncing)."""
+    from tests.gitlab.syncing import start
+
+    desk = start(db_url, fake)
+    yield desk
+    _join_mirror_threads()
+    stop_desk(desk)
+    assert desk.slack.validation_errors == []
+    assert desk.slack.internal_errors == []
