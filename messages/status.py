@@ -90,6 +90,7 @@ def build_case_status(view: Any, now: datetime) -> dict[str, Any]:
     ]
     if case.issue_url:
         blocks.append(section(f"<{case.issue_url}|Confidential GitLab issue>"))
+    blocks += _from_gitlab(view)
     lines = [
         f"{e.at:%Y-%m-%d %H:%M} UTC · <@{e.actor_id}> · {e.action.replace('_', ' ')} → "
         f"{e.to_state.replace('_', ' ')}"
@@ -97,6 +98,26 @@ def build_case_status(view: Any, now: datetime) -> dict[str, Any]:
     ]
     blocks += [divider(), context("\n".join(lines) or "no history")]
     return {"text": f"Case {case.number}: {case.state.label}", "blocks": blocks}
+
+
+GITLAB_SHOWN = 5
+GITLAB_TEXT_MAX = 300
+
+
+def _from_gitlab(view: Any) -> list[dict[str, Any]]:
+    """Findings from the GitLab issue: quoted only in a DM (they may hold personal data, and
+    internal notes stay with the case's participants); elsewhere, only how many."""
+    comments = view.from_gitlab
+    if not comments:
+        return []
+    if not view.private:
+        return [context(f"{len(comments)} findings from GitLab: ask in a DM with the bot.")]
+    lines = []
+    for c in comments[-GITLAB_SHOWN:]:
+        text = c.text if len(c.text) <= GITLAB_TEXT_MAX else c.text[: GITLAB_TEXT_MAX - 1] + "…"
+        internal = " (internal note)" if c.internal else ""
+        lines.append(f"• {c.at:%Y-%m-%d %H:%M} UTC, {escape(c.author)}{internal}: {escape(text)}")
+    return [section("*From GitLab*\n" + "\n".join(lines))]
 
 
 def _mine_blocks(cases: list[CaseSnapshot]) -> list[dict[str, Any]]:

@@ -22,15 +22,15 @@ from messages.status import (
 )
 
 
-def answer(status: Status, actor: Actor, text: str) -> dict[str, Any]:
-    """The ephemeral reply for `/case-status <text>`."""
+def answer(status: Status, actor: Actor, text: str, *, private: bool = False) -> dict[str, Any]:
+    """The ephemeral reply for `/case-status <text>` (`private`: typed in a DM)."""
     argument = typed(text).strip().lower()
     if argument in ("help", "?"):
         return {"text": USAGE}
     if argument == "mine":
         return build_mine(status.mine(actor.user_id))
     if (number := case_number(argument)) is not None:
-        return build_case_status(status.case(actor, number), status.clock())
+        return build_case_status(status.case(actor, number, private=private), status.clock())
     if argument:
         return build_unknown_argument(typed(text))
     return build_leads_summary(status.leads(actor))
@@ -39,7 +39,8 @@ def answer(status: Status, actor: Actor, text: str) -> dict[str, Any]:
 def case_status(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     deps: Deps = context["deps"]
     text = str(body.get("text") or "")
-    call = partial(answer, deps.use_cases.status, context["actor"], text)
+    private = str(body.get("channel_id") or "").startswith("D")
+    call = partial(answer, deps.use_cases.status, context["actor"], text, private=private)
     reply, refused = attempt(call, "/case-status")
     ack(response_type="ephemeral", **(reply if reply is not None else {"text": refused.text}))
 
