@@ -213,6 +213,7 @@ class Webhooks:
             if username not in self._people:
                 user_id = 2000 + len(self._people)
                 self._people[username] = {"id": user_id, "username": username, "name": username}
+                self._state.people[user_id] = self._people[username]
             return copy.deepcopy(self._people[username])
 
     def _as(self, username: str):

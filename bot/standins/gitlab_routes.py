@@ -207,7 +207,7 @@ class GitLabRoutes(GitLabState):
             self.ensure_label(proj, label)
         changes = {
             name: {"previous": issue[name], "current": updated[name]}
-            for name in ("title", "description", "confidential", "labels", "state")
+            for name in ("title", "description", "confidential", "labels", "state", "assignees")
             if issue[name] != updated[name]
         }
         issue.clear()

@@ -119,6 +119,7 @@ class GitLabState:
         self.user = user
         self.projects: dict[int, Project] = {}
         self._ids = {"project": 100, "label": 500, "issue": 9000, "note": 70000, "hook": 300}
+        self.people: dict[int, dict[str, Any]] = {}  # GitLab users other than the API's
         # Who the next change is made by (a person, in tests); the API's user otherwise.
         self.actor: dict[str, Any] | None = None
         # What changed, for webhook deliveries: (kind, project, issue, note, user, changes).
@@ -252,7 +253,8 @@ class GitLabState:
             return []
         raw = value if isinstance(value, list) else str(value).split(",")
         ids = [parse_int("assignee_ids", item, 0) for item in raw]
-        return [{"id": i, "username": f"user{i}", "name": f"User {i}"} for i in ids]
+        fallback = {i: {"id": i, "username": f"user{i}", "name": f"User {i}"} for i in ids}
+        return [copy.deepcopy(self.people.get(i, fallback[i])) for i in ids]
 
 
 TITLE_MAX = 255  # GitLab's limit on an issue title, in characters
