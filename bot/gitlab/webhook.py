@@ -58,6 +58,25 @@ def hint(headers: dict[str, str], body: bytes) -> Hint | None:
     )
 
 
+# What the project hook must be subscribed to: the issues are confidential, so only the
+# confidential events carry them; an issue made public fires a plain issue event.
+REQUIRED_EVENTS = ("confidential_issues_events", "confidential_note_events", "issues_events")
+
+
+def ours(hook: dict[str, Any]) -> bool:
+    return str(hook.get("url") or "").split("?")[0].rstrip("/").endswith(PATH)
+
+
+def hook_problems(hook: dict[str, Any]) -> list[str]:
+    """What keeps a project hook (as GitLab's Hooks API shows it) from serving the bot."""
+    problems = [f"{name} is off" for name in REQUIRED_EVENTS if not hook.get(name)]
+    status = hook.get("alert_status") or "executable"
+    if status != "executable" or hook.get("disabled_until"):
+        # GitLab disables a hook after 4 failures in a row, for good after 40.
+        problems.append(f"GitLab disabled it ({status}, until {hook.get('disabled_until')})")
+    return problems
+
+
 class Receiver:
     """Answers one delivery: (HTTP status line, text). Called by the served WSGI app."""
 
