@@ -71,13 +71,13 @@ EFFECTS: dict[Action, Effects] = {
     Action.CUSTOMER_UPDATE: Effects((CARD,), clock=Clock.RESTART),
     Action.PURGE: Effects(),
     # From the GitLab issue (bot.app.sync): never mirrored back as a note of the bot's own.
-    Action.GITLAB_FINDING: Effects(gitlab=None),
+    Action.GITLAB_FINDING: Effects((CARD,), gitlab=None),
     Action.GITLAB_CLOSED: Effects((CARD, Send(Notice.CLOSED_IN_GITLAB, To.OWNER)), gitlab=None),
     Action.GITLAB_REOPENED: Effects((CARD, Send(Notice.REOPENED_IN_GITLAB, To.OWNER)), gitlab=None),
     Action.RESTORE_CONFIDENTIAL: Effects(
-        (Send(Notice.EXPOSED, To.LEADS),), gitlab=Mirror.RESTORE_CONFIDENTIAL
+        (CARD, Send(Notice.EXPOSED, To.LEADS)), gitlab=Mirror.RESTORE_CONFIDENTIAL
     ),
-    Action.RESTORE_LABEL: Effects(gitlab=Mirror.RESTORE_LABEL),
+    Action.RESTORE_LABEL: Effects((CARD,), gitlab=Mirror.RESTORE_LABEL),
 }
 
 
