@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -42,6 +42,8 @@ LEASE = timedelta(minutes=2)  # a claimed delivery not applied by then is claime
 BATCH = 50
 FINDING_MAX = 3000
 BOT = "info-request-bot"  # the actor of what the bot does itself
+GITLAB = "gitlab"  # the actor of a comment (events are never purged: no username there)
+KEEP_DELIVERIES = timedelta(days=7)  # GitLab retries and resends well within this
 MARK = "issues"
 
 
@@ -167,6 +169,7 @@ class Sync:
         overlap, `updated_after` being inclusive) is read back and applied."""
         if self.reader is None:
             return 0
+        self._forget_old_deliveries()
         with reading(self.sessions) as session:
             mark = session.get(SyncMark, MARK)
             since = mark.at - OVERLAP if mark else None
@@ -192,6 +195,15 @@ class Sync:
                 elif newest > stored.at:
                     stored.at = newest
         return applied
+
+    def _forget_old_deliveries(self) -> None:
+        done = GitLabDelivery.status.in_(("applied", "ignored"))
+        with transaction(self.sessions) as session:
+            session.execute(
+                delete(GitLabDelivery).where(
+                    done, GitLabDelivery.applied_at < self.clock() - KEEP_DELIVERIES
+                )
+            )
 
     # -- applying what was read ------------------------------------------------------------
     def _apply(
@@ -235,7 +247,7 @@ def _findings(session: Session, case: Case, notes: list[NoteSeen], now: datetime
         finding = Finding(
             case_id=case.id,
             at=note.created_at,
-            author_id=f"gitlab:{note.author}"[:32],
+            author_id=GITLAB,  # the username is kept on the finding, where the purge reaches
             text=text,
             gitlab_note_id=note.id,
             gitlab_author=note.author,
@@ -244,7 +256,7 @@ def _findings(session: Session, case: Case, notes: list[NoteSeen], now: datetime
         session.add(finding)
         session.flush()
         data = {"finding_id": finding.id, "note_id": note.id, "internal": note.internal}
-        events.append(_event(case, Action.GITLAB_FINDING, now, data, actor=finding.author_id))
+        events.append(_event(case, Action.GITLAB_FINDING, now, data, actor=GITLAB))
     for finding in known.values():  # no longer on the issue: deleted in GitLab
         if finding.withdrawn_at is None:
             finding.withdrawn_at = now

@@ -55,9 +55,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("info_case") as batch:
-        batch.drop_column("gitlab_seen_at")
-        batch.drop_column("gitlab_closed_at")
+    # Not in batch: on SQLite that copies `info_case`, which every other table refers to.
+    for column in ("gitlab_seen_at", "gitlab_closed_at"):
+        op.execute(f"ALTER TABLE info_case DROP COLUMN {column}")
     with op.batch_alter_table("case_finding") as batch:
         batch.drop_constraint(op.f("uq_case_finding_gitlab_note_id"), type_="unique")
         batch.drop_column("withdrawn_at")
