@@ -124,7 +124,7 @@ class Case(Base):
     no_gap_reason: Mapped[str | None] = mapped_column(Text)
 
     # The GitLab mirror (filled in by the outbox drain once GitLab answered).
-    gitlab_issue_iid: Mapped[int | None] = mapped_column(Integer)
+    gitlab_issue_iid: Mapped[int | None] = mapped_column(Integer, index=True)
     gitlab_issue_url: Mapped[str | None] = mapped_column(String(500))
     gap_issue_url: Mapped[str | None] = mapped_column(String(500))
     # Two-way sync: when a person closed the issue in GitLab while the case is open, and the
@@ -241,6 +241,7 @@ class GitLabDelivery(Base):
     event: Mapped[str] = mapped_column(String(64))
     event_uuid: Mapped[str | None] = mapped_column(String(64))
     project: Mapped[str] = mapped_column(String(255), default="")  # its path, as GitLab sent it
+    project_id: Mapped[int | None] = mapped_column(Integer)
     issue_iid: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     lease_until: Mapped[datetime | None]

@@ -37,6 +37,7 @@ from messages.sync import exposed_reason, label_reason
 
 log = logging.getLogger(__name__)
 
+FIRST_PASS = timedelta(days=1)
 OVERLAP = timedelta(minutes=5)  # `updated_after` re-reads this much before the last mark
 LEASE = timedelta(minutes=2)  # a claimed delivery not applied by then is claimed again
 BATCH = 50
@@ -77,6 +78,7 @@ class Sync:
                         event=hint.event[:64],
                         event_uuid=(hint.event_uuid or "")[:64] or None,
                         project=hint.project[:255],
+                        project_id=hint.project_id,
                         issue_iid=hint.issue_iid,
                         status="pending",
                         received_at=self.clock(),
@@ -93,7 +95,7 @@ class Sync:
         while claimed := self._claim():
             by_issue: dict[int | None, list[GitLabDelivery]] = {}
             for delivery in claimed:
-                ours = self._ours(delivery.project) and delivery.issue_iid is not None
+                ours = self._ours(delivery) and delivery.issue_iid is not None
                 by_issue.setdefault(delivery.issue_iid if ours else None, []).append(delivery)
             for iid, deliveries in by_issue.items():
                 ids = [d.id for d in deliveries]
@@ -110,8 +112,14 @@ class Sync:
                     changed.add(case_id)
         return changed
 
-    def _ours(self, project: str) -> bool:
-        return bool(self.reader) and project.strip("/") == self.project.strip("/")
+    def _ours(self, delivery: GitLabDelivery) -> bool:
+        """From the SIRT tracker, configured by path or by id."""
+        configured = self.project.strip("/").lower()
+        if not self.reader or not configured:
+            return False
+        if configured.isdigit():
+            return delivery.project_id == int(configured)
+        return delivery.project.strip("/").lower() == configured
 
     def _claim(self) -> list[GitLabDelivery]:
         now = self.clock()
@@ -154,15 +162,23 @@ class Sync:
         or None when no case has that issue (or it is gone)."""
         assert self.reader is not None
         with reading(self.sessions) as session:
-            case_id = session.scalar(select(Case.id).where(Case.gitlab_issue_iid == iid))
-        if case_id is None:
+            found = session.execute(
+                select(Case.id, Case.state).where(Case.gitlab_issue_iid == iid)
+            ).first()
+        if found is None:
             return None
         issue = self.reader.issue(self.project, iid)
         if issue is None:
             return None
-        notes = self.reader.notes(self.project, iid)
-        self._apply(case_id, issue, notes, event_uuid)
-        return case_id
+        self._apply(found.id, issue, self._notes(iid, found.state), event_uuid)
+        return found.id
+
+    def _notes(self, iid: int, state: str) -> list[NoteSeen] | None:
+        """The issue's notes, or None for an ended case (whose comments are not findings)."""
+        assert self.reader is not None
+        if not allowed(State(state), Action.GITLAB_FINDING):
+            return None
+        return self.reader.notes(self.project, iid)
 
     def reconcile(self, now: datetime | None = None) -> int:
         """Heals missed deliveries: every issue GitLab updated since the last pass (minus an
@@ -172,19 +188,23 @@ class Sync:
         self._forget_old_deliveries()
         with reading(self.sessions) as session:
             mark = session.get(SyncMark, MARK)
-            since = mark.at - OVERLAP if mark else None
+        # The first pass reads back a day: not the whole history of the tracker.
+        since = mark.at - OVERLAP if mark else self.clock() - FIRST_PASS
         issues = self.reader.updated_since(self.project, since)
         with reading(self.sessions) as session:
             iids = [issue.iid for issue in issues]
-            known = dict(
-                session.execute(
-                    select(Case.gitlab_issue_iid, Case.id).where(Case.gitlab_issue_iid.in_(iids))
-                ).all()
-            )
+            known = {
+                row.gitlab_issue_iid: row
+                for row in session.execute(
+                    select(Case.gitlab_issue_iid, Case.id, Case.state).where(
+                        Case.gitlab_issue_iid.in_(iids)
+                    )
+                )
+            }
         applied = 0
         for issue in issues:
-            if issue.iid in known:
-                self._apply(known[issue.iid], issue, self.reader.notes(self.project, issue.iid))
+            if (row := known.get(issue.iid)) is not None:
+                self._apply(row.id, issue, self._notes(issue.iid, row.state))
                 applied += 1
         if issues:
             newest = max(issue.updated_at for issue in issues)
@@ -210,17 +230,20 @@ class Sync:
         self,
         case_id: int,
         issue: IssueSeen,
-        notes: list[NoteSeen],
+        notes: list[NoteSeen] | None,
         event_uuid: str | None = None,
     ) -> None:
+        """What was read, applied to the case; `notes` None leaves its findings alone."""
         assert self.reader is not None
         bot_user = self.reader.bot_user_id()
         with transaction(self.sessions) as session:
             case = case_repo.get(session=session, case_id=case_id, for_update=True)
-            if case is None or case.purged_at is not None:
+            if case is None:
                 return
             now = self.clock()
-            events = _findings(session, case, findings_from(notes, bot_user), now)
+            events: list[Event] = []
+            if notes is not None:
+                events += _findings(session, case, findings_from(notes, bot_user), now)
             if case.gitlab_seen_at is None or issue.updated_at > case.gitlab_seen_at:
                 events += _answer_drift(session, case, issue, bot_user, now, event_uuid)
             if events:

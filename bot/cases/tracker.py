@@ -23,6 +23,7 @@ class Hint:
     event_uuid: str | None
     project: str  # the project's path, as the delivery names it
     issue_iid: int | None
+    project_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -53,8 +53,9 @@ def hint(headers: dict[str, str], body: bytes) -> Hint | None:
         key=key or "sha256:" + hashlib.sha256(body).hexdigest(),
         event=event,
         event_uuid=headers.get("HTTP_X_GITLAB_EVENT_UUID") or None,
-        project=str(project.get("path_with_namespace") or project.get("id") or ""),
+        project=str(project.get("path_with_namespace") or ""),
         issue_iid=_issue_iid(payload),
+        project_id=project.get("id") if isinstance(project.get("id"), int) else None,
     )
 
 

@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column("event", sa.String(64), nullable=False),
         sa.Column("event_uuid", sa.String(64), nullable=True),
         sa.Column("project", sa.String(255), nullable=False),
+        sa.Column("project_id", sa.Integer(), nullable=True),
         sa.Column("issue_iid", sa.Integer(), nullable=True),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("lease_until", UTC_TIME, nullable=True),
@@ -41,6 +42,8 @@ def upgrade() -> None:
         sa.Column("at", UTC_TIME, nullable=False),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_sync_mark")),
     )
+    # Every delivery finds its case by the issue's iid.
+    op.create_index(op.f("ix_info_case_gitlab_issue_iid"), "info_case", ["gitlab_issue_iid"])
     with op.batch_alter_table("case_finding") as batch:
         batch.add_column(sa.Column("gitlab_note_id", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("gitlab_author", sa.String(255), nullable=True))
@@ -55,6 +58,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_info_case_gitlab_issue_iid"), table_name="info_case")
     # Not in batch: on SQLite that copies `info_case`, which every other table refers to.
     for column in ("gitlab_seen_at", "gitlab_closed_at"):
         op.execute(f"ALTER TABLE info_case DROP COLUMN {column}")
