@@ -110,3 +110,25 @@ def test_the_bots_own_notes_are_never_findings(hdesk, fake):
         count = session.scalar(select(func.count()).select_from(GitLabDelivery))
     assert count >= 2
     assert findings(hdesk) == []
+
+
+def test_while_gitlab_is_down_a_delivery_is_acked_kept_and_applied_later(hdesk, fake):
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from bot.jobs.scheduler import tick
+    from bot.wiring import build_worker
+
+    iid = open_case(hdesk, fake)
+    fake.comment(SIRT_PROJECT, iid, "Found during the outage", by=SIRT)
+    [delivery] = fake.outgoing()
+    fake.hang("*", "/", seconds=30, times=None)  # GitLab answers nothing at all
+    assert fake.send(delivery, timeout=5) == 200  # the ack never waits on GitLab
+    hdesk.wait_until(lambda: fake.requests("GET", rf"/issues/{iid}$"), what="the re-read")
+    fake.clear_faults()
+    assert findings(hdesk) == []
+    later = hdesk.bot.clock() + timedelta(minutes=5)  # past the failed attempt's lease
+    replace(hdesk.bot.use_cases.sync, clock=lambda: later).apply_pending()
+    assert [f.text for f in findings(hdesk)] == ["Found during the outage"]
+    tick(build_worker(hdesk.bot), later)  # the worker's own pass finds nothing left
+    assert stored(hdesk)[-1].status == "applied"
