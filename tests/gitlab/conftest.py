@@ -99,6 +99,7 @@ def hdesk(db_url: str, fake: FakeGitLab) -> Iterator[Desk]:
 
     desk = start(db_url, fake)
     yield desk
+    desk.wait_until(desk.bot.apply_soon.idle, timeout=15, what="the applier to finish")
     _join_mirror_threads()
     stop_desk(desk)
     assert desk.slack.validation_errors == []
