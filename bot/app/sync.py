@@ -236,18 +236,40 @@ class Sync:
         """What was read, applied to the case; `notes` None leaves its findings alone."""
         assert self.reader is not None
         bot_user = self.reader.bot_user_id()
+        mine = None if notes is None else findings_from(notes, bot_user)
+        if self._unchanged(case_id, issue, mine):
+            return  # the usual case of a repeated hint: no write, no lock
         with transaction(self.sessions) as session:
             case = case_repo.get(session=session, case_id=case_id, for_update=True)
             if case is None:
                 return
             now = self.clock()
             events: list[Event] = []
-            if notes is not None:
-                events += _findings(session, case, findings_from(notes, bot_user), now)
+            if mine is not None:
+                events += _findings(session, case, mine, now)
             if case.gitlab_seen_at is None or issue.updated_at > case.gitlab_seen_at:
                 events += _answer_drift(session, case, issue, bot_user, now, event_uuid)
             if events:
                 steps.record(session, case, *events)
+
+    def _unchanged(self, case_id: int, issue: IssueSeen, notes: list[NoteSeen] | None) -> bool:
+        """Whether the case already reflects this read of the issue (checked without a lock;
+        `_apply` decides again under it when anything may differ)."""
+        with reading(self.sessions) as session:
+            seen = session.scalar(select(Case.gitlab_seen_at).where(Case.id == case_id))
+            if seen is None or issue.updated_at > seen:
+                return False
+            if notes is None:
+                return True
+            kept = session.execute(
+                select(Finding.gitlab_note_id, Finding.text, Finding.internal).where(
+                    Finding.case_id == case_id,
+                    Finding.gitlab_note_id.is_not(None),
+                    Finding.withdrawn_at.is_(None),
+                )
+            )
+            now = {(n.id, n.body.strip()[:FINDING_MAX], n.internal) for n in notes}
+            return {tuple(row) for row in kept} == now
 
 
 def _findings(session: Session, case: Case, notes: list[NoteSeen], now: datetime) -> list[Event]:

@@ -32,14 +32,13 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 # name -> seconds between runs, in the order `tick` runs them (reminders go out the same tick).
-# GitLab is read first, so a comment made there counts before the sweep looks for findings.
 INTERVALS = {
-    "gitlab_deliveries": 30,  # webhook deliveries stored but not applied (a crash, an outage)
-    "gitlab_reconcile": 15 * 60,  # deliveries that never came
     "cadence": 60,
     "slack_outbox": 15,
     "gitlab_outbox": 15,
     "retention": 24 * 3600,
+    "gitlab_deliveries": 30,  # webhook deliveries stored but not applied (a crash, an outage)
+    "gitlab_reconcile": 15 * 60,  # GitLab changes whose deliveries never came
 }
 MISFIRE_GRACE = 3600  # a run delayed by a busy pool or a pause still happens (once)
 
@@ -71,12 +70,12 @@ class Jobs:
         sync = self.sync
 
         return {
-            "gitlab_deliveries": lambda at: sync.apply_pending() if sync else None,
-            "gitlab_reconcile": lambda at: sync.reconcile(at) if sync else None,
             "cadence": self.sweep.run,
             "slack_outbox": slack,
             "gitlab_outbox": drain(self.gitlab_drain),
             "retention": self.purge.run,
+            "gitlab_deliveries": lambda at: sync.apply_pending() if sync else None,
+            "gitlab_reconcile": lambda at: sync.reconcile(at) if sync else None,
         }
 
 
