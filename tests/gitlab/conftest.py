@@ -100,6 +100,7 @@ def hdesk(db_url: str, fake: FakeGitLab) -> Iterator[Desk]:
     desk = start(db_url, fake)
     yield desk
     desk.wait_until(desk.bot.apply_soon.idle, timeout=15, what="the applier to finish")
+    desk.settle()  # what it queued for Slack is sent before the fake Slack stops
     _join_mirror_threads()
     stop_desk(desk)
     assert desk.slack.validation_errors == []
