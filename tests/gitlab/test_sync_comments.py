@@ -108,3 +108,27 @@ def test_a_comment_on_an_ended_case_is_not_imported(hdesk, fake):
     fake.comment(SIRT_PROJECT, iid, "After the end", by=SIRT)
     deliver(desk, fake)
     assert findings(desk) == []
+
+
+def test_the_purge_reaches_a_comments_text_and_its_authors_username(hdesk, fake):
+    from tests.e2e.test_casework import fill, text
+
+    desk = hdesk
+    iid = open_case(desk, fake)
+    fake.comment(SIRT_PROJECT, iid, "Token used from 203.0.113.9", by=SIRT)
+    deliver(desk, fake)
+    fill(desk, "case_withdraw", "UREQ", text("Customer no longer needs it"))
+    desk.bot.use_cases.purge.run(desk.bot.clock() + timedelta(days=400))
+    [finding] = findings(desk)
+    assert (finding.text, finding.gitlab_author) == ("", None)
+    events = json.dumps([(e.actor_id, e.data) for e in _events(desk)])
+    assert SIRT not in events and "203.0.113.9" not in events  # events are never purged
+
+
+def _events(desk):
+    from sqlalchemy import select
+
+    from db.models import CaseEvent
+
+    with desk.bot.sessions() as session:
+        return list(session.scalars(select(CaseEvent).where(CaseEvent.case_id == 1)))
