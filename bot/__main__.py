@@ -13,7 +13,7 @@ log = logging.getLogger("bot")
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     settings.require("slack_bot_token", "slack_signing_secret", "triage_channel")
-    from bot.slack.server import EVENTS_PATH, make_server
+    from bot.slack.server import EVENTS_PATH, GITLAB_PATH, make_server
 
     bot = _bot(settings)
     server = make_server(
@@ -21,8 +21,11 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         host=args.host,
         port=settings.port,
         signing_secret=settings.slack_signing_secret,
+        gitlab_hook=bot.gitlab_hook,
     )
     log.info("serving Slack requests on http://%s:%s%s", args.host, settings.port, EVENTS_PATH)
+    if settings.gitlab_webhook_secret:
+        log.info("and GitLab webhook deliveries on %s", GITLAB_PATH)
     worker = _start_worker(settings, bot)
     try:
         server.run()

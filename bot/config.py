@@ -149,6 +149,10 @@ class Settings:
     gitlab_token: str | None = _spec()
     gitlab_sirt_project: str | None = _spec()
     gitlab_gap_project: str | None = _spec()
+    # The project hook's secret token; unset, `POST /gitlab/webhook` answers 404.
+    gitlab_webhook_secret: str | None = _spec(
+        _pattern(r"[\x21-\x7e]{16,}", "a secret of at least 16 visible ASCII characters")
+    )
     sirt_mention: str = _spec(
         _pattern(r"@[\w./-]+", "a GitLab handle starting with @"), "@gitlab-com/gl-security/sirt"
     )

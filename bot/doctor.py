@@ -219,6 +219,36 @@ def _template(project) -> Check:
         )
 
 
+def gitlab_hook(settings: Settings) -> Iterator[Check]:
+    """The project hook that brings SIRT's work in GitLab back to the cases."""
+    from bot.gitlab import build_gitlab_reader
+    from bot.gitlab.webhook import PATH, REQUIRED_EVENTS, hook_problems, ours
+
+    reader = build_gitlab_reader(settings, timeout=10)
+    if not settings.gitlab_webhook_secret or reader is None:
+        off = "gitlab webhook: off (GITLAB_WEBHOOK_SECRET not set); GitLab changes come back"
+        yield Check(True, f"{off} by the worker's reconciliation only, every 15 minutes")
+        return
+    project = settings.gitlab_sirt_project or ""
+    try:
+        hooks = [hook for hook in reader.hooks(project) if ours(hook)]
+    except Exception as error:
+        yield Check(
+            False,
+            f"gitlab webhook: hooks of {project} unreadable ({_short(error)})",
+            "the token's user must be a maintainer of the project",
+        )
+        return
+    how = f"see README, GitLab webhook: URL ending {PATH}, {', '.join(REQUIRED_EVENTS)}"
+    if not hooks:
+        yield Check(False, f"gitlab webhook: no hook of {project} points at {PATH}", how)
+    for hook in hooks:
+        if problems := hook_problems(hook):
+            yield Check(False, f"gitlab webhook {hook.get('url')}: {'; '.join(problems)}", how)
+        else:
+            yield Check(True, f"gitlab webhook {hook.get('url')}: subscribed and enabled")
+
+
 def outbox_backlog(settings: Settings) -> Iterator[Check]:
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -246,7 +276,14 @@ def outbox_backlog(settings: Settings) -> Iterator[Check]:
         engine.dispose()
 
 
-PROBES: tuple[Probe, ...] = (settings_complete, database, slack, gitlab, outbox_backlog)
+PROBES: tuple[Probe, ...] = (
+    settings_complete,
+    database,
+    slack,
+    gitlab,
+    gitlab_hook,
+    outbox_backlog,
+)
 
 
 def _short(error: Exception) -> str:

@@ -23,13 +23,16 @@ from bot.app.inbox import Inbox
 from bot.app.queries import Status
 from bot.app.reminders import CadenceSweep
 from bot.app.retention import RetentionPurge
+from bot.app.sync import Sync
 from bot.cases.model import Limits
 from bot.config import ConfigError, Settings
 from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.drain import Drain, drain_owner
 from bot.delivery.kinds import Topic
 from bot.delivery.slack import SlackSender
-from bot.gitlab import build_gitlab_drain
+from bot.gitlab import build_gitlab_drain, build_gitlab_reader
+from bot.gitlab.reader import GitLabReader
+from bot.gitlab.webhook import Receiver, Soon
 from bot.jobs.scheduler import Jobs
 from bot.slack.app import build_app
 from bot.slack.deps import Deps
@@ -58,6 +61,8 @@ class Bot:
     catalogue: tuple[EventType, ...]
     homes: HomeTabs
     delivery: Dispatcher
+    gitlab_hook: Receiver | None = None  # POST /gitlab/webhook
+    apply_soon: Soon | None = None  # applies stored deliveries after the ack
 
     @property
     def limits(self) -> Limits:
@@ -93,6 +98,7 @@ def _use_cases(
     sessions: sessionmaker[Session],
     clock: Callable[[], datetime],
     gateway: SlackGateway,
+    reader: GitLabReader | None = None,
 ) -> UseCases:
     limits = Limits(max_resources=settings.max_resources, max_event_types=settings.max_event_types)
     policy = cadence_policy(settings)
@@ -110,6 +116,12 @@ def _use_cases(
         ),
         purge=RetentionPurge(sessions=sessions, retention=timedelta(days=settings.retention_days)),
         inbox=Inbox(sessions=sessions, clock=clock),
+        sync=Sync(
+            sessions=sessions,
+            clock=clock,
+            reader=reader,
+            project=settings.gitlab_sirt_project or "",
+        ),
     )
 
 
@@ -128,7 +140,8 @@ def build_bot(
             settings.slack_bot_token, settings.slack_api_url, timeout=3, wait_on_rate_limit=False
         ),
     )
-    use_cases = _use_cases(settings, sessions, clock, gateway)
+    reader = build_gitlab_reader(settings)
+    use_cases = _use_cases(settings, sessions, clock, gateway, reader)
     homes = HomeTabs(gateway.client, use_cases.status)
     roles = Roles(gateway, settings)
     sender = SlackSender(
@@ -141,7 +154,14 @@ def build_bot(
     slack_drain = Drain(
         sessions=sessions, topic=Topic.SLACK, clock=clock, owner=drain_owner(), send=sender
     )
-    gitlab_drain = build_gitlab_drain(settings, sessions, clock)
+    gitlab_drain = build_gitlab_drain(settings, sessions, clock, tracker=reader)
+    delivery = Dispatcher(slack_drain, gitlab_drain, when_quiet=homes.refresh)
+
+    def apply_deliveries() -> None:
+        for case_id in sorted(use_cases.sync.apply_pending()):
+            delivery.deliver(case_id)
+
+    apply_soon = Soon(apply_deliveries, name="gitlab-hook-apply")
     return Bot(
         settings=settings,
         sessions=sessions,
@@ -151,7 +171,11 @@ def build_bot(
         roles=roles,
         catalogue=catalogue,
         homes=homes,
-        delivery=Dispatcher(slack_drain, gitlab_drain, when_quiet=homes.refresh),
+        delivery=delivery,
+        gitlab_hook=Receiver(
+            settings.gitlab_webhook_secret, store=use_cases.sync.receive, after=apply_soon
+        ),
+        apply_soon=apply_soon,
     )
 
 
@@ -163,4 +187,5 @@ def build_worker(bot: Bot) -> Jobs:
         slack_drain=bot.delivery.slack_drain,
         gitlab_drain=bot.delivery.gitlab_drain,
         after_slack=bot.homes.refresh,
+        sync=bot.use_cases.sync,
     )

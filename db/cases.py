@@ -124,6 +124,7 @@ def snapshot(case: Case) -> CaseSnapshot:
         exception_unneeded=case.exception_unneeded,
         access_logs=case.access_logs,
         cost_notice_pending=bool(case.cost_notice_pending),
+        closed_in_gitlab=case.gitlab_closed_at is not None,
     )
 
 

@@ -24,6 +24,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     event,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -126,9 +127,13 @@ class Case(Base):
     cost_notice_pending: Mapped[bool] = mapped_column(Boolean, default=False)
 
     # The GitLab mirror (filled in by the outbox drain once GitLab answered).
-    gitlab_issue_iid: Mapped[int | None] = mapped_column(Integer)
+    gitlab_issue_iid: Mapped[int | None] = mapped_column(Integer, index=True)
     gitlab_issue_url: Mapped[str | None] = mapped_column(String(500))
     gap_issue_url: Mapped[str | None] = mapped_column(String(500))
+    # Two-way sync: when a person closed the issue in GitLab while the case is open, and the
+    # issue's `updated_at` the bot last acted on (an older read of the issue changes nothing).
+    gitlab_closed_at: Mapped[datetime | None]
+    gitlab_seen_at: Mapped[datetime | None]
 
     # The customer-update cadence: the clock starts at acceptance and restarts at each update.
     last_customer_update_at: Mapped[datetime | None]
@@ -217,6 +222,45 @@ class Finding(Base):
     at: Mapped[datetime]
     author_id: Mapped[str] = mapped_column(String(32))
     text: Mapped[str] = mapped_column(Text)
+    # A comment on the case's GitLab issue: its note id, its author's GitLab username, and
+    # whether it was an internal note (shown to participants in DMs only).
+    gitlab_note_id: Mapped[int | None] = mapped_column(Integer, unique=True)
+    gitlab_author: Mapped[str | None] = mapped_column(String(255))
+    internal: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    withdrawn_at: Mapped[datetime | None]  # the comment was deleted in GitLab
+
+
+class GitLabDelivery(Base):
+    """A webhook delivery from GitLab, stored before it is acknowledged and applied after.
+
+    `key` is GitLab's `Idempotency-Key` (else the event's UUID): a retried or duplicated
+    delivery fails on it, so each is applied once.
+    """
+
+    __tablename__ = "gitlab_delivery"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), unique=True)
+    event: Mapped[str] = mapped_column(String(64))
+    event_uuid: Mapped[str | None] = mapped_column(String(64))
+    project: Mapped[str] = mapped_column(String(255), default="")  # its path, as GitLab sent it
+    project_id: Mapped[int | None] = mapped_column(Integer)
+    issue_iid: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    lease_until: Mapped[datetime | None]
+    received_at: Mapped[datetime]
+    applied_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_gitlab_delivery_status_id", "status", "id"),)
+
+
+class SyncMark(Base):
+    """How far the reconciliation job has read the tracker (GitLab's own `updated_at`)."""
+
+    __tablename__ = "sync_mark"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    at: Mapped[datetime]
 
 
 class ProcessedEvent(Base):

@@ -64,6 +64,8 @@ def build_triage_card(case: CaseSnapshot) -> dict[str, Any]:
         notes.append(window_notice())
     if case.issue_url:
         notes.append(f"<{case.issue_url}|Confidential issue>")
+    if case.closed_in_gitlab:
+        notes.append(":warning: Closed in GitLab: the case closes here, with the gap step.")
     if notes:
         blocks.append(context("\n".join(notes)))
     blocks += owner_actions(case, BlockId.CARD_ACTIONS.value)

@@ -244,6 +244,8 @@ _HEADLINES = {
     "decline": "Request declined by the handler as unreasonable; the case is closed",
     "customer_update": "Customer update relayed",
     "purge": "Personal data purged from the bot",
+    "restore_confidential": "Confidentiality restored by the bot",
+    "restore_label": "State label put back by the bot",
 }
 
 

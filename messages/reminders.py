@@ -30,6 +30,11 @@ class FindingNote:
     at: datetime
     author_id: str
     text: str
+    gitlab: str | None = None  # its author's GitLab username, for a comment on the issue
+
+    @property
+    def by(self) -> str:
+        return f"{escape(self.gitlab)} (from GitLab)" if self.gitlab else f"<@{self.author_id}>"
 
 
 def slack_date(moment: datetime, token: str = "{date_short_pretty} at {time}") -> str:
@@ -49,7 +54,7 @@ def _finding_lines(findings: Sequence[FindingNote]) -> list[dict[str, Any]]:
         text = note.text
         if len(text) > FINDING_MAX_CHARS:
             text = text[: FINDING_MAX_CHARS - 1] + "…"
-        blocks.append(section(f"• {slack_date(note.at)}, <@{note.author_id}>: {escape(text)}"))
+        blocks.append(section(f"• {slack_date(note.at)}, {note.by}: {escape(text)}"))
     return blocks
 
 

@@ -92,7 +92,7 @@ def _status_actions(case: CaseSnapshot, viewer: Actor) -> list[dict[str, Any]]:
     return [actions(BlockId.STATUS_ACTIONS.value, *shown)]
 
 
-def build_case_status(view: Any, now: datetime, viewer: Actor, *, in_dm: bool) -> dict[str, Any]:
+def build_case_status(view: Any, now: datetime, viewer: Actor) -> dict[str, Any]:
     """One case (view is a bot.app.queries.CaseStatus). The request itself (scope and
     justification) only in a DM with the bot: never in a channel, not even ephemerally."""
     case: CaseSnapshot = view.case
@@ -115,7 +115,7 @@ def build_case_status(view: Any, now: datetime, viewer: Actor, *, in_dm: bool) -
     ]
     if case.issue_url:
         blocks.append(section(f"<{case.issue_url}|Confidential GitLab issue>"))
-    if view.request is not None and in_dm:
+    if view.request is not None and view.private:
         blocks += [divider(), section("*The request*"), *request_blocks(view.request, view.waived)]
     elif view.request is not None:
         blocks.append(
@@ -124,6 +124,7 @@ def build_case_status(view: Any, now: datetime, viewer: Actor, *, in_dm: bool) -
             )
         )
     blocks += _status_actions(case, viewer)
+    blocks += _from_gitlab(view)
     lines = [
         f"{e.at:%Y-%m-%d %H:%M} UTC · <@{e.actor_id}> · {e.action.replace('_', ' ')} → "
         f"{e.to_state.replace('_', ' ')}"
@@ -132,6 +133,26 @@ def build_case_status(view: Any, now: datetime, viewer: Actor, *, in_dm: bool) -
     ]
     blocks += [divider(), context("\n".join(lines) or "no history")]
     return {"text": f"Case {case.number}: {case.state.label}", "blocks": blocks}
+
+
+GITLAB_SHOWN = 5
+GITLAB_TEXT_MAX = 300
+
+
+def _from_gitlab(view: Any) -> list[dict[str, Any]]:
+    """Findings from the GitLab issue: quoted only in a DM (they may hold personal data, and
+    internal notes stay with the case's participants); elsewhere, only how many."""
+    comments = view.from_gitlab
+    if not comments:
+        return []
+    if not view.private:
+        return [context(f"{len(comments)} findings from GitLab: ask in a DM with the bot.")]
+    lines = []
+    for c in comments[-GITLAB_SHOWN:]:
+        text = c.text if len(c.text) <= GITLAB_TEXT_MAX else c.text[: GITLAB_TEXT_MAX - 1] + "…"
+        internal = " (internal note)" if c.internal else ""
+        lines.append(f"• {c.at:%Y-%m-%d %H:%M} UTC, {escape(c.author)}{internal}: {escape(text)}")
+    return [section("*From GitLab*\n" + "\n".join(lines))]
 
 
 def _mine_blocks(cases: list[CaseSnapshot]) -> list[dict[str, Any]]:

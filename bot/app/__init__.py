@@ -5,6 +5,7 @@
 - `cadence`: the relay contact's "update sent" and "snooze"; `reminders`: the sweep that
   finds updates due; `retention`: the purge of personal data.
 - `queries`: read-only views of the desk and of one case; `inbox`: Slack's repeated events.
+- `sync`: what people do in a case's GitLab issue (webhook deliveries, reconciliation).
 - `effects`: what each step causes (messages, GitLab, the update clock); `steps`: the one
   path every change of a case takes.
 
@@ -23,6 +24,7 @@ from bot.app.inbox import Inbox
 from bot.app.queries import Status
 from bot.app.reminders import CadenceSweep
 from bot.app.retention import RetentionPurge
+from bot.app.sync import Sync
 
 
 @dataclass(frozen=True)
@@ -34,3 +36,4 @@ class UseCases:
     sweep: CadenceSweep
     purge: RetentionPurge
     inbox: Inbox
+    sync: Sync

@@ -82,6 +82,14 @@ EFFECTS: dict[Action, Effects] = {
         clock=Clock.RETIME,
     ),
     Action.PURGE: Effects((SETTLED,)),  # the decision DMs drop the request with the case
+    # From the GitLab issue (bot.app.sync): never mirrored back as a note of the bot's own.
+    Action.GITLAB_FINDING: Effects((CARD,), gitlab=None),
+    Action.GITLAB_CLOSED: Effects((CARD, Send(Notice.CLOSED_IN_GITLAB, To.OWNER)), gitlab=None),
+    Action.GITLAB_REOPENED: Effects((CARD, Send(Notice.REOPENED_IN_GITLAB, To.OWNER)), gitlab=None),
+    Action.RESTORE_CONFIDENTIAL: Effects(
+        (CARD, Send(Notice.EXPOSED, To.LEADS)), gitlab=Mirror.RESTORE_CONFIDENTIAL
+    ),
+    Action.RESTORE_LABEL: Effects((CARD,), gitlab=Mirror.RESTORE_LABEL),
 }
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cases.errors import NotAllowed, NotFound
@@ -13,6 +14,7 @@ from bot.cases.model import CaseSnapshot, Intake
 from bot.cases.permissions import Actor, Role
 from db import cases as case_repo
 from db import summary
+from db.models import Finding
 from db.session import reading
 
 # Besides its own people: leads, and those who decide on cases (Legal, Security reviewers).
@@ -31,12 +33,24 @@ class HistoryLine:
 
 
 @dataclass(frozen=True)
+class GitLabComment:
+    """A finding that came from a comment on the case's GitLab issue."""
+
+    at: datetime
+    author: str  # GitLab username
+    text: str
+    internal: bool
+
+
+@dataclass(frozen=True)
 class CaseStatus:
     case: CaseSnapshot
     next_update_due: datetime | None
     recent: list[HistoryLine]
     request: Intake | None = None  # the scope and justification; None once purged
     waived: tuple[str, ...] = ()
+    from_gitlab: list[GitLabComment] = field(default_factory=list)
+    private: bool = False  # asked in a DM: comments may be quoted
 
 
 @dataclass
@@ -57,8 +71,9 @@ class Status:
                 session=session, now=self.clock(), unclaimed_after=self.unclaimed_after
             )
 
-    def case(self, actor: Actor, case_id: int) -> CaseStatus:
-        """One case, for its participants and leads."""
+    def case(self, actor: Actor, case_id: int, *, private: bool = False) -> CaseStatus:
+        """One case, for its participants and leads; `private` (asked in a DM) quotes the
+        comments people wrote on its GitLab issue."""
         with reading(self.sessions) as session:
             case = case_repo.get(session=session, case_id=case_id)
             if case is None:
@@ -83,6 +98,19 @@ class Status:
                 ],
                 request=None if case.purged_at else case_repo.intake(case),
                 waived=tuple(case.waived),
+                from_gitlab=[
+                    GitLabComment(f.at, f.gitlab_author or "", f.text, f.internal)
+                    for f in session.scalars(
+                        select(Finding)
+                        .where(
+                            Finding.case_id == case_id,
+                            Finding.gitlab_note_id.is_not(None),
+                            Finding.withdrawn_at.is_(None),
+                        )
+                        .order_by(Finding.at, Finding.id)
+                    )
+                ],
+                private=private,
             )
 
     def mine(self, user_id: str) -> list[CaseSnapshot]:

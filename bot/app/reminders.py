@@ -151,9 +151,11 @@ class CadenceSweep:
         )
 
     def _nudge(self, session: Session, now: datetime) -> int:
+        # The owner's own findings, and comments people wrote on the GitLab issue.
         logged = exists().where(
             Finding.case_id == Case.id,
-            Finding.author_id == Case.owner_id,
+            (Finding.author_id == Case.owner_id) | Finding.gitlab_note_id.is_not(None),
+            Finding.withdrawn_at.is_(None),
             Finding.at > Case.last_customer_update_at,
         )
         return self._claim(

@@ -89,7 +89,11 @@ class RetentionPurge:
             )
             for name in PERSONAL_FIELDS:
                 setattr(case, name, blank_value(name))
-            session.execute(update(Finding).where(Finding.case_id == case.id).values(text=""))
+            session.execute(
+                update(Finding)
+                .where(Finding.case_id == case.id)
+                .values(text="", gitlab_author=None)  # a comment's author, by GitLab username
+            )
             session.execute(update(EventText).where(EventText.case_id == case.id).values(text=""))
             case.purged_at = now
             record(session, case, event)

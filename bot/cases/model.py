@@ -177,3 +177,4 @@ class CaseSnapshot:
     exception_unneeded: bool = False  # a justification was typed, but nothing needed waiving
     cost_notice_pending: bool = False  # the relay contact has yet to confirm the customer knows
     access_logs: bool = False  # asked for; never searched, and the requester is told so
+    closed_in_gitlab: bool = False  # a person closed the issue; the case keeps its gates

@@ -44,6 +44,12 @@ class Action(enum.StrEnum):
     RELAY_HAND_OVER = "relay_hand_over"  # another requester relays to the customer from now
     COST_CONFIRMED = "cost_confirmed"  # the relay contact told the customer of the cost
     PURGE = "purge"
+    # What people did in the case's GitLab issue, as the bot applies it (bot.app.sync).
+    GITLAB_FINDING = "gitlab_finding"  # a comment became a finding
+    GITLAB_CLOSED = "gitlab_closed"  # a person closed the issue; the case keeps its gates
+    GITLAB_REOPENED = "gitlab_reopened"
+    RESTORE_CONFIDENTIAL = "restore_confidential"  # the issue was exposed: made confidential
+    RESTORE_LABEL = "restore_label"  # a person moved the state label: put back
 
 
 class InvalidTransition(CaseError):
@@ -95,6 +101,9 @@ TRANSITIONS: dict[tuple[State | None, Action], State] = {
     **{(s, Action.RELAY_HAND_OVER): s for s in OPEN_STATES},
     **{(s, Action.COST_CONFIRMED): s for s in OPEN_STATES},
     **{(s, Action.PURGE): s for s in ENDED_STATES},
+    **{(s, a): s for s in OPEN_STATES for a in (Action.GITLAB_FINDING, Action.GITLAB_CLOSED)},
+    **{(s, Action.GITLAB_REOPENED): s for s in OPEN_STATES},
+    **{(s, a): s for s in State for a in (Action.RESTORE_CONFIDENTIAL, Action.RESTORE_LABEL)},
 }
 
 

@@ -40,6 +40,9 @@ class Notice(enum.StrEnum):
     RELAY_TAKEN = "dm_relay_taken"  # to the new relay contact
     RELAY_GIVEN = "dm_relay_given"  # to the former relay contact
     HANDED_AWAY = "dm_handed_away"  # to the former owner, when someone else handed the case on
+    CLOSED_IN_GITLAB = "dm_closed_in_gitlab"  # a person closed the issue; the case is open
+    REOPENED_IN_GITLAB = "dm_reopened_in_gitlab"
+    EXPOSED = "leads_issue_exposed"  # the issue lost its confidentiality; restored
 
 
 class To(enum.StrEnum):
@@ -63,3 +66,5 @@ class Mirror(enum.StrEnum):
     OPEN_ISSUE = "open_issue"  # the confidential SIRT issue, from the intake
     NOTE = "note"  # an internal note; the state label follows; closed when the case ends
     GAP_NOTE = "gap_note"  # the public Audit Events gap issue when there is a gap, then a note
+    RESTORE_CONFIDENTIAL = "restore_confidential"  # confidential again, customers off, a note
+    RESTORE_LABEL = "restore_label"  # the state label that matches the case back, a note

@@ -44,6 +44,11 @@ from messages.reminders import (
     build_owner_nudge,
     build_update_reminder,
 )
+from messages.sync import (
+    build_closed_in_gitlab_dm,
+    build_exposed_post,
+    build_reopened_in_gitlab_dm,
+)
 
 Message = dict[str, Any]
 
@@ -172,6 +177,9 @@ BUILDERS: dict[Notice, Callable[[Context], Message | None]] = {
     Notice.REMINDER: _reminder,
     Notice.NUDGE: _nudge,
     Notice.ESCALATION: _escalation,
+    Notice.CLOSED_IN_GITLAB: lambda c: build_closed_in_gitlab_dm(c.snapshot),
+    Notice.REOPENED_IN_GITLAB: lambda c: build_reopened_in_gitlab_dm(c.snapshot),
+    Notice.EXPOSED: lambda c: build_exposed_post(c.snapshot),
 }
 
 RECIPIENTS: dict[To, Callable[[Case], str | None]] = {
@@ -232,13 +240,17 @@ def _findings(session: Session, cases: list[Case]) -> dict[int, list[FindingNote
         return found
     since = {case.id: case.last_customer_update_at for case in cases}
     rows = session.scalars(
-        select(Finding).where(Finding.case_id.in_(since)).order_by(Finding.at, Finding.id)
+        select(Finding)
+        .where(Finding.case_id.in_(since), Finding.withdrawn_at.is_(None))
+        .order_by(Finding.at, Finding.id)
     )
     for row in rows:
         last = since[row.case_id]
         if last is None or row.at > last:
             found[row.case_id].append(
-                FindingNote(at=row.at, author_id=row.author_id, text=row.text)
+                FindingNote(
+                    at=row.at, author_id=row.author_id, text=row.text, gitlab=row.gitlab_author
+                )
             )
     return found
 

@@ -60,6 +60,7 @@ class Work:
 
 
 OPERATIONS = frozenset(Mirror)
+RESTORES = frozenset({Mirror.RESTORE_CONFIDENTIAL, Mirror.RESTORE_LABEL})
 
 
 def gap_marker(case: Case) -> str:
@@ -208,7 +209,36 @@ class GitLabMirror:
             return self._open_issue(work, retrying)
         if work.issue_iid is None:
             raise Retry(f"case {work.case_id} has no GitLab issue yet")
+        if work.operation in RESTORES:
+            return self._restore(work, retrying)
         return self._follow(work, retrying)
+
+    def _restore(self, work: Work, retrying: bool) -> None:
+        """Puts back what a person changed on the issue (bot.app.sync decided what), then
+        says why; both carry the webhook event they answer, so GitLab does not loop."""
+        assert work.issue_iid is not None
+        project, facts = self.config.sirt_project, work.facts
+        echo = facts.data.get("event_uuid") or None
+        if work.operation is Mirror.RESTORE_CONFIDENTIAL:
+            keep = facts.data.get("keep_assignees")
+            self.tracker.update_issue(
+                project,
+                work.issue_iid,
+                confidential=True,
+                assignee_ids=keep if isinstance(keep, list) else None,
+                event_uuid=echo,
+            )
+        else:
+            self.tracker.update_issue(
+                project,
+                work.issue_iid,
+                add_labels=list(facts.data.get("add") or ()),
+                remove_labels=list(facts.data.get("remove") or ()),
+                event_uuid=echo,
+            )
+        marker = md.event_marker(facts.event_id)
+        if not (retrying and self.tracker.has_note(project, work.issue_iid, marker=marker)):
+            self.tracker.add_note(project, work.issue_iid, md.event_note(facts), event_uuid=echo)
 
     def _open_issue(self, work: Work, retrying: bool) -> Apply | None:
         if work.issue_iid is not None:

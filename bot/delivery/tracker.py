@@ -38,8 +38,11 @@ class Tracker(Protocol):
     def has_note(self, project: str, iid: int, *, marker: str) -> bool:
         """Whether one of the issue's recent notes holds `marker`."""
 
-    def add_note(self, project: str, iid: int, body: str) -> None:
-        """Adds an internal note (visible to project members only)."""
+    def add_note(self, project: str, iid: int, body: str, *, event_uuid: str | None = None) -> None:
+        """Adds an internal note (visible to project members only).
+
+        `event_uuid`: the webhook event being answered, sent back so GitLab stops a loop.
+        """
 
     def update_issue(
         self,
@@ -49,5 +52,9 @@ class Tracker(Protocol):
         add_labels: Sequence[str] = (),
         remove_labels: Sequence[str] = (),
         close: bool = False,
+        confidential: bool | None = None,
+        assignee_ids: Sequence[int] | None = None,
+        event_uuid: str | None = None,
     ) -> None:
-        """Moves labels and optionally closes, in one request (repeating it changes nothing)."""
+        """Moves labels, optionally closes, makes confidential or sets the assignees, in one
+        request (repeating it changes nothing)."""

@@ -17,6 +17,7 @@ from bot.delivery.drain import Drain, drain_owner
 from bot.delivery.kinds import Topic
 from bot.delivery.mirror import GitLabMirror, MirrorConfig
 from bot.delivery.tracker import Tracker
+from bot.gitlab.reader import GitLabReader
 from bot.gitlab.tracker import DEFAULT_TIMEOUT, GitLabTracker
 from messages.catalogue import load_catalogue
 
@@ -61,3 +62,12 @@ def build_gitlab_drain(
         owner=f"{drain_owner()}:gitlab"[-64:],
         lease=LEASE,
     )
+
+
+def build_gitlab_reader(
+    settings: Settings, *, timeout: float = DEFAULT_TIMEOUT
+) -> GitLabReader | None:
+    """The client that reads the SIRT issues back (two-way sync), or None without GitLab."""
+    if not (settings.gitlab_token and settings.gitlab_sirt_project):
+        return None
+    return GitLabReader(settings.gitlab_url, settings.gitlab_token, timeout=timeout)

@@ -52,6 +52,12 @@ def _mapped_errors(what: str, retry_after: Callable[[], float | None]) -> Iterat
         raise Retry(f"GitLab {what}: {error}") from None
 
 
+def _echo(event_uuid: str | None) -> dict[str, Any]:
+    """Per-call headers (the client's own are shared between threads): the webhook event a
+    write answers, so GitLab's recursion detection stops the hook firing for it again."""
+    return {"extra_headers": {"X-Gitlab-Event-UUID": event_uuid}} if event_uuid else {}
+
+
 class GitLabTracker:
     """The Tracker on python-gitlab; one client per process, safe to share between threads."""
 
@@ -149,12 +155,17 @@ class GitLabTracker:
             )
         return any(f"<!-- {marker} -->" in (note.body or "") for note in notes)
 
-    def add_note(self, project: str, iid: int, body: str) -> None:
+    def add_note(self, project: str, iid: int, body: str, *, event_uuid: str | None = None) -> None:
         # Most mirror writes are notes: post to the notes endpoint directly rather than build
         # an issue object and a note object (with their managers) for every one.
         path = f"/projects/{EncodedId(project)}/issues/{iid}/notes"
         with _mapped_errors("note", self._retry_after):
-            self._gl.http_post(path, post_data={"body": body, "internal": True}, **self._call)
+            self._gl.http_post(
+                path,
+                post_data={"body": body, "internal": True},
+                **self._call,
+                **_echo(event_uuid),
+            )
 
     def update_issue(
         self,
@@ -164,15 +175,23 @@ class GitLabTracker:
         add_labels: Sequence[str] = (),
         remove_labels: Sequence[str] = (),
         close: bool = False,
+        confidential: bool | None = None,
+        assignee_ids: Sequence[int] | None = None,
+        event_uuid: str | None = None,
     ) -> None:
-        changes: dict[str, str] = {}
+        changes: dict[str, Any] = {}
         if add_labels:
             changes["add_labels"] = ",".join(add_labels)
         if remove_labels:
             changes["remove_labels"] = ",".join(remove_labels)
         if close:
             changes["state_event"] = "close"
+        if confidential is not None:
+            changes["confidential"] = confidential
+        if assignee_ids is not None:
+            changes["assignee_ids"] = list(assignee_ids)
         if not changes:
             return
+        path = f"/projects/{EncodedId(project)}/issues/{iid}"
         with _mapped_errors("issue update", self._retry_after):
-            self._project(project).issues.update(iid, changes, **self._call)
+            self._gl.http_put(path, post_data=changes, **self._call, **_echo(event_uuid))

@@ -25,13 +25,21 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.app.reminders import CadenceSweep
 from bot.app.retention import RetentionPurge
+from bot.app.sync import Sync
 from bot.delivery.drain import Drain
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 # name -> seconds between runs, in the order `tick` runs them (reminders go out the same tick).
-INTERVALS = {"cadence": 60, "slack_outbox": 15, "gitlab_outbox": 15, "retention": 24 * 3600}
+INTERVALS = {
+    "cadence": 60,
+    "slack_outbox": 15,
+    "gitlab_outbox": 15,
+    "retention": 24 * 3600,
+    "gitlab_deliveries": 30,  # webhook deliveries stored but not applied (a crash, an outage)
+    "gitlab_reconcile": 15 * 60,  # GitLab changes whose deliveries never came
+}
 MISFIRE_GRACE = 3600  # a run delayed by a busy pool or a pause still happens (once)
 
 
@@ -42,6 +50,7 @@ class Jobs:
     slack_drain: Drain
     gitlab_drain: Drain | None = None
     after_slack: Callable[[], object] = lambda: None  # the Home tabs, after each Slack drain
+    sync: Sync | None = None  # the two-way GitLab sync
 
     def table(self, now: datetime | None = None) -> dict[str, Callable[[datetime], Any]]:
         """Each job as a function of the instant; drains run on `now` when one is given."""
@@ -58,11 +67,15 @@ class Jobs:
             self.after_slack()
             return sent
 
+        sync = self.sync
+
         return {
             "cadence": self.sweep.run,
             "slack_outbox": slack,
             "gitlab_outbox": drain(self.gitlab_drain),
             "retention": self.purge.run,
+            "gitlab_deliveries": lambda at: sync.apply_pending() if sync else None,
+            "gitlab_reconcile": lambda at: sync.reconcile(at) if sync else None,
         }
 
 

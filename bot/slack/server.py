@@ -72,8 +72,16 @@ def _body(environ: dict[str, Any]) -> bytes | None:
     return stream.read(int(length))
 
 
-def wsgi_app(app: App, signing_secret: str) -> Callable[..., Iterable[bytes]]:
-    """Slack requests on /slack/events, a health check on /healthz, 404 elsewhere.
+# GitLab's webhook deliveries: the environ and the body in, (status line, text) out.
+GitLabHook = Callable[[dict[str, Any], bytes], tuple[str, str]]
+GITLAB_PATH = "/gitlab/webhook"
+
+
+def wsgi_app(
+    app: App, signing_secret: str, gitlab_hook: GitLabHook | None = None
+) -> Callable[..., Iterable[bytes]]:
+    """Slack requests on /slack/events, GitLab's on /gitlab/webhook (when configured), a
+    health check on /healthz, 404 elsewhere.
 
     The signature is checked here, before Bolt parses anything, so an unsigned request can
     neither reach a listener nor make the bot call a URL it carries; whatever its headers and
@@ -88,12 +96,18 @@ def wsgi_app(app: App, signing_secret: str) -> Callable[..., Iterable[bytes]]:
         path = environ.get("PATH_INFO", "")
         if path == "/healthz":
             return _answer(start_response, "200 OK", "ok")
-        if path != EVENTS_PATH or environ.get("REQUEST_METHOD") != "POST":
+        hook = gitlab_hook if path == GITLAB_PATH else None
+        if (path != EVENTS_PATH and hook is None) or environ.get("REQUEST_METHOD") != "POST":
             return _answer(start_response, "404 Not Found", "not found")
         body = _body(environ)
         if body is None:
             refusals.warning("refused a request body over the size limit")
             return _answer(start_response, "413 Payload Too Large", "too large")
+        if hook is not None:
+            status, text = hook(environ, body)
+            if status.startswith("401"):
+                refusals.warning("refused a GitLab delivery without the webhook secret")
+            return _answer(start_response, status, text)
         if not _verified(secret, environ, body, time.time()):
             refusals.warning("refused a request without a valid, recent Slack signature")
             return _answer(start_response, "401 Unauthorized", "invalid request")
@@ -171,6 +185,7 @@ def make_server(
     request_deadline: float = REQUEST_DEADLINE,
     idle_timeout: int = IDLE_TIMEOUT,
     connection_limit: int = CONNECTION_LIMIT,
+    gitlab_hook: GitLabHook | None = None,
 ):
     """A waitress server, not yet running: `.run()` serves, `stop_server` stops it.
 
@@ -196,7 +211,7 @@ def make_server(
     dispatcher = ThreadedTaskDispatcher()
     dispatcher.set_thread_count(adj.threads)
     server = _Server(
-        wsgi_app(app, signing_secret),
+        wsgi_app(app, signing_secret, gitlab_hook),
         map={},
         dispatcher=dispatcher,
         adj=adj,

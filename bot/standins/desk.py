@@ -243,6 +243,7 @@ def serve_bot(
         port=0,
         signing_secret=SECRET,
         loop_timeout=0.05,
+        gitlab_hook=bot.gitlab_hook,
         **(server_options or {}),
     )
     thread = threading.Thread(

@@ -30,6 +30,7 @@ from typing import Any, Self
 from urllib.parse import parse_qs, unquote
 
 from bot.standins.gitlab_faults import FaultInjection
+from bot.standins.gitlab_hooks import Webhooks
 from bot.standins.gitlab_http import (
     DISCONNECTS,
     Handler,
@@ -65,7 +66,7 @@ class RecordedRequest:
         return values[-1] if values else None
 
 
-class FakeGitLab(FaultInjection):
+class FakeGitLab(FaultInjection, Webhooks):
     """Fake GitLab API v4: state, fault injection and request recording (thread-safe)."""
 
     def __init__(self, token: str = "glpat-test", *, username: str = "info-request-bot") -> None:
@@ -79,6 +80,7 @@ class FakeGitLab(FaultInjection):
         self._stopping = threading.Event()
         self._server: Server | None = None
         self._thread: threading.Thread | None = None
+        self._init_hooks()
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> Self:
@@ -145,6 +147,7 @@ class FakeGitLab(FaultInjection):
             issue = self._state.create_issue(proj, {**fields, "title": title})
             if fields.get("state") == "closed":
                 issue |= {"state": "closed", "closed_at": issue["created_at"]}
+            self._state.emitted.clear()  # seeded, not made: no webhook
             return self._state.render_issue(proj, issue)
 
     def issues(self, project: str | int) -> list[dict[str, Any]]:
@@ -257,6 +260,8 @@ class FakeGitLab(FaultInjection):
         )
         with self._lock:
             response = self._state.dispatch(request)
+            echoed = {k.lower(): v for k, v in record.headers.items()}.get("x-gitlab-event-uuid")
+            self._collect(echoed)
         if rule is not None and rule.kind == "succeed_then_fail":
             return error_response(rule.status)
         return response

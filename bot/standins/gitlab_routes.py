@@ -11,6 +11,7 @@ import copy
 import math
 import re
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 from urllib.parse import unquote, urlencode
 
@@ -36,6 +37,13 @@ _NOTE_FIXED = {"type": None, "attachment": None, "system": False, "resolvable": 
 _NOTE_FIXED |= {"noteable_type": "Issue", "imported": False, "imported_from": "none"}
 
 
+def _moment(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text.replace(" ", "+"))
+    except ValueError:
+        raise ApiError(400, {"error": "updated_after is invalid"}) from None
+
+
 class GitLabRoutes(GitLabState):
     """The state plus the API routes over it: :meth:`dispatch` answers one request."""
 
@@ -55,6 +63,8 @@ class GitLabRoutes(GitLabState):
             ("GET", re.compile(_P + r"/templates/issues/(?P<name>[^/]+)"), self._get_template),
             ("GET", re.compile(_P + r"/labels"), self._list_labels),
             ("POST", re.compile(_P + r"/labels"), self._create_label),
+            ("GET", re.compile(_P + r"/hooks"), self._list_hooks),
+            ("POST", re.compile(_P + r"/hooks"), self._add_hook),
         ]
 
     # ------------------------------------------------------------------- routing
@@ -141,6 +151,9 @@ class GitLabRoutes(GitLabState):
             scopes = parse_list(request.param("in") or "title,description")
             needle = str(search).lower()
             issues = [i for i in issues if any(needle in (i.get(s) or "").lower() for s in scopes)]
+        if after := request.param("updated_after"):  # inclusive, as GitLab's is
+            since = _moment(str(after))
+            issues = [i for i in issues if _moment(i["updated_at"]) >= since]
         order_by = request.param("order_by") or "created_at"
         key = "updated_at" if order_by == "updated_at" else "id"
         issues.sort(key=lambda i: (i[key], i["id"]), reverse=request.param("sort") != "asc")
@@ -183,15 +196,24 @@ class GitLabRoutes(GitLabState):
         event = body.get("state_event")
         if event not in (None, "close", "reopen"):
             raise ApiError(400, {"error": "state_event does not have a valid value"})
-        stamp = now_iso()
+        stamp, action = self.stamp(), "update"
         if event == "close" and updated["state"] != "closed":
-            updated |= {"state": "closed", "closed_at": stamp, "closed_by": self.user}
+            updated |= {"state": "closed", "closed_at": stamp, "closed_by": self.who()}
+            action = "close"
         elif event == "reopen" and updated["state"] != "opened":
             updated |= {"state": "opened", "closed_at": None, "closed_by": None}
+            action = "reopen"
         for label in updated["labels"]:
             self.ensure_label(proj, label)
+        changes = {
+            name: {"previous": issue[name], "current": updated[name]}
+            for name in ("title", "description", "confidential", "labels", "state", "assignees")
+            if issue[name] != updated[name]
+        }
         issue.clear()
         issue.update(updated, updated_at=stamp)
+        if changes:
+            self.emit("issue", proj, issue, changes={"action": action, **changes})
         return ApiResponse(200, self.render_issue(proj, issue))
 
     def _list_notes(self, request: ApiRequest, project: str, iid: str) -> ApiResponse:
@@ -212,11 +234,11 @@ class GitLabRoutes(GitLabState):
             raise ApiError(400, {"message": {"note": ["can't be blank"]}})
         flag = request.body.get("internal", request.body.get("confidential", False))
         internal = parse_bool("internal", flag)
-        stamp = now_iso()
+        stamp = self.stamp()
         note = copy.deepcopy(_NOTE_FIXED) | {
             "id": self._next_id("note"),
             "body": str(body),
-            "author": copy.deepcopy(self.user),
+            "author": self.who(),
             "created_at": stamp,
             "updated_at": stamp,
             "noteable_id": issue["id"],
@@ -227,6 +249,8 @@ class GitLabRoutes(GitLabState):
         }
         proj.notes[issue["iid"]].append(note)
         issue["user_notes_count"] += 1
+        issue["updated_at"] = stamp  # a comment touches its issue
+        self.emit("note", proj, issue, note, changes={"action": "create"})
         return ApiResponse(201, copy.deepcopy(note))
 
     def _list_templates(self, request: ApiRequest, project: str) -> ApiResponse:
@@ -256,3 +280,32 @@ class GitLabRoutes(GitLabState):
         label = self.ensure_label(proj, str(name), str(color))
         label["description"] = request.body.get("description")
         return ApiResponse(201, self.render_label(proj, label))
+
+    # -------------------------------------------------------------------- webhooks
+    _HOOK_EVENTS = ("issues_events", "confidential_issues_events", "note_events")
+    _HOOK_EVENTS += ("confidential_note_events", "push_events", "merge_requests_events")
+
+    def _list_hooks(self, request: ApiRequest, project: str) -> ApiResponse:
+        hooks = [{k: v for k, v in h.items() if k != "token"} for h in self._project(project).hooks]
+        return self._paginate(request, copy.deepcopy(hooks))
+
+    def _add_hook(self, request: ApiRequest, project: str) -> ApiResponse:
+        proj = self._project(project)
+        url = request.body.get("url")
+        if not url:
+            raise ApiError(400, {"error": "url is missing"})
+        hook = {
+            "id": self._next_id("hook"),
+            "url": str(url),
+            "project_id": proj.data["id"],
+            "created_at": now_iso(),
+            "enable_ssl_verification": True,
+            "alert_status": "executable",
+            "disabled_until": None,
+            "token": str(request.body.get("token") or ""),  # kept; GitLab never shows it
+        }
+        for name in self._HOOK_EVENTS:
+            default = name == "push_events"
+            hook[name] = parse_bool(name, request.body.get(name, default))
+        proj.hooks.append(hook)
+        return ApiResponse(201, {k: v for k, v in hook.items() if k != "token"})

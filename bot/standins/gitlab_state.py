@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
 
@@ -68,11 +68,16 @@ class Project:
     issues: dict[int, dict[str, Any]] = field(default_factory=dict)
     notes: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     next_iid: int = 1
+    hooks: list[dict[str, Any]] = field(default_factory=list)
 
 
 def now_iso() -> str:
     """GitLab's timestamp format: UTC, milliseconds, ``Z`` suffix."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return now_iso_of(datetime.now(UTC))
+
+
+def now_iso_of(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def parse_bool(name: str, value: Any) -> bool:
@@ -113,7 +118,29 @@ class GitLabState:
         self.base_url = "http://127.0.0.1:0"  # replaced by the server once it has a port
         self.user = user
         self.projects: dict[int, Project] = {}
-        self._ids = {"project": 100, "label": 500, "issue": 9000, "note": 70000}
+        self._ids = {"project": 100, "label": 500, "issue": 9000, "note": 70000, "hook": 300}
+        self.people: dict[int, dict[str, Any]] = {}  # GitLab users other than the API's
+        # Who the next change is made by (a person, in tests); the API's user otherwise.
+        self.actor: dict[str, Any] | None = None
+        # What changed, for webhook deliveries: (kind, project, issue, note, user, changes).
+        self.emitted: list[tuple[str, Project, dict, dict | None, dict, dict]] = []
+        self._last_stamp = ""
+
+    def who(self) -> dict[str, Any]:
+        return copy.deepcopy(self.actor or self.user)
+
+    def stamp(self) -> str:
+        """``now_iso``, but strictly increasing: two changes never share an ``updated_at``."""
+        stamp = now_iso()
+        if stamp <= self._last_stamp:
+            last = datetime.fromisoformat(self._last_stamp)
+            stamp = now_iso_of(last + timedelta(milliseconds=1))
+        self._last_stamp = stamp
+        return stamp
+
+    def emit(self, kind: str, project: Project, issue: dict, note: dict | None = None,
+             changes: dict | None = None) -> None:  # fmt: skip
+        self.emitted.append((kind, project, issue, note, self.who(), changes or {}))
 
     # ----------------------------------------------------------------- state API
     def _next_id(self, kind: str) -> int:
@@ -173,7 +200,7 @@ class GitLabState:
         labels = parse_list(fields.get("labels") or [])
         for label in labels:
             self.ensure_label(project, label)
-        iid, stamp = project.next_iid, now_iso()
+        iid, stamp = project.next_iid, self.stamp()
         project.next_iid += 1
         issue = copy.deepcopy(_ISSUE_FIXED) | {
             "id": self._next_id("issue"),
@@ -187,13 +214,14 @@ class GitLabState:
             "labels": sorted(labels),
             "assignees": assignees,
             "assignee": assignees[0] if assignees else None,
-            "author": copy.deepcopy(self.user),
+            "author": self.who(),
             "user_notes_count": 0,
             "due_date": fields.get("due_date"),
             "confidential": confidential,
         }
         project.issues[iid] = issue
         project.notes[iid] = []
+        self.emit("issue", project, issue, changes={"action": "open"})
         return issue
 
     def render_issue(self, project: Project, issue: Mapping[str, Any]) -> dict[str, Any]:
@@ -225,7 +253,8 @@ class GitLabState:
             return []
         raw = value if isinstance(value, list) else str(value).split(",")
         ids = [parse_int("assignee_ids", item, 0) for item in raw]
-        return [{"id": i, "username": f"user{i}", "name": f"User {i}"} for i in ids]
+        fallback = {i: {"id": i, "username": f"user{i}", "name": f"User {i}"} for i in ids}
+        return [copy.deepcopy(self.people.get(i, fallback[i])) for i in ids]
 
 
 TITLE_MAX = 255  # GitLab's limit on an issue title, in characters

@@ -90,3 +90,18 @@ def gdesk(db_url: str, fake: FakeGitLab) -> Iterator[Desk]:
     stop_desk(desk)
     assert desk.slack.validation_errors == []
     assert desk.slack.internal_errors == []
+
+
+@pytest.fixture
+def hdesk(db_url: str, fake: FakeGitLab) -> Iterator[Desk]:
+    """The served bot with its GitLab project hook (tests.gitlab.syncing)."""
+    from tests.gitlab.syncing import start
+
+    desk = start(db_url, fake)
+    yield desk
+    desk.wait_until(desk.bot.apply_soon.idle, timeout=15, what="the applier to finish")
+    desk.settle()  # what it queued for Slack is sent before the fake Slack stops
+    _join_mirror_threads()
+    stop_desk(desk)
+    assert desk.slack.validation_errors == []
+    assert desk.slack.internal_errors == []

@@ -118,3 +118,31 @@ def test_a_tracker_without_the_template_uses_the_bundled_one(world, db_url):
     code, report = doctor(slack, gitlab, db_url, GITLAB_SIRT_PROJECT="sirt/no-template")
     assert code == 0, report
     assert "not in the tracker, the bundled template is used" in report
+
+
+HOOK_ENV = {"GITLAB_WEBHOOK_SECRET": "hook-secret-0123456789abcdef"}
+TRACKER = "gitlab-com/gl-security/sirt/tracker"
+EVENTS = {"confidential_issues_events": True, "confidential_note_events": True}
+
+
+def test_the_project_hook_is_checked_when_the_webhook_is_on(world, db_url):
+    slack, gitlab = world
+    code, report = doctor(slack, gitlab, db_url, **HOOK_ENV)
+    assert code == 1 and "no hook of" in report
+    url = "https://bot.example.com/gitlab/webhook"
+    gitlab.add_hook(TRACKER, url, token="x", issues_events=True, note_events=True)
+    code, report = doctor(slack, gitlab, db_url, **HOOK_ENV)
+    assert "confidential_issues_events is off" in report and code == 1
+    gitlab.add_hook(TRACKER, url + "/", token="x", issues_events=True, **EVENTS)
+    assert (
+        "/gitlab/webhook/: subscribed and enabled" in doctor(slack, gitlab, db_url, **HOOK_ENV)[1]
+    )
+
+
+def test_a_hook_gitlab_disabled_fails_the_check(world, db_url):
+    slack, gitlab = world
+    url = "https://bot.example.com/gitlab/webhook"
+    gitlab.add_hook(TRACKER, url, token="x", issues_events=True, **EVENTS)
+    gitlab.disable_hook(TRACKER)
+    code, report = doctor(slack, gitlab, db_url, **HOOK_ENV)
+    assert code == 1 and "GitLab disabled it (temporarily_disabled" in report

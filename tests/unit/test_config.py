@@ -149,6 +149,7 @@ MALFORMED = [
     ("EVENT_CATALOGUE", "missing.toml", "TOML file"),
     ("LOG_LEVEL", "LOUD", "DEBUG, INFO, WARNING or ERROR"),
     ("SIRT_MENTION", "gitlab-com/gl-security/sirt", "starting with @"),
+    ("GITLAB_WEBHOOK_SECRET", "short", "at least 16 visible ASCII characters"),
 ]
 
 

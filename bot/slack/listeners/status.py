@@ -22,15 +22,16 @@ from messages.status import (
 )
 
 
-def answer(status: Status, actor: Actor, text: str, *, in_dm: bool = False) -> dict[str, Any]:
-    """The ephemeral reply for `/case-status <text>` (typed in a DM with the bot: `in_dm`)."""
+def answer(status: Status, actor: Actor, text: str, *, private: bool = False) -> dict[str, Any]:
+    """The ephemeral reply for `/case-status <text>` (`private`: typed in a DM with the bot)."""
     argument = typed(text).strip().lower()
     if argument in ("help", "?"):
         return {"text": USAGE}
     if argument == "mine":
         return build_mine(status.mine(actor.user_id))
     if (number := case_number(argument)) is not None:
-        return build_case_status(status.case(actor, number), status.clock(), actor, in_dm=in_dm)
+        view = status.case(actor, number, private=private)
+        return build_case_status(view, status.clock(), actor)
     if argument:
         return build_unknown_argument(typed(text))
     return build_leads_summary(status.leads(actor))
@@ -39,8 +40,8 @@ def answer(status: Status, actor: Actor, text: str, *, in_dm: bool = False) -> d
 def case_status(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     deps: Deps = context["deps"]
     text = str(body.get("text") or "")
-    in_dm = str(body.get("channel_id") or "").startswith("D")  # an IM: only its two people
-    call = partial(answer, deps.use_cases.status, context["actor"], text, in_dm=in_dm)
+    private = str(body.get("channel_id") or "").startswith("D")  # an IM: only its two people
+    call = partial(answer, deps.use_cases.status, context["actor"], text, private=private)
     reply, refused = attempt(call, "/case-status")
     ack(response_type="ephemeral", **(reply if reply is not None else {"text": refused.text}))
 
