@@ -36,8 +36,10 @@ def line(rng: random.Random, at: datetime, customer: bool) -> dict[str, object]:
         "status": rng.choice((200, 200, 200, 201, 204, 304, 401, 403, 404)),
         "method": rng.choice(("GET", "GET", "POST", "PUT", "DELETE")),
         "path": f"/api/v4/projects/{rng.randrange(10**8)}/merge_requests",
-        "params": [{"key": "private_token", "value": "[FILTERED]"},
-                   {"key": "page", "value": str(rng.randrange(50))}],
+        "params": [
+            {"key": "private_token", "value": "[FILTERED]"},
+            {"key": "page", "value": str(rng.randrange(50))},
+        ],
         "host": "gitlab.com",
         "remote_ip": f"{rng.randrange(1, 224)}.{rng.randrange(256)}.{rng.randrange(256)}."
         f"{rng.randrange(256)}, 10.0.0.{rng.randrange(256)}",

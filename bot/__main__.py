@@ -128,7 +128,7 @@ def _scope(settings: Settings, args: argparse.Namespace) -> int:
     if args.out:
         with open(args.out, "w", encoding="utf-8") as sink:
             sink.write(text)
-        print(f"case {args.case}: scope written to {args.out} (keep it as confidential as the case)")
+        print(f"case {args.case}: scope written to {args.out} (confidential, like the case)")
     else:
         sys.stdout.write(text)
     return 0

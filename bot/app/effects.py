@@ -49,7 +49,7 @@ EFFECTS: dict[Action, Effects] = {
         (CARD, Send(Notice.LEGAL_APPROVED, To.REQUESTER)), clock=Clock.START
     ),
     Action.LEGAL_DENY: Effects((CARD, Send(Notice.LEGAL_DENIED, To.REQUESTER)), clock=Clock.STOP),
-    Action.CLAIM: Effects((CARD,)),
+    Action.CLAIM: Effects((CARD, Send(Notice.CLAIMED, To.OWNER))),
     Action.UNCLAIM: Effects((CARD,)),
     Action.HAND_OVER: Effects((CARD, Send(Notice.HANDED_OVER, To.OWNER))),
     Action.ADD_FINDING: Effects((CARD,)),

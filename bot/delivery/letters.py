@@ -24,6 +24,7 @@ from bot.delivery.kinds import Notice, To
 from db import cases as case_repo
 from db.models import Case, CaseEvent, EventText, Finding, OutboxMessage
 from messages.card import build_triage_card
+from messages.dive import build_claimed_dm
 from messages.dm import (
     build_approved_dm,
     build_cost_notice_dm,
@@ -125,6 +126,7 @@ BUILDERS: dict[Notice, Callable[[Context], Message | None]] = {
     Notice.RELEASED: lambda c: build_released_dm(c.snapshot),
     Notice.RESUMED: lambda c: build_resumed_dm(c.snapshot),
     Notice.DECLINED: lambda c: build_declined_dm(c.snapshot, c.reason(Action.DECLINE)),
+    Notice.CLAIMED: lambda c: build_claimed_dm(c.snapshot),
     Notice.REMINDER: _reminder,
     Notice.NUDGE: _nudge,
     Notice.ESCALATION: _escalation,

@@ -20,6 +20,7 @@ class Treat(enum.Enum):
     PARAMS = "params"  # Lograge's [{key, value}] list: values as text, secret keys masked
     TARGET = "target"  # audit target_details: a person or a path, as target_type says
 
+
 # Rotated and compressed files keep their stem: api_json.log.1.gz, sidekiq.log-20261130.gz.
 KINDS = (
     ("production_json", "production"),

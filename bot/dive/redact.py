@@ -43,8 +43,11 @@ IP = re.compile(
 SECRET_KEYS = re.compile(r"(?i)password|secret|token|key|credential|signature|otp")
 # Top-level routes that are GitLab's own, not a namespace.
 ROUTES = frozenset(
-    "- admin api assets dashboard explore favicon.ico health_check help import jwt oauth "
-    "profile projects robots.txt s search sitemap uploads users v2".split()
+    (
+        *("-", "admin", "api", "assets", "dashboard", "explore", "favicon.ico", "health_check"),
+        *("help", "import", "jwt", "oauth", "profile", "projects", "robots.txt", "s", "search"),
+        *("sitemap", "uploads", "users", "v2"),
+    )
 )
 API_OWNERS = frozenset(("projects", "groups", "namespaces"))
 
@@ -84,9 +87,9 @@ class Redactor:
         if value is None or isinstance(value, bool | int | float):
             return value if treat is not Treat.PERSON_ID or disclose else self._id(value)
         if treat is Treat.PARAMS:
-            return self._params(value, disclose)
+            return self._params(value)
         if not isinstance(value, str):
-            return self.text(repr(value), disclose)
+            return self.text(repr(value))
         if treat is Treat.PERSON:
             return value if disclose and value.lower() in self.users else self._person(value)
         if treat is Treat.PERSON_ID:
@@ -96,17 +99,18 @@ class Redactor:
         if treat is Treat.PATH:
             return self._path(value)
         if treat is Treat.URL:
-            return self._url(value, disclose)
+            return self._url(value)
         if treat is Treat.TARGET:
             kind = str(line.get("target_type", ""))
             if kind == "User":
                 return self._field(Treat.PERSON, value, line, disclose)
             if kind in ("Project", "Group", "Namespace"):
                 return self._path(value)
-        return self.text(value, disclose)
+        return self.text(value)
 
-    def text(self, value: str, disclose: bool = False) -> str:
-        """Free text: tokens, emails and secrets masked, addresses pseudonymised."""
+    def text(self, value: str) -> str:
+        """Free text: tokens, emails and secrets masked, any address pseudonymised (whose it
+        is cannot be told from the text)."""
         if value == FILTERED:
             return value
         value, n1 = TOKEN.subn(MASKED_TOKEN, value)
@@ -114,7 +118,7 @@ class Redactor:
         value, n3 = SECRET.subn(lambda m: f"{m[1]}={MASKED}", value)
         value, n4 = BEARER.subn(lambda m: f"{m[1]} {MASKED}", value)
         self.tally.masked += n1 + n2 + n3 + n4
-        return IP.sub(lambda m: self._address(m[0], disclose, strict=True), value)
+        return IP.sub(lambda m: self._address(m[0], disclose=False, strict=True), value)
 
     def _person(self, value: str) -> str:
         return value if value == FILTERED else self.pseudonym("user", value)
@@ -133,7 +137,7 @@ class Redactor:
     def _path(self, value: str) -> str:
         return value if under(value, self.scope.namespace) else self.pseudonym("ns", value)
 
-    def _url(self, value: str, disclose: bool) -> str:
+    def _url(self, value: str) -> str:
         path, mark, query = value.partition("?")
         parts = path.split("/")
         if len(parts) > 4 and parts[1] == "api" and parts[3] in API_OWNERS:
@@ -145,23 +149,23 @@ class Redactor:
             owner = "/".join(parts[1:end])
             if not under(owner, self.scope.namespace):
                 parts[1:end] = [self.pseudonym("ns", owner)]
-        return self.text("/".join(parts), disclose) + mark + self.text(query, disclose)
+        return self.text("/".join(parts)) + mark + self.text(query)
 
-    def _params(self, value: Any, disclose: bool) -> Any:
+    def _params(self, value: Any) -> Any:
         if isinstance(value, dict):
-            return {k: self._param(str(k), v, disclose) for k, v in value.items()}
+            return {k: self._param(str(k), v) for k, v in value.items()}
         if not isinstance(value, list):
-            return self.text(repr(value), disclose)
+            return self.text(repr(value))
         out = []
         for item in value:
             if isinstance(item, dict) and "key" in item:
                 key = str(item["key"])
-                out.append({"key": key, "value": self._param(key, item.get("value"), disclose)})
+                out.append({"key": key, "value": self._param(key, item.get("value"))})
             else:
-                out.append(self.text(repr(item), disclose))
+                out.append(self.text(repr(item)))
         return out
 
-    def _param(self, key: str, value: Any, disclose: bool) -> Any:
+    def _param(self, key: str, value: Any) -> Any:
         if value is None or isinstance(value, bool | int | float) or value == FILTERED:
             return value
         if SECRET_KEYS.search(key):
@@ -170,4 +174,4 @@ class Redactor:
         text = value if isinstance(value, str) else repr(value)
         if "/" in text and " " not in text and not text.startswith(("/", "http")):
             return self._path(text)  # a group or project path
-        return self.text(text, disclose)
+        return self.text(text)

@@ -135,9 +135,7 @@ def scope_from_json(data: Any) -> Scope:
                 )
                 for e in data.get("event_types", ())
             ),
-            disclose_customer=bool(
-                data["redaction_policy"]["disclose_customer_personal_data"]
-            ),
+            disclose_customer=bool(data["redaction_policy"]["disclose_customer_personal_data"]),
             key=str(data["pseudonym_key"]),
         )
     except (AttributeError, KeyError, TypeError, ValueError) as error:
@@ -160,9 +158,7 @@ def under(path: str, namespace: str) -> bool:
 def customer_actor(line: dict[str, Any], scope: Scope) -> bool:
     """Whether the person a line is about is one of the customer's named users."""
     users = {u.lower() for u in scope.users}
-    return any(
-        isinstance(line.get(f), str) and line[f].lower() in users for f in PERSON_FIELDS
-    )
+    return any(isinstance(line.get(f), str) and line[f].lower() in users for f in PERSON_FIELDS)
 
 
 def in_scope(kind: str, line: dict[str, Any], scope: Scope) -> bool:

@@ -32,6 +32,7 @@ from messages.case_modals import (
     build_text_modal,
 )
 from messages.catalogue import MAX_ENTRIES, MAX_LABEL, EventType, load_catalogue
+from messages.dive import build_claimed_dm
 from messages.dm import (
     build_approved_dm,
     build_cost_notice_dm,
@@ -160,6 +161,7 @@ SURFACES: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {
         lambda: build_legal_decision_dm(SIRT_PENDING_LEGAL, approved=False, reason=REASON),
     ),
     "dm_handed_over": (MESSAGE, lambda: build_handed_over_dm(INVESTIGATING_WITH_OWNER)),
+    "dm_claimed": (MESSAGE, lambda: build_claimed_dm(INVESTIGATING_WITH_OWNER)),
     "dm_cost_notice": (MESSAGE, lambda: build_cost_notice_dm(INVESTIGATING_WITH_OWNER, REASON)),
     # an edited request: to its requester, and to the owners it affects
     "dm_rescoped_to_legal_long_window": (MESSAGE, lambda: build_rescoped_dm(SIRT_PENDING_LEGAL)),
