@@ -141,6 +141,7 @@ def _dive(settings: Settings, args: argparse.Namespace) -> int:
     from bot.dive.bag import DiveError, dive
     from bot.dive.scope import ScopeError, scope_from_json
 
+    logging.getLogger("bagit").setLevel(logging.WARNING)
     try:
         if args.scope:
             scope = scope_from_json(json.loads(Path(args.scope).read_text(encoding="utf-8")))

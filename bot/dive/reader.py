@@ -68,16 +68,22 @@ def blocks(source: BinaryIO, progress: Callable[[int], None]) -> Iterator[bytes]
         yield carry + b"\n"
 
 
+def prefilter_tokens(scope: Scope) -> tuple[bytes, ...]:
+    return tuple(t.encode() for t in scope.tokens())
+
+
 def candidates(block: bytes, tokens: tuple[bytes, ...]) -> list[tuple[int, int]]:
-    """Start and end of each line in `block` that contains one of `tokens`, in order."""
+    """Start and end of each line in `block` that contains one of the lower-case `tokens`, in
+    any case, in order."""
+    hay = block.lower()  # same length and line breaks: positions carry over
     found: dict[int, int] = {}
     for token in tokens:
-        at = block.find(token)
+        at = hay.find(token)
         while at >= 0:
-            start = block.rfind(b"\n", 0, at) + 1
-            end = block.find(b"\n", at)
+            start = hay.rfind(b"\n", 0, at) + 1
+            end = hay.find(b"\n", at)
             found[start] = end
-            at = block.find(token, end)
+            at = hay.find(token, end)
     return sorted(found.items())
 
 
@@ -87,7 +93,7 @@ def scan(
     """Reads one file; writes each kept line (JSON, redacted) through `write`."""
     kind = kind_of(path)
     redactor = Redactor(scope)
-    tokens = tuple(t.encode() for t in scope.tokens())
+    tokens = prefilter_tokens(scope)
     counts = Counts()
     with open(path, "rb") as source:
         for block in blocks(source, progress):
