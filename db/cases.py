@@ -122,6 +122,7 @@ def snapshot(case: Case) -> CaseSnapshot:
         ),
         exception_unneeded=case.exception_unneeded,
         access_logs=case.access_logs,
+        digest=case.artefact_checksum,
     )
 
 

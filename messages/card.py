@@ -63,6 +63,8 @@ def build_triage_card(case: CaseSnapshot) -> dict[str, Any]:
         notes.append(window_notice())
     if case.issue_url:
         notes.append(f"<{case.issue_url}|Confidential issue>")
+    if case.digest and case.state in _DIGEST_SHOWN:
+        notes.append(f":package: Bag digest {_DIGEST_SHOWN[case.state]}: `{case.digest}`")
     if notes:
         blocks.append(context("\n".join(notes)))
     buttons = [
@@ -73,6 +75,12 @@ def build_triage_card(case: CaseSnapshot) -> dict[str, Any]:
         blocks.append(actions(Block.CARD_ACTIONS.value, *buttons))
     return {"text": card_text(case), "blocks": blocks}
 
+
+_DIGEST_SHOWN = {
+    State.IN_REVIEW: "under review",
+    State.APPROVED: "approved",
+    State.SHARED: "shared",
+}
 
 # Buttons shown per state. Showing is no permission: every click is checked on the server.
 _WITHDRAW = ("Withdraw", ActionId.WITHDRAW, None)

@@ -165,3 +165,4 @@ class CaseSnapshot:
     approvals: tuple[tuple[str, str], ...] = field(default_factory=tuple)
     exception_unneeded: bool = False  # a justification was typed, but nothing needed waiving
     access_logs: bool = False  # asked for; never searched, and the requester is told so
+    digest: str | None = None  # the bag digest submitted for review (what approvals approve)
