@@ -76,7 +76,7 @@ def line(rng: random.Random, at: datetime, customer: bool) -> dict[str, object]:
     return entry
 
 
-def write_log(path: Path, lines: int, *, seed: int = 1, share: float = 0.01) -> int:
+def write_log(path: Path, lines: int, seed: int = 1, *, share: float = 0.01) -> int:
     """Writes `lines` lines, gzip'd; returns how many are the customer's."""
     rng = random.Random(seed)
     mine = 0

@@ -18,7 +18,7 @@ from bot.dive.kinds import kind_of
 from bot.dive.redact import Redactor
 from bot.dive.scope import Scope, in_scope
 
-CHUNK = 1 << 20  # 1 MiB of compressed input at a time: memory stays flat
+CHUNK = 1 << 18  # 256 KiB of compressed input at a time: memory stays flat, blocks stay in cache
 GZIP_MAGIC = b"\x1f\x8b"
 
 
@@ -124,4 +124,9 @@ def _line(raw: bytes, kind: str, scope: Scope, redactor: Redactor, counts: Count
     if not in_scope(kind, line, scope):
         return None
     counts.lines_kept += 1
+    return render(redactor, kind, line)
+
+
+def render(redactor: Redactor, kind: str, line: dict[str, Any]) -> str:
+    """A kept line as it goes into the bag: projected, redacted, one line of JSON."""
     return json.dumps(redactor.line(kind, line), ensure_ascii=False, separators=(",", ":"))

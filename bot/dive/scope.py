@@ -146,7 +146,7 @@ def scope_from_json(data: Any) -> Scope:
 
 def under(path: str, namespace: str) -> bool:
     """Whether a group or project path is the namespace or inside it (case-insensitive)."""
-    path, namespace = path.lower().strip("/"), namespace.lower().strip("/")
+    path, namespace = path.lower(), namespace.lower()
     return path == namespace or path.startswith(namespace + "/")
 
 
