@@ -8,11 +8,15 @@ parsed: that is what lets the dive run near the speed of decompression.
 from __future__ import annotations
 
 import json
-import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, BinaryIO
+
+try:  # ISA-L inflates gzip about twice as fast as zlib, with the same interface
+    from isal import isal_zlib as zlib
+except ImportError:  # pragma: no cover - a platform without its wheel
+    import zlib  # type: ignore[no-redef]
 
 from bot.dive.kinds import kind_of
 from bot.dive.redact import Redactor
@@ -36,54 +40,68 @@ class Counts:
             setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
 
 
-def blocks(source: BinaryIO, progress: Callable[[int], None]) -> Iterator[bytes]:
-    """The file's bytes, decompressed when gzip (any number of members), in whole lines."""
-    head = source.read(2)
-    gzipped = head == GZIP_MAGIC
-    inflate = zlib.decompressobj(31) if gzipped else None
-    carry, raw = b"", head
+def blocks(source: BinaryIO, progress: Callable[[int], None]) -> Iterator[tuple[bytes, int, int]]:
+    """The file's bytes, decompressed when gzip (any number of members), as whole lines:
+    each `(data, start, end)` holds them in `data[start:end]` (the big blocks are not copied)."""
+    raw = source.read(2)
+    gunzip = _Gunzip() if raw == GZIP_MAGIC else None
+    carry = b""
     while True:
         more = source.read(CHUNK)
         raw += more
-        if not raw:
-            break
         progress(len(raw))
-        data = raw
-        if inflate is not None:
-            data = b""
-            while raw:
-                data += inflate.decompress(raw)
-                raw = inflate.unused_data
-                if raw:  # another gzip member follows
-                    inflate = zlib.decompressobj(31)
-        raw = b""
-        data = carry + data
-        cut = data.rfind(b"\n") + 1
-        carry = data[cut:]
-        if cut:
-            yield data[:cut]
+        data = gunzip.feed(raw) if gunzip is not None else raw
+        first = data.find(b"\n")
+        if first < 0:
+            carry += data
+        else:
+            line = carry + data[: first + 1]  # the line split between two reads
+            yield line, 0, len(line)
+            cut = data.rfind(b"\n") + 1
+            if cut > first + 1:
+                yield data, first + 1, cut
+            carry = data[cut:]
         if not more:
             break
+        raw = b""
     if carry:
-        yield carry + b"\n"
+        yield carry + b"\n", 0, len(carry) + 1
+
+
+class _Gunzip:
+    """Inflates gzip input as it comes, member after member (rotated logs are often several)."""
+
+    def __init__(self) -> None:
+        self.inflate = zlib.decompressobj(31)
+
+    def feed(self, raw: bytes) -> bytes:
+        pieces = []
+        while raw:
+            pieces.append(self.inflate.decompress(raw))
+            raw = self.inflate.unused_data
+            if raw:
+                self.inflate = zlib.decompressobj(31)
+        return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 
 
 def prefilter_tokens(scope: Scope) -> tuple[bytes, ...]:
     return tuple(t.encode() for t in scope.tokens())
 
 
-def candidates(block: bytes, tokens: tuple[bytes, ...]) -> list[tuple[int, int]]:
-    """Start and end of each line in `block` that contains one of the lower-case `tokens`, in
-    any case, in order."""
+def candidates(
+    block: bytes, start: int, end: int, tokens: tuple[bytes, ...]
+) -> list[tuple[int, int]]:
+    """Start and end of each line in `block[start:end]` that contains one of the lower-case
+    `tokens`, in any case, in order."""
     hay = block.lower()  # same length and line breaks: positions carry over
     found: dict[int, int] = {}
     for token in tokens:
-        at = hay.find(token)
+        at = hay.find(token, start, end)
         while at >= 0:
-            start = hay.rfind(b"\n", 0, at) + 1
-            end = hay.find(b"\n", at)
-            found[start] = end
-            at = hay.find(token, end)
+            line = hay.rfind(b"\n", start, at) + 1 or start
+            stop = hay.find(b"\n", at, end)
+            found[line] = stop
+            at = hay.find(token, stop, end)
     return sorted(found.items())
 
 
@@ -96,13 +114,14 @@ def scan(
     tokens = prefilter_tokens(scope)
     counts = Counts()
     with open(path, "rb") as source:
-        for block in blocks(source, progress):
-            lines = block.count(b"\n")
+        for block, start, end in blocks(source, progress):
+            lines = block.count(b"\n", start, end)
             counts.lines_read += lines
             # a line that does not start with "{" is not a JSON object
-            counts.lines_malformed += lines - block.count(b"\n{") - block.startswith(b"{")
-            for start, end in candidates(block, tokens):
-                kept = _line(block[start:end], kind, scope, redactor, counts)
+            objects = block.count(b"\n{", start, end) + (block[start : start + 1] == b"{")
+            counts.lines_malformed += lines - objects
+            for first, stop in candidates(block, start, end, tokens):
+                kept = _line(block[first:stop], kind, scope, redactor, counts)
                 if kept is not None:
                     write(kept)
     counts.fields_dropped = redactor.tally.dropped
