@@ -122,11 +122,15 @@ def _unpark(settings: Settings, args: argparse.Namespace) -> int:
 
 def _scope(settings: Settings, args: argparse.Namespace) -> int:
     import json
+    import os
 
     scope = _case_scope(settings, args.case)
     text = json.dumps(scope.to_json(), indent=2) + "\n"
     if args.out:
-        with open(args.out, "w", encoding="utf-8") as sink:
+        # it holds the case's pseudonym key: readable by its owner only
+        with open(
+            os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8"
+        ) as sink:
             sink.write(text)
         print(f"case {args.case}: scope written to {args.out} (confidential, like the case)")
     else:

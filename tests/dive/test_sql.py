@@ -38,3 +38,21 @@ def test_the_bigquery_query_parses_in_bigquery(name):
     assert parsed.find(sqlglot.exp.Where) is not None
     assert "JSON_EXTRACT_SCALAR" in text and "SAFE_CAST" in text
     assert logs.NAMESPACE in text
+
+
+def test_the_command_line_prints_the_query_and_dives_with_duckdb(tmp_path):
+    import json
+
+    from tests.unit.test_cli import run_bot
+
+    paths, truth = logs.write_logs(tmp_path, values=200)
+    (tmp_path / "scope.json").write_text(json.dumps(logs.scope().to_json()))
+    printed = run_bot("dive", "--scope", "scope.json", "--print-sql", "bigquery", home=tmp_path)
+    assert printed.returncode == 0, printed.stderr
+    sqlglot.parse_one(printed.stdout, read="bigquery")
+    dived = run_bot(
+        "dive", "--scope", "scope.json", "--engine", "duckdb", "--out", "bag",
+        "--logs", *map(str, paths), home=tmp_path,
+    )  # fmt: skip
+    assert dived.returncode == 0, dived.stderr
+    assert f"{len(truth.in_scope)} of " in dived.stdout

@@ -63,7 +63,7 @@ def test_reviewers_approve_the_digest_and_a_new_digest_needs_a_new_review(desk):
         case = session.get(Case, 1)
         assert (case.security_approver_id, case.legal_approver_id) == (None, None)
     desk.press("case_approve", 1, user="USEC")
-    assert state(desk) == "in_review"  # Security's approval of the old digest does not count
+    assert state(desk) == "in_review"  # the first digest's approvals are gone: both again
     desk.press("case_approve", 1, user="ULEGAL")
     assert state(desk) == "approved"
     assert digests(desk, "submit_for_review") == [BAG_DIGEST, NEW_DIGEST]
