@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -36,7 +36,7 @@ def lines(draw):
 @given(lines())
 def test_a_kept_line_is_in_the_window_and_tied_to_the_customer_and_no_one_else(line):
     kept = in_scope("api", line, SCOPE)
-    inside = SCOPE.start <= logs.START + (_at(line) - logs.START) <= SCOPE.end
+    inside = SCOPE.start <= datetime.fromisoformat(line["time"]) <= SCOPE.end
     spaces = [line[k] for k in ("meta.root_namespace", "meta.project") if k in line]
     ours = all(under(p, logs.NAMESPACE) for p in spaces)
     tied = bool(spaces) or line.get("meta.user") in logs.USERS
@@ -60,7 +60,6 @@ def test_pseudonyms_are_stable_keyed_and_distinct(first, second):
     assert one.pseudonym("user", first) != other.pseudonym("user", first)
     if first.lower() != second.lower():
         assert one.pseudonym("user", first) != one.pseudonym("user", second)
-    assert first not in one.pseudonym("user", first)[5:] or len(first) < 3
 
 
 @given(st.booleans(), st.lists(segment, max_size=3))
@@ -69,9 +68,3 @@ def test_a_scope_file_reads_back_as_the_same_scope(disclose, users):
     scope = type(scope)(**{**scope.__dict__, "users": tuple(users)})
     assert scope_from_json(scope.to_json()) == scope
     assert scope_from_json(scope.to_json()).digest() == scope.digest()
-
-
-def _at(line):
-    from datetime import datetime
-
-    return datetime.fromisoformat(line["time"])
