@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from bot.dive import reader
 
-texts = st.lists(st.text(st.characters(blacklist_characters="\n"), max_size=30), max_size=40)
+characters = st.characters(blacklist_categories=("Cs",), blacklist_characters="\n")
+texts = st.lists(st.text(characters, max_size=30), max_size=40)
 
 
 def split(data: bytes) -> list[bytes]:
