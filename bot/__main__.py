@@ -124,6 +124,99 @@ def _unpark(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _scope(settings: Settings, args: argparse.Namespace) -> int:
+    import json
+    import os
+
+    scope = _case_scope(settings, args.case)
+    text = json.dumps(scope.to_json(), indent=2) + "\n"
+    if args.out:
+        # it holds the case's pseudonym key: readable by its owner only
+        with open(
+            os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8"
+        ) as sink:
+            sink.write(text)
+        print(f"case {args.case}: scope written to {args.out} (confidential, like the case)")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _dive(settings: Settings, args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
+    from bot.dive.bag import DiveError, dive
+    from bot.dive.scope import ScopeError, scope_from_json
+
+    logging.getLogger("bagit").setLevel(logging.WARNING)
+    try:
+        if args.scope:
+            scope = scope_from_json(json.loads(Path(args.scope).read_text(encoding="utf-8")))
+        else:
+            scope = _case_scope(settings, args.case)
+        if args.print_sql:
+            from bot.dive.sql import print_sql
+
+            print(print_sql(scope, args.print_sql))
+            return 0
+        if not args.logs or not args.out:
+            raise DiveError("give the log files (--logs) and a folder for the bag (--out)")
+        engine = None
+        if args.engine == "duckdb":
+            from bot.dive.sql import duckdb_engine as engine
+        result = dive(
+            scope,
+            [Path(p) for p in args.logs],
+            Path(args.out),
+            processes=args.processes,
+            progress=sys.stderr,
+            engine=engine,
+        )
+    except (OSError, ValueError, ScopeError, DiveError) as error:
+        print(f"dive: {error}", file=sys.stderr)
+        return 2
+    c = result.counts
+    print(
+        f"case {scope.case}: {c.lines_kept:,} of {c.lines_read:,} lines kept, "
+        f"{c.lines_malformed:,} malformed, {c.fields_dropped:,} fields dropped, "
+        f"{c.values_pseudonymised:,} values pseudonymised, {c.values_masked:,} masked"
+    )
+    print(f"bag: {result.bag}")
+    print(f"digest: {result.digest}")
+    return 0
+
+
+def _case_scope(settings: Settings, case_id: int | None):
+    """The case's scope from the database (the event filters from the catalogue)."""
+    from bot.app.dive import DiveScopes
+    from bot.cases.errors import CaseError
+    from bot.dive.scope import Match
+    from db import migrate
+    from db.session import make_engine, make_session_factory
+    from messages.catalogue import CatalogueError, load_catalogue
+
+    if case_id is None:
+        raise ConfigError("--case", "a case number (or --scope FILE)")
+    try:
+        catalogue = load_catalogue(settings.event_catalogue)
+    except CatalogueError as error:
+        raise ConfigError("EVENT_CATALOGUE", f"a valid event catalogue: {error}") from None
+    matches = {
+        e.id: tuple(Match(m.kind, m.field, m.values, m.prefixes) for m in e.matches)
+        for e in catalogue
+    }
+    engine = make_engine(settings.database_url)
+    try:
+        if migrate.current_revision(engine) != migrate.head_revision():
+            raise ConfigError("DATABASE_URL", "a migrated database: run `python -m bot migrate`")
+        return DiveScopes(make_session_factory(engine), matches).scope(case_id)
+    except CaseError as error:
+        raise ConfigError("case", str(error)) from None
+    finally:
+        engine.dispose()
+
+
 def _bot(settings: Settings):
     """The wired bot, after checking the database schema is current."""
     from bot.wiring import build_bot
@@ -145,6 +238,8 @@ COMMANDS = {
     "worker": (_worker, "run the scheduled jobs: update reminders, outbox, retention purge"),
     "unpark": (_unpark, "try parked outbox messages again (after fixing their cause)"),
     "tick": (_tick, "run every scheduled job once (at --now, an ISO time, if given)"),
+    "scope": (_scope, "write a case's scope as JSON, for a log-dive away from the database"),
+    "dive": (_dive, "turn GitLab's JSON logs into a scoped, redacted BagIt bag; print its digest"),
 }
 
 
@@ -157,7 +252,32 @@ def parser() -> argparse.ArgumentParser:
             sub.add_argument("--host", default="0.0.0.0", help="address to listen on")
         if name == "tick":
             sub.add_argument("--now", help="the instant to run at (ISO, with offset)")
+        if name == "scope":
+            sub.add_argument("case", type=int, help="the case number")
+            sub.add_argument("--out", help="the file to write (default: standard output)")
+        if name == "dive":
+            _dive_arguments(sub)
     return root
+
+
+def _dive_arguments(sub: argparse.ArgumentParser) -> None:
+    which = sub.add_mutually_exclusive_group(required=True)
+    which.add_argument("--case", type=int, help="the case number (needs the database)")
+    which.add_argument("--scope", help="a scope file from `python -m bot scope`")
+    sub.add_argument("--logs", nargs="+", metavar="PATH", help="log files, plain or gzip")
+    sub.add_argument("--out", help="a new folder for the bag")
+    sub.add_argument("--processes", type=int, help="files read at once (default: CPU cores)")
+    sub.add_argument(
+        "--engine",
+        choices=("stream", "duckdb"),
+        default="stream",
+        help="duckdb: select the lines with SQL (needs the dive-sql extra)",
+    )
+    sub.add_argument(
+        "--print-sql",
+        choices=("bigquery", "duckdb"),
+        help="print the scope as SQL for logs kept in that database, and stop",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -39,6 +39,10 @@ def _in(message: dict[str, Any]) -> dict[str, str]:
     return {"channel": message["channel"], "message_ts": message["ts"]}
 
 
+# The bag digest `python -m bot dive` printed for the demo case.
+DIGEST = "c018019b6a8b01ab5868cf4be8db327a7549ae03202548b9ffcd2671c4c2b624"
+
+
 def render(blocks: list[dict[str, Any]]) -> list[str]:
     """Block Kit as plain lines, roughly as Slack lays it out."""
     lines: list[str] = []
@@ -204,7 +208,7 @@ def _work_the_case(desk: Desk, show: Transcript) -> None:
             "artefact_description": plain_text_input("Sign-in events for the named users"),
             "artefact_count": plain_text_input("42"),
             "artefact_location": plain_text_input("the SIRT evidence bucket, case-1/"),
-            "artefact_checksum": plain_text_input("sha256:9f2c…"),
+            "artefact_checksum": plain_text_input(DIGEST),
             "redacted": checkboxes(["redacted"]),
         },
         user="USUP",

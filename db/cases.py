@@ -125,6 +125,7 @@ def snapshot(case: Case) -> CaseSnapshot:
         access_logs=case.access_logs,
         cost_notice_pending=bool(case.cost_notice_pending),
         closed_in_gitlab=case.gitlab_closed_at is not None,
+        digest=case.artefact_checksum,
     )
 
 

@@ -8,6 +8,7 @@ exactly what to clear.
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -122,6 +123,8 @@ class Case(Base):
     security_approver_id: Mapped[str | None] = mapped_column(String(32))
     legal_approver_id: Mapped[str | None] = mapped_column(String(32))
     gap_description: Mapped[str | None] = mapped_column(Text)
+    # The log-dive's pseudonym key (HMAC): the same person reads the same within the case.
+    dive_key: Mapped[str | None] = mapped_column(String(64), default=lambda: secrets.token_hex(32))
     no_gap_reason: Mapped[str | None] = mapped_column(Text)
     # The handler said the search costs more; cleared once the relay contact told the customer.
     cost_notice_pending: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -118,7 +118,7 @@ def build_review_ask(
             ("Collected", escape(collected.description)),
             ("Log entries", str(collected.count)),
             ("Stored at", escape(collected.location)),
-            ("Checksum", f"`{escape(collected.checksum)}`"),
+            ("Bag digest", f"`{escape(collected.checksum)}`"),
             *(
                 (role, f"approved by <@{given[role]}>" if role in given else "waiting")
                 for role in ("Security", "Legal")

@@ -66,6 +66,8 @@ def build_triage_card(case: CaseSnapshot) -> dict[str, Any]:
         notes.append(f"<{case.issue_url}|Confidential issue>")
     if case.closed_in_gitlab:
         notes.append(":warning: Closed in GitLab: the case closes here, with the gap step.")
+    if case.digest and case.state in _DIGEST_SHOWN:
+        notes.append(f":package: Bag digest {_DIGEST_SHOWN[case.state]}: `{case.digest}`")
     if notes:
         blocks.append(context("\n".join(notes)))
     blocks += owner_actions(case, BlockId.CARD_ACTIONS.value)
@@ -80,6 +82,12 @@ def owner_actions(case: CaseSnapshot, block_id: str = BlockId.DM_ACTIONS.value) 
     ]
     return [actions(block_id, *buttons)] if buttons else []
 
+
+_DIGEST_SHOWN = {
+    State.IN_REVIEW: "under review",
+    State.APPROVED: "approved",
+    State.SHARED: "shared",
+}
 
 # Buttons shown per state. Showing is no permission: every click is checked on the server.
 _WITHDRAW = ("Withdraw", ActionId.WITHDRAW, None)

@@ -140,7 +140,12 @@ def build_review_submit_modal(case_number: int) -> dict[str, Any]:
             multiline=False,
             hint="A path or link reviewers can open.",
         ),
-        _text_input(Block.ARTEFACT_CHECKSUM, "Checksum (e.g. SHA-256)", multiline=False),
+        _text_input(
+            Block.ARTEFACT_CHECKSUM,
+            "Bag digest",
+            multiline=False,
+            hint="The SHA-256 `python -m bot dive` printed: reviewers approve this digest.",
+        ),
         {
             "type": "input",
             "block_id": Block.REDACTED.value,

@@ -13,9 +13,21 @@ MAX_LABEL = 75
 
 
 @dataclass(frozen=True)
+class EventMatch:
+    """Lines of one log kind that show the event: `field` in `values`, or starting with one
+    of `prefixes` (the log-dive kit's event filter)."""
+
+    kind: str
+    field: str
+    values: tuple[str, ...] = ()
+    prefixes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class EventType:
     id: str
     label: str
+    matches: tuple[EventMatch, ...] = ()
 
 
 class CatalogueError(ValueError):
@@ -44,8 +56,29 @@ def load_catalogue(path: Path) -> tuple[EventType, ...]:
             raise CatalogueError(f"event {number}: id {event_id!r} is reserved or repeated")
         if not isinstance(label, str) or not 0 < len(label) <= MAX_LABEL:
             raise CatalogueError(f"event {number}: `label` must be 1 to {MAX_LABEL} characters")
-        catalogue.append(EventType(event_id, label))
+        catalogue.append(EventType(event_id, label, _matches(number, entry.get("match", []))))
     return tuple(catalogue)
+
+
+def _matches(number: int, entries: object) -> tuple[EventMatch, ...]:
+    def strings(value: object) -> tuple[str, ...] | None:
+        ok = isinstance(value, list) and all(isinstance(v, str) and v for v in value)
+        return tuple(value) if ok else None  # type: ignore[arg-type]
+
+    if not isinstance(entries, list):
+        raise CatalogueError(f"event {number}: `match` must be a list of tables")
+    found = []
+    for entry in entries:
+        if not isinstance(entry, dict):
+            raise CatalogueError(f"event {number}: each match must be a table")
+        kind, field = entry.get("kind"), entry.get("field")
+        values, prefixes = strings(entry.get("values", [])), strings(entry.get("prefixes", []))
+        if not (isinstance(kind, str) and isinstance(field, str) and kind and field):
+            raise CatalogueError(f"event {number}: each match needs a `kind` and a `field`")
+        if values is None or prefixes is None or not (values or prefixes):
+            raise CatalogueError(f"event {number}: a match needs `values` or `prefixes`")
+        found.append(EventMatch(kind, field, values, prefixes))
+    return tuple(found)
 
 
 def labels(catalogue: tuple[EventType, ...], ids: tuple[str, ...] | list[str]) -> list[str]:

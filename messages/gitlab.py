@@ -249,6 +249,9 @@ _HEADLINES = {
 }
 
 
+_DIGESTS = {"review_approve": "Approved bag digest", "mark_shared": "Shared bag digest"}
+
+
 def _details(facts: NoteFacts) -> list[str]:
     lines: list[str] = []
     if facts.action == "hand_over" and facts.data.get("to"):
@@ -257,6 +260,8 @@ def _details(facts: NoteFacts) -> list[str]:
         lines.append(f"Route: {moved[0].label} → {moved[1].label}")
     if facts.action == "review_approve" and facts.data.get("as"):
         lines.append(f"Approved as: {inline(str(facts.data['as'])).capitalize()} reviewer")
+    if facts.action in _DIGESTS and facts.data.get("digest"):
+        lines.append(f"{_DIGESTS[facts.action]}: {inline(str(facts.data['digest']))}")
     if facts.action == "add_finding":
         lines += ["", quote(facts.finding or "(the finding's text has been purged)")]
     for name, value in facts.artefacts.items():

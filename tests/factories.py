@@ -81,3 +81,7 @@ def case_values(view_id: str = "V1", now: datetime = CASE_AT) -> dict[str, objec
         created_at=now,
         updated_at=now,
     )
+
+
+# A bag digest as `python -m bot dive` prints it (what the review gate approves).
+BAG_DIGEST = "c018019b6a8b01ab5868cf4be8db327a7549ae03202548b9ffcd2671c4c2b624"

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.app import rescoping, steps
 from bot.app.rescoping import Roles
 from bot.app.steps import Change
+from bot.cases.digests import PROBLEM, bag_digest
 from bot.cases.disclosure import disclosures, refusal
 from bot.cases.errors import NotAllowed, NotFound
 from bot.cases.model import CaseSnapshot, Intake, Limits, Route, State
@@ -200,16 +201,18 @@ class Casework:
     def submit_for_review(self, case_id: int, actor: Actor, artefacts: Artefacts) -> CaseSnapshot:
         if not artefacts.redacted:
             raise NotAllowed("Confirm the artefacts are redacted before submitting them.")
+        if (digest := bag_digest(artefacts.checksum)) is None:
+            raise NotAllowed(PROBLEM)
         return self._act(
             case_id,
             actor,
             Action.SUBMIT_FOR_REVIEW,
-            data={"count": artefacts.count},
+            data={"count": artefacts.count, "digest": digest},
             change=_set(
                 artefact_description=artefacts.description,
                 artefact_count=artefacts.count,
                 artefact_location=artefacts.location,
-                artefact_checksum=artefacts.checksum,
+                artefact_checksum=digest,  # a new digest is a new review: approvals cleared
                 submitter_id=actor.user_id,
                 security_approver_id=None,
                 legal_approver_id=None,
@@ -244,6 +247,7 @@ class Casework:
             }
             chosen["role"] = review_role(actor, given)
             data["as"] = chosen["role"].value
+            data["digest"] = case.artefact_checksum  # what this approval approves
 
         def approve_as(case: Case) -> None:
             setattr(case, f"{chosen['role'].value}_approver_id", actor.user_id)
@@ -263,7 +267,12 @@ class Casework:
         )
 
     def mark_shared(self, case_id: int, actor: Actor) -> CaseSnapshot:
-        return self._act(case_id, actor, Action.MARK_SHARED)
+        data: dict[str, Any] = {}
+
+        def digest(case: Case) -> None:  # the bag that was approved is the bag shared
+            data["digest"] = case.artefact_checksum
+
+        return self._act(case_id, actor, Action.MARK_SHARED, check=digest, data=data)
 
     def close_with_gap(
         self, case_id: int, actor: Actor, *, gap: str | None, no_gap_reason: str | None

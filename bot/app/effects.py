@@ -54,7 +54,7 @@ EFFECTS: dict[Action, Effects] = {
     Action.LEGAL_DENY: Effects(
         (CARD, Send(Notice.LEGAL_DENIED, To.REQUESTER), SETTLED), clock=Clock.STOP
     ),
-    Action.CLAIM: Effects((CARD,)),
+    Action.CLAIM: Effects((CARD, Send(Notice.CLAIMED, To.OWNER))),
     Action.UNCLAIM: Effects((CARD,)),
     Action.HAND_OVER: Effects(
         (CARD, Send(Notice.HANDED_OVER, To.OWNER), Send(Notice.HANDED_AWAY, To.FORMER_OWNER))

@@ -178,3 +178,4 @@ class CaseSnapshot:
     cost_notice_pending: bool = False  # the relay contact has yet to confirm the customer knows
     access_logs: bool = False  # asked for; never searched, and the requester is told so
     closed_in_gitlab: bool = False  # a person closed the issue; the case keeps its gates
+    digest: str | None = None  # the bag digest submitted for review (what approvals approve)

@@ -31,6 +31,7 @@ class Notice(enum.StrEnum):
     RELEASED = "dm_released"  # an edit made the case one its owner can't handle
     RESUMED = "dm_resumed"  # Legal approved an edited case: back to its owner
     DECLINED = "dm_declined"  # a handler declined the request, with the reason
+    CLAIMED = "dm_claimed"  # to the owner: the case is theirs, and how to do its log-dive
     REMINDER = "dm_update_reminder"
     NUDGE = "dm_owner_nudge"
     ESCALATION = "leads_escalation"

@@ -25,6 +25,7 @@ from db import cases as case_repo
 from db.models import Case, CaseEvent, CaseMessage, EventText, Finding, OutboxMessage
 from messages.asks import build_legal_ask, build_review_ask
 from messages.card import build_triage_card
+from messages.dive import build_claimed_dm
 from messages.dm import (
     build_approved_dm,
     build_cost_notice_dm,
@@ -174,6 +175,7 @@ BUILDERS: dict[Notice, Callable[[Context], Message | None]] = {
     Notice.RELEASED: lambda c: build_released_dm(c.snapshot),
     Notice.RESUMED: lambda c: build_resumed_dm(c.snapshot),
     Notice.DECLINED: lambda c: build_declined_dm(c.snapshot, c.reason(Action.DECLINE)),
+    Notice.CLAIMED: lambda c: build_claimed_dm(c.snapshot),
     Notice.REMINDER: _reminder,
     Notice.NUDGE: _nudge,
     Notice.ESCALATION: _escalation,

@@ -117,7 +117,7 @@ def _facts(
             "Description": case.artefact_description,
             "Count": case.artefact_count,
             "Location": case.artefact_location,
-            "Checksum": case.artefact_checksum,
+            "Bag digest": case.artefact_checksum,
         }
         facts = replace(facts, artefacts={k: str(v) for k, v in shown.items() if v is not None})
     elif event.action in ("rescope", "rescope_to_legal"):

@@ -13,6 +13,7 @@ from bot.standins.workspace import OUTSIDE_TEAM, SHARED, intake_answers
 from db.models import Case, CaseEvent, Finding
 from db.session import transaction
 from messages.ids import case_value
+from tests.factories import BAG_DIGEST
 
 
 def case_row(desk, n=1) -> Case:
@@ -53,7 +54,7 @@ ARTEFACTS = {
     "artefact_description": plain_text_input("Sign-in events for the three users"),
     "artefact_count": plain_text_input("42"),
     "artefact_location": plain_text_input("gs://sirt-evidence/case-1/"),
-    "artefact_checksum": plain_text_input("sha256:ab12"),
+    "artefact_checksum": plain_text_input(f"sha256:{BAG_DIGEST}"),
     "redacted": checkboxes(["redacted"]),
 }
 

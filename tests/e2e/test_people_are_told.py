@@ -21,6 +21,7 @@ from db.models import Case, CaseEvent
 from db.session import reading
 from messages.ids import ActionId, case_value
 from tests.e2e.test_casework import ARTEFACTS
+from tests.factories import BAG_DIGEST
 
 A = ActionId
 EXCEPTION = {"plan": static_select("trial"), "exception": plain_text_input("Renewal signed")}
@@ -147,7 +148,7 @@ def test_reviewers_and_legal_get_the_artefacts_in_a_dm_that_follows_each_decisio
 
     asked = {u: dm(desk, u, "artefacts to review") for u in ("USEC", "USIRTSEC", "ULEGAL")}
     shown = json.dumps(asked["ULEGAL"]["blocks"])
-    for fact in ("gs://sirt-evidence/case-1/", "sha256:ab12", "42", "acme-corp/backend/api"):
+    for fact in ("gs://sirt-evidence/case-1/", BAG_DIGEST, "42", "acme-corp/backend/api"):
         assert fact in shown
     assert "confirmed they are redacted" in shown
     assert "artefacts to review" not in json.dumps(desk.slack.dms_to("USUP"))  # the handler

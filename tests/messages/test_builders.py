@@ -33,6 +33,7 @@ from messages.case_modals import (
     build_text_modal,
 )
 from messages.catalogue import MAX_ENTRIES, MAX_LABEL, EventType, load_catalogue
+from messages.dive import build_claimed_dm
 from messages.dm import (
     build_approved_dm,
     build_cost_notice_dm,
@@ -202,6 +203,7 @@ SURFACES: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {
         MESSAGE,
         lambda: build_review_ask(INVESTIGATING_WITH_OWNER, INTAKE, COLLECTED),
     ),
+    "dm_claimed": (MESSAGE, lambda: build_claimed_dm(INVESTIGATING_WITH_OWNER)),
     "dm_cost_notice": (MESSAGE, lambda: build_cost_notice_dm(INVESTIGATING_WITH_OWNER, REASON)),
     # an edited request: to its requester, and to the owners it affects
     "dm_rescoped_to_legal_long_window": (MESSAGE, lambda: build_rescoped_dm(SIRT_PENDING_LEGAL)),

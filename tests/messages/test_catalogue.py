@@ -101,3 +101,27 @@ def test_catalogue_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
 def test_stored_ids_no_longer_in_the_file_are_shown_as_they_are() -> None:
     catalogue = (EventType("sign_in", "Sign-ins"),)
     assert labels(catalogue, ("sign_in", "retired_event")) == ["Sign-ins", "retired_event"]
+
+
+def test_every_bundled_event_tells_the_log_dive_which_lines_show_it() -> None:
+    kinds = {"production", "api", "audit", "auth", "application", "graphql", "sidekiq"}
+    for event in load_catalogue(BUNDLED_CATALOGUE):
+        assert event.matches, event.id
+        assert all(m.kind in kinds and (m.values or m.prefixes) for m in event.matches)
+
+
+@pytest.mark.parametrize(
+    ("match", "words"),
+    [
+        ('match = "api"', "must be a list"),
+        ('match = [{ field = "route", values = ["/x"] }]', "needs a `kind` and a `field`"),
+        ('match = [{ kind = "api", field = "route" }]', "needs `values` or `prefixes`"),
+        ('match = [{ kind = "api", field = "route", values = [1] }]', "needs `values`"),
+        ('match = ["api"]', "must be a table"),
+    ],
+)
+def test_a_broken_match_names_its_event(tmp_path: Path, match: str, words: str) -> None:
+    text = f'[[event]]\nid = "a"\nlabel = "A"\n{match}\n'
+    with pytest.raises(CatalogueError, match="event 1") as raised:
+        load_catalogue(_write(tmp_path, text))
+    assert words in str(raised.value)

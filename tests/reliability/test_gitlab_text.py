@@ -16,6 +16,7 @@ from bot.standins.desk import Desk, start_desk
 from bot.standins.gitlab_api import FakeGitLab
 from bot.standins.gitlab_state import TITLE_MAX
 from bot.standins.slack_payloads import checkboxes, plain_text_input, state_values
+from tests.factories import BAG_DIGEST
 from tests.gitlab.conftest import GAP_PROJECT, SIRT_PROJECT, drain_all, gitlab_env, pending
 from tests.reliability.conftest import _check_and_stop, count
 
@@ -85,7 +86,7 @@ def test_typed_links_and_images_reach_gitlab_as_text(gdesk, fake):
         "artefact_description": plain_text_input(LINKS),
         "artefact_count": plain_text_input("3"),
         "artefact_location": plain_text_input("[store](https://evil.example/s)"),
-        "artefact_checksum": plain_text_input("sha256:ab12"),
+        "artefact_checksum": plain_text_input(f"sha256:{BAG_DIGEST}"),
         "redacted": checkboxes(["redacted"]),
     }
     fill(desk, "case_submit_review", "USUP", artefacts)

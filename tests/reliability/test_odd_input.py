@@ -14,6 +14,7 @@ from bot.standins.workspace import intake_answers
 from db.models import Case, Finding
 from db.session import transaction
 from messages.ids import case_value
+from tests.factories import BAG_DIGEST
 from tests.reliability.conftest import assert_no_leak, case_facts, count
 
 ERROR_ID = "error id"
@@ -88,14 +89,14 @@ def test_nul_bytes_in_case_modals_are_removed_and_a_finding_of_only_nul_is_refus
         "artefact_description": plain_text_input("Sign-in\x00 events"),
         "artefact_count": plain_text_input("42"),
         "artefact_location": plain_text_input("gs://evidence/\x00case-1/"),
-        "artefact_checksum": plain_text_input("sha256:\x00ab12"),
+        "artefact_checksum": plain_text_input(f"sha256:\x00{BAG_DIGEST}"),
         "redacted": checkboxes(["redacted"]),
     }
     assert errors_of(submit_modal(desk, "case_submit_review", artefacts)) == {}
     case = case_row(desk)
     assert (case.artefact_location, case.artefact_checksum) == (
         "gs://evidence/case-1/",
-        "sha256:ab12",
+        BAG_DIGEST,
     )
 
 
@@ -105,7 +106,7 @@ def test_an_entry_count_that_is_not_a_plain_number_gets_a_field_error(claimed, t
         "artefact_description": plain_text_input("Sign-in events"),
         "artefact_count": plain_text_input(typed),
         "artefact_location": plain_text_input("gs://evidence/case-1/"),
-        "artefact_checksum": plain_text_input("sha256:ab12"),
+        "artefact_checksum": plain_text_input(f"sha256:{BAG_DIGEST}"),
         "redacted": checkboxes(["redacted"]),
     }
     before = case_facts(claimed)

@@ -17,6 +17,7 @@ from bot.standins.slack_requests import SlackSender
 from bot.standins.workspace import SECRET, intake_answers
 from db.models import Case, CaseEvent, Finding, OutboxMessage
 from db.session import transaction
+from tests.factories import BAG_DIGEST
 from tests.reliability.conftest import count
 
 DELIVERIES = 3
@@ -73,7 +74,7 @@ ARTEFACTS = {
     "artefact_description": plain_text_input("Sign-in events"),
     "artefact_count": plain_text_input("42"),
     "artefact_location": plain_text_input("gs://evidence/case-1/"),
-    "artefact_checksum": plain_text_input("sha256:ab12"),
+    "artefact_checksum": plain_text_input(f"sha256:{BAG_DIGEST}"),
     "redacted": checkboxes(["redacted"]),
 }
 

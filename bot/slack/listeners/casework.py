@@ -16,6 +16,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 
 from bot.app.casework import Artefacts, Casework
+from bot.cases.digests import PROBLEM, bag_digest
 from bot.cases.errors import CaseError
 from bot.cases.permissions import Actor
 from bot.cases.states import Action
@@ -131,6 +132,8 @@ def _artefacts(work: Casework, case_id: int, actor: Actor, values: Values, deps:
     )
     if not (artefacts.description and artefacts.location and artefacts.checksum):
         raise CaseError("Describe what was collected, where it is stored and its checksum.")
+    if bag_digest(artefacts.checksum) is None:
+        raise FieldRefused({Block.ARTEFACT_CHECKSUM: PROBLEM})
     return work.submit_for_review(case_id, actor, artefacts)
 
 
