@@ -120,6 +120,29 @@ def _unpark(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(settings: Settings, args: argparse.Namespace) -> int:
+    import csv
+
+    from bot.app.reports import DeskReport
+    from bot.wiring import cadence_policy, utc_now
+    from db.session import make_engine, make_session_factory
+    from messages.metrics import csv_rows, text_report
+
+    if args.days < 1:
+        raise ConfigError("--days", "a whole number of days, 1 or more", str(args.days))
+    engine = make_engine(settings.database_url)
+    report = DeskReport(make_session_factory(engine), utc_now, cadence_policy(settings))
+    figures = report.figures(args.days)
+    engine.dispose()
+    if args.csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(("figure", "route", "value"))
+        writer.writerows(csv_rows(figures))
+    else:
+        sys.stdout.write(text_report(figures))
+    return 0
+
+
 def _bot(settings: Settings):
     """The wired bot, after checking the database schema is current."""
     from bot.wiring import build_bot
@@ -141,6 +164,7 @@ COMMANDS = {
     "worker": (_worker, "run the scheduled jobs: update reminders, outbox, retention purge"),
     "unpark": (_unpark, "try parked outbox messages again (after fixing their cause)"),
     "tick": (_tick, "run every scheduled job once (at --now, an ISO time, if given)"),
+    "report": (_report, "the desk metrics of the last --days (30) as text, or --csv"),
 }
 
 
@@ -153,6 +177,9 @@ def parser() -> argparse.ArgumentParser:
             sub.add_argument("--host", default="0.0.0.0", help="address to listen on")
         if name == "tick":
             sub.add_argument("--now", help="the instant to run at (ISO, with offset)")
+        if name == "report":
+            sub.add_argument("--days", type=int, default=30, help="the period, in days to now")
+            sub.add_argument("--csv", action="store_true", help="CSV: figure,route,value")
     return root
 
 

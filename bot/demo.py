@@ -126,6 +126,7 @@ def run_demo(out: TextIO) -> int:
             show.sees(PEOPLE["UEXT"], "an ephemeral reply", [refused["text"]])
 
             _work_the_case(desk, show)
+            _leads_view(desk, show)
             posts = desk.slack.channel_posts()
             print(
                 f"\nDone: case 1 closed; {len(posts)} versions of channel messages, "
@@ -216,6 +217,13 @@ def _work_the_case(desk: Desk, show: Transcript) -> None:
         user="USUP",
     )
     card("Priya shares the artefacts; Sam records the Audit Events gap, and the case closes")
+
+
+def _leads_view(desk: Desk, show: Transcript) -> None:
+    """The leads' `/case-status`: the open work, and the desk's last 30 days."""
+    reply = desk.command("ULEAD", "/case-status").json()
+    show.step("A lead types /case-status: the open work and the last 30 days")
+    show.sees("A lead", "an ephemeral reply", render(reply["blocks"]))
 
 
 def _remind(desk: Desk, show: Transcript) -> None:

@@ -21,6 +21,7 @@ from bot.app.filing import Filing
 from bot.app.inbox import Inbox
 from bot.app.queries import Status
 from bot.app.reminders import CadenceSweep
+from bot.app.reports import DeskReport
 from bot.app.retention import RetentionPurge
 from bot.cases.model import Limits
 from bot.config import ConfigError, Settings
@@ -103,6 +104,7 @@ def _use_cases(
             sessions=sessions,
             clock=clock,
             unclaimed_after=timedelta(hours=settings.unclaimed_after_hours),
+            report=DeskReport(sessions=sessions, clock=clock, policy=policy),
         ),
         sweep=CadenceSweep(
             sessions=sessions, policy=policy, tz_of=lambda user_id: gateway.user(user_id).tz

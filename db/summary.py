@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from bot.cases.metrics import DeskMetrics
 from bot.cases.model import ENDED_STATES, State
 from db import outbox
 from db.models import Case, CaseEvent
@@ -49,6 +50,7 @@ class LeadsSummary:
     unclaimed_count: int
     unclaimed: list[Late]
     mirror: dict[str, int]
+    desk: DeskMetrics | None = None  # the last days' figures, when asked for
 
     @property
     def open_count(self) -> int:

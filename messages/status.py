@@ -8,6 +8,7 @@ from typing import Any
 from bot.cases.model import CaseSnapshot, State
 from bot.cases.summary import waits_on
 from messages.blocks import context, divider, escape, fields, header, section
+from messages.metrics import build_desk_metrics
 
 USAGE = (
     "*/case-status* — `/case-status` the desk summary (leads) · `/case-status <number>` one "
@@ -62,6 +63,8 @@ def build_leads_summary(s: Any) -> dict[str, Any]:
             + (_late_lines(s.unclaimed, "waiting") or "none")
         ),
     ]
+    if s.desk is not None:
+        blocks += [divider(), *build_desk_metrics(s.desk)]
     return {
         "text": f"{s.open_count} open cases, {s.overdue_count} updates overdue",
         "blocks": blocks,

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.app.reports import DeskReport
 from bot.cases.errors import NotAllowed, NotFound
 from bot.cases.model import CaseSnapshot
 from bot.cases.permissions import Actor, Role
@@ -40,6 +41,7 @@ class Status:
     sessions: sessionmaker[Session]
     clock: Callable[[], datetime]
     unclaimed_after: timedelta = DEFAULT_UNCLAIMED_AFTER
+    report: DeskReport | None = None  # the last 30 days' figures beside the open work
 
     def leads(self, actor: Actor) -> summary.LeadsSummary:
         """The whole desk; for leads only."""
@@ -49,9 +51,10 @@ class Status:
                 "`/case-status <case number>`."
             )
         with reading(self.sessions) as session:
-            return summary.leads_summary(
+            now = summary.leads_summary(
                 session=session, now=self.clock(), unclaimed_after=self.unclaimed_after
             )
+        return replace(now, desk=self.report.figures()) if self.report else now
 
     def case(self, actor: Actor, case_id: int) -> CaseStatus:
         """One case, for its participants and leads."""
