@@ -14,13 +14,15 @@ log = logging.getLogger("bot")
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     settings.require("slack_bot_token", "slack_signing_secret", "triage_channel")
     from bot.slack.server import EVENTS_PATH, make_server
+    from bot.wiring import metrics_registry
 
     bot = _bot(settings)
     server = make_server(
         bot.slack_app(),
         host=args.host,
         port=settings.port,
-        signing_secret=settings.slack_signing_secret,
+        signing_secret=settings.signing_secrets,
+        metrics=metrics_registry(bot),
     )
     log.info("serving Slack requests on http://%s:%s%s", args.host, settings.port, EVENTS_PATH)
     worker = _start_worker(settings, bot)
@@ -74,9 +76,15 @@ def _doctor(settings: Settings, args: argparse.Namespace) -> int:
 def _worker(settings: Settings, args: argparse.Namespace) -> int:
     settings.require("slack_bot_token", "leads_channel")
     from bot.jobs.scheduler import run_worker
-    from bot.wiring import build_worker, utc_now
+    from bot.wiring import build_worker, metrics_registry, utc_now
 
-    return run_worker(build_worker(_bot(settings)), utc_now)
+    bot = _bot(settings)
+    if settings.metrics_port is not None:
+        from bot.telemetry import serve_metrics
+
+        serve_metrics(metrics_registry(bot), settings.metrics_port)
+        log.info("serving Prometheus metrics on port %s, path /metrics", settings.metrics_port)
+    return run_worker(build_worker(bot), utc_now)
 
 
 def _tick(settings: Settings, args: argparse.Namespace) -> int:

@@ -81,6 +81,13 @@ def _existing_file(name: str, value: str) -> Path:
     return path
 
 
+def _directory(name: str, value: str) -> Path:
+    path = Path(value)
+    if not path.is_dir():
+        raise ConfigError(name, "an existing directory the bot can write to", value)
+    return path
+
+
 def _redact(name: str, value: str) -> str:
     if "TOKEN" not in name and "SECRET" not in name:
         return value
@@ -141,6 +148,10 @@ class Settings:
     slack_signing_secret: str | None = _spec(
         _pattern(r"[0-9a-zA-Z]{8,}", "the app's signing secret")
     )
+    # A secret just replaced, still accepted while Slack and every replica switch over.
+    slack_signing_secret_previous: str | None = _spec(
+        _pattern(r"[0-9a-zA-Z]{8,}", "the app's previous signing secret")
+    )
     slack_app_token: str | None = _spec(
         _pattern(r"xapp-[\w-]+", "an app-level token starting xapp-")
     )
@@ -175,6 +186,9 @@ class Settings:
     log_level: str = _spec(
         _pattern(r"DEBUG|INFO|WARNING|ERROR", "DEBUG, INFO, WARNING or ERROR"), "INFO"
     )
+    log_format: str = _spec(_pattern(r"text|json", "text or json"), "text")
+    metrics_port: int | None = _spec(_int(1, 65535))
+    prometheus_multiproc_dir: Path | None = _spec(_directory)
 
     def require(self, *names: str) -> None:
         """Stops a command that needs these settings when one of them is unset."""
@@ -186,6 +200,12 @@ class Settings:
     def hours(self) -> BusinessHours:
         """The working hours and days every relay contact's cadence follows."""
         return BusinessHours.parse(self.business_hours, self.business_days)
+
+    @property
+    def signing_secrets(self) -> tuple[str, ...]:
+        """The signing secrets a request may be signed with: the current one first."""
+        both = (self.slack_signing_secret, self.slack_signing_secret_previous)
+        return tuple(secret for secret in both if secret)
 
     @property
     def requester_group_ids(self) -> tuple[str, ...]:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from prometheus_client import CollectorRegistry
 from slack_bolt import App
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -23,7 +24,7 @@ from bot.app.queries import Status
 from bot.app.reminders import CadenceSweep
 from bot.app.reports import DeskReport
 from bot.app.retention import RetentionPurge
-from bot.cases.model import Limits
+from bot.cases.model import Limits, State
 from bot.config import ConfigError, Settings
 from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.drain import Drain, drain_owner
@@ -37,6 +38,7 @@ from bot.slack.gateway import SlackGateway, make_client
 from bot.slack.homes import HomeTabs
 from bot.slack.notifier import SlackNotifier
 from bot.slack.roles import Roles
+from bot.telemetry import DeskCollector, registry
 from db.session import make_engine, make_session_factory
 from messages.catalogue import CatalogueError, EventType, load_catalogue
 
@@ -163,3 +165,21 @@ def build_worker(bot: Bot) -> Jobs:
         gitlab_drain=bot.delivery.gitlab_drain,
         after_slack=bot.homes.refresh,
     )
+
+
+def metrics_registry(bot: Bot) -> CollectorRegistry:
+    """What `/metrics` shows: what this process (or, under PROMETHEUS_MULTIPROC_DIR, every
+    process on the host) counted, and the desk as the database has it now."""
+    folder = bot.settings.prometheus_multiproc_dir
+    if folder is not None:
+        from prometheus_client import values
+
+        if values.ValueClass.__name__ != "MmapedValue":
+            raise ConfigError(
+                "PROMETHEUS_MULTIPROC_DIR",
+                "set in the environment itself, not only in .env (prometheus-client reads it "
+                "when it is imported)",
+            )
+    report = DeskReport(sessions=bot.sessions, clock=bot.clock)
+    desk = DeskCollector(report.gauges, [s.value for s in State], [t.value for t in Topic])
+    return registry(desk, multiprocess_dir=str(folder) if folder else None)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
-from db.models import Case, CaseEvent
+from db.models import Case, CaseEvent, OutboxMessage
+from db.outbox import PARKED, PENDING
+from db.summary import overdue_at
 
 
 def histories(*, session: Session, since: datetime, until: datetime) -> list[Row[Any]]:
@@ -30,3 +32,40 @@ def histories(*, session: Session, since: datetime, until: datetime) -> list[Row
         .order_by(CaseEvent.case_id, CaseEvent.id)
     )
     return list(session.execute(query).all())
+
+
+def cases_by_state(*, session: Session) -> dict[str, int]:
+    """How many cases are in each state."""
+    rows = session.execute(select(Case.state, func.count()).group_by(Case.state))
+    return {state: count for state, count in rows}
+
+
+def outbox_by_topic(*, session: Session) -> list[Row[Any]]:
+    """(topic, status, count, oldest created_at) of the pending and parked messages."""
+    query = (
+        select(
+            OutboxMessage.topic,
+            OutboxMessage.status,
+            func.count(),
+            func.min(OutboxMessage.created_at),
+        )
+        .where(OutboxMessage.status.in_((PENDING, PARKED)))
+        .group_by(OutboxMessage.topic, OutboxMessage.status)
+    )
+    return list(session.execute(query).all())
+
+
+def overdue_count(*, session: Session, now: datetime) -> int:
+    """How many customer updates are past due at `now`."""
+    return session.scalar(select(func.count()).select_from(Case).where(overdue_at(now))) or 0
+
+
+def entered(*, session: Session, case_id: int, state: str) -> datetime | None:
+    """When the case last moved into `state` (None if it never did)."""
+    return session.scalar(
+        select(func.max(CaseEvent.at)).where(
+            CaseEvent.case_id == case_id,
+            CaseEvent.to_state == state,
+            CaseEvent.from_state != state,
+        )
+    )

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.cases.metrics import DeskMetrics
@@ -57,6 +57,15 @@ class LeadsSummary:
         return sum(self.by_state.values())
 
 
+def overdue_at(now: datetime) -> ColumnElement[bool]:
+    """A customer update owed, past due at `now`, and not snoozed beyond it."""
+    return and_(
+        Case.state.in_(CADENCE),
+        Case.next_update_due_at < now,
+        or_(Case.snoozed_until_at.is_(None), Case.snoozed_until_at < now),
+    )
+
+
 def _late(rows, now: datetime) -> list[Late]:
     return [Late(number, organisation, now - at) for number, organisation, at in rows]
 
@@ -82,11 +91,7 @@ def leads_summary(*, session: Session, now: datetime, unclaimed_after: timedelta
     overdue_count, overdue = _counted(
         session,
         select(Case.id, Case.organisation, Case.next_update_due_at)
-        .where(
-            Case.state.in_(CADENCE),
-            Case.next_update_due_at < now,
-            or_(Case.snoozed_until_at.is_(None), Case.snoozed_until_at < now),
-        )
+        .where(overdue_at(now))
         .order_by(Case.next_update_due_at),
     )
     # Unclaimed: in triage since longer than the threshold (entry time is the latest event

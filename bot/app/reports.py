@@ -12,7 +12,9 @@ from bot.app.cadence import CadencePolicy
 from bot.app.effects import EFFECTS
 from bot.cases.metrics import Calendar, DeskMetrics, Step, desk_metrics
 from bot.cases.states import Action
+from bot.telemetry import DeskGauges
 from db import metrics
+from db.outbox import PENDING
 from db.session import reading
 
 DEFAULT_DAYS = 30
@@ -48,6 +50,27 @@ class DeskReport:
         ]
         calendar = Calendar(self.policy.hours, self.policy.is_holiday)
         return desk_metrics(steps, since=since, until=until, calendar=calendar)
+
+    def gauges(self) -> DeskGauges:
+        """The desk now, for Prometheus: cases by state, outbox backlog, overdue updates."""
+        now = self.clock()
+        with reading(self.sessions) as session:
+            states = metrics.cases_by_state(session=session)
+            outbox = metrics.outbox_by_topic(session=session)
+            overdue = metrics.overdue_count(session=session, now=now)
+        backlog: dict[str, dict[str, int]] = {"pending": {}, "parked": {}}
+        oldest: dict[str, float] = {}
+        for topic, status, count, first in outbox:
+            backlog[status][topic] = count
+            if status == PENDING:
+                oldest[topic] = max((now - first).total_seconds(), 0.0)
+        return DeskGauges(
+            cases_by_state=states,
+            outbox_pending=backlog["pending"],
+            outbox_parked=backlog["parked"],
+            outbox_oldest_seconds=oldest,
+            updates_overdue=overdue,
+        )
 
 
 def _clock(action: str) -> str | None:

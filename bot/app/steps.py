@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app.effects import DUE, EFFECTS, Clock, Due, Send
+from bot.app.observed import observe
 from bot.cases.errors import CaseError, NotFound
 from bot.cases.model import CADENCE_STATES, CaseSnapshot, State
 from bot.cases.permissions import Actor, authorise
@@ -64,6 +65,7 @@ def record(session: Session, case: Case, *events: Event) -> None:
     """Writes a step's events and queues what they cause; a message two events ask for, once."""
     sends: dict[Send, int] = {}
     for event in events:
+        observe(session, case, event)
         row = case_repo.record(session=session, case=case, event=event)
         effects = EFFECTS[event.action]
         _run_clock(case, event, effects.clock)

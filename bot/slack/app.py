@@ -22,7 +22,9 @@ def build_app(deps: Deps, *, signing_secret: str | None, socket_mode: bool = Fal
         client=deps.gateway.client,
         signing_secret=signing_secret or "socket-mode-unused",
         token_verification_enabled=False,
-        request_verification_enabled=not socket_mode,
+        # Over HTTP the front door (bot.slack.server) has checked the signature against every
+        # accepted secret (the current one and, while rotating, the previous) before Bolt runs.
+        request_verification_enabled=False,
         ignoring_self_events_enabled=True,
         listener_executor=ThreadPoolExecutor(max_workers=32, thread_name_prefix="listener"),
     )

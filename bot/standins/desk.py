@@ -32,7 +32,7 @@ from bot.standins.workspace import (
     populate,
     settings_env,
 )
-from bot.wiring import Bot, build_bot
+from bot.wiring import Bot, build_bot, metrics_registry
 from db.models import OutboxMessage
 from messages.ids import case_value
 
@@ -240,7 +240,8 @@ def serve_bot(
         app,
         host="127.0.0.1",
         port=0,
-        signing_secret=SECRET,
+        signing_secret=settings.signing_secrets or SECRET,
+        metrics=metrics_registry(bot),
         loop_timeout=0.05,
         **(server_options or {}),
     )
