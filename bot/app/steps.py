@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import logs
 from bot.app.effects import DUE, EFFECTS, Clock, Due, Send
 from bot.app.observed import observe
 from bot.cases.errors import CaseError, NotFound
@@ -49,7 +50,8 @@ def locked_case(
             if case is None:
                 raise NotFound(f"There is no case {case_id}.")
             authorise(action, actor, case_repo.parties(case))
-            yield session, case
+            with logs.bound(case=case_id):
+                yield session, case
     except CaseError as refused:
         log.info(
             "refused actor=%s action=%s case=%s reason=%r",
@@ -57,6 +59,7 @@ def locked_case(
             action.value,
             case_id,
             refused.user_text,
+            extra={"case": case_id},
         )
         raise
 

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import logs
 from db import outbox
 from db.models import OutboxMessage
 from db.session import transaction
@@ -140,6 +141,10 @@ class Drain:
         return sent, outcomes
 
     def _attempt(self, message: OutboxMessage, work: Any) -> _Outcome:
+        with logs.bound(case=message.case_id):
+            return self._attempt_bound(message, work)
+
+    def _attempt_bound(self, message: OutboxMessage, work: Any) -> _Outcome:
         try:
             if isinstance(work, Permanent):
                 raise work

@@ -16,6 +16,7 @@ import io
 import json
 import logging
 import time
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 from urllib.parse import parse_qs
@@ -25,7 +26,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from waitress.channel import HTTPChannel
 from waitress.server import TcpWSGIServer
 
-from bot import telemetry
+from bot import logs, telemetry
 from bot.slack.log_throttle import LogThrottle
 
 log = logging.getLogger(__name__)
@@ -140,7 +141,8 @@ def wsgi_app(
         environ["CONTENT_LENGTH"] = str(len(body))
         kind, outcome = _kind(body), "ok"
         try:
-            return slack(environ, start_response)
+            with logs.bound(request=uuid.uuid4().hex[:12]):
+                return slack(environ, start_response)
         except Exception:
             log.warning("a signed request could not be handled", exc_info=True)
             outcome = "error"

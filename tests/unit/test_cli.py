@@ -99,6 +99,18 @@ def test_migrate_brings_a_new_sqlite_database_to_the_latest_revision_and_can_run
         engine.dispose()
 
 
+def test_log_format_json_writes_one_object_a_line(tmp_path):
+    import json
+
+    result = run_bot("migrate", home=tmp_path, DATABASE_URL=sqlite_url(tmp_path), LOG_FORMAT="json")
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stderr.splitlines()]
+    assert lines, "alembic logs each revision it applies"
+    for line in lines:
+        assert {"time", "level", "logger", "message"} <= set(line)
+    assert any(line["logger"].startswith("alembic") for line in lines)
+
+
 def test_report_prints_the_desk_metrics_as_text_and_csv(tmp_path):
     from datetime import UTC, datetime, timedelta
 
