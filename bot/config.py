@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
@@ -135,7 +136,7 @@ _groups = _pattern(
 )
 
 
-def _spec(parse: Callable[[str, str], object] | None = None, default: object = None) -> object:
+def _spec(parse: Callable[[str, str], object] | None = None, default: object = None) -> Any:
     return field(default=default, metadata={"parse": parse})
 
 
@@ -234,7 +235,7 @@ def load_settings(
     if dotenv_path is not None and Path(dotenv_path).is_file():
         source.update(dotenv_values(dotenv_path))
     source.update(os.environ if environ is None else environ)
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}
     for spec in fields(Settings):
         raw = source.get(spec.name.upper())
         if raw is None or not raw.strip():

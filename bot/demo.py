@@ -231,8 +231,8 @@ def _remind(desk: Desk, show: Transcript) -> None:
     jobs = build_worker(desk.bot)
     tick(jobs, datetime.now(UTC))  # works out when the update is due, in Priya's time zone
     due = desk.bot.use_cases.status.case(desk.bot.roles.actor("ULEAD"), 1).next_update_due
-    tick(jobs, due)
-    local = due.astimezone(ZoneInfo(desk.slack.users["UREQ"].tz))
+    tick(jobs, due)  # type: ignore[arg-type]
+    local = due.astimezone(ZoneInfo(desk.slack.users["UREQ"].tz))  # type: ignore[union-attr]
     show.step(
         f"An update falls due {local:%A %H:%M} in Priya's zone ({local.tzname()}): 12 h after "
         "acceptance, within her business hours"

@@ -27,7 +27,7 @@ _REQUEST: contextvars.ContextVar[str | None] = contextvars.ContextVar("request",
 @contextmanager
 def bound(*, case: int | None = None, request: str | None = None) -> Iterator[None]:
     """Log records made inside carry this case number and/or request id."""
-    tokens = []
+    tokens: list[tuple[contextvars.ContextVar[Any], contextvars.Token[Any]]] = []
     if case is not None:
         tokens.append((_CASE, _CASE.set(case)))
     if request is not None:

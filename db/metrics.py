@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.models import Case, CaseEvent, OutboxMessage
@@ -13,7 +13,7 @@ from db.outbox import PARKED, PENDING
 from db.summary import overdue_at
 
 
-def histories(*, session: Session, since: datetime, until: datetime) -> list[Row[Any]]:
+def histories(*, session: Session, since: datetime, until: datetime) -> list[Any]:
     """Every event before `until` of the cases with an event in [since, until), in order."""
     active = select(CaseEvent.case_id).where(CaseEvent.at >= since, CaseEvent.at < until)
     query = (
@@ -40,7 +40,7 @@ def cases_by_state(*, session: Session) -> dict[str, int]:
     return {state: count for state, count in rows}
 
 
-def outbox_by_topic(*, session: Session) -> list[Row[Any]]:
+def outbox_by_topic(*, session: Session) -> list[Any]:
     """(topic, status, count, oldest created_at) of the pending and parked messages."""
     query = (
         select(

@@ -122,7 +122,7 @@ def leads_summary(*, session: Session, now: datetime, unclaimed_after: timedelta
     )
 
 
-def _counted(session: Session, query: Select[Any]) -> tuple[int, list[Any]]:
+def _counted(session: Session, query: Select[*tuple[Any, ...]]) -> tuple[int, list[Any]]:
     """The first LISTED rows of `query` and how many rows it has in all, in one statement."""
     rows = session.execute(query.add_columns(func.count().over()).limit(LISTED)).all()
     return (rows[0][-1] if rows else 0), [tuple(row[:-1]) for row in rows]

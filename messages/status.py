@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,7 +33,7 @@ def _counts(counts: dict[str, int]) -> str:
     return ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in sorted(counts.items())) or "none"
 
 
-def _late_lines(items, what: str) -> str:
+def _late_lines(items: Iterable[Any], what: str) -> str:
     return "\n".join(
         f"• case {i.number} ({escape(i.organisation)}) — {what} {age(i.by)}" for i in items
     )

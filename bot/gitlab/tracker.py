@@ -134,7 +134,7 @@ class GitLabTracker:
         labels: Sequence[str],
         confidential: bool,
     ) -> Issue:
-        data = {"title": title, "description": description, "labels": list(labels)}
+        data: dict[str, Any] = {"title": title, "description": description, "labels": list(labels)}
         data["confidential"] = confidential
         with _mapped_errors("issue create", self._retry_after):
             issue = self._project(project).issues.create(data, **self._call)

@@ -7,6 +7,7 @@ it can't be pressed twice by accident). Refusals come back as an ephemeral messa
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -34,7 +35,7 @@ def _snooze(hours: int, cadence: Cadence, case_id: int, actor: Actor) -> str:
 
 
 # button -> its use case, returning the line that replaces the reminder
-BUTTONS = {
+BUTTONS: dict[ActionId, Callable[..., Any]] = {
     ActionId.UPDATE_SENT: _update_sent,
     ActionId.SNOOZE_1H: partial(_snooze, 1),
     ActionId.SNOOZE_2H: partial(_snooze, 2),
@@ -54,7 +55,7 @@ def clicked(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltConte
         tell(respond, body, refused.text)
         return
     if isinstance(body.get("response_url"), str):
-        respond(text=done, replace_original=True)
+        respond(text=done, replace_original=True)  # type: ignore[arg-type]
     if action_id is ActionId.UPDATE_SENT:
         deps.deliver(case_id)  # the card, and the event to the GitLab mirror
 

@@ -107,7 +107,7 @@ def clicked(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltConte
         tell(respond, body, refused.text)
     elif action_id in IMMEDIATE:
         deps.deliver(case_id)
-    elif failed := _open(deps, body, result):
+    elif failed := _open(deps, body, result):  # type: ignore[arg-type]
         tell(respond, body, failed)
 
 
@@ -148,7 +148,7 @@ def _hand_over(work: Casework, case_id: int, actor: Actor, values: Values, deps:
     if not isinstance(target, str) or not target:
         raise CaseError("Pick who takes the case.")
     if (refused := target_refusal(deps.gateway, target)) is not None:
-        raise FieldRefused({Block.USER: refused})
+        raise FieldRefused({Block.USER: refused})  # type: ignore[dict-item]
     return work.hand_over(case_id, actor, deps.roles.actor(target))
 
 
@@ -188,7 +188,7 @@ SUBMITS: dict[Callback, tuple[str, Callable[..., Any]]] = {
 def submitted(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     deps: Deps = context["deps"]
     view = body.get("view") or {}
-    callback = Callback(view.get("callback_id"))
+    callback = Callback(view.get("callback_id"))  # type: ignore[arg-type]
     first_block, use_case = SUBMITS[callback]
     case_id = decode_case_value(view.get("private_metadata"))
     if case_id is None:
