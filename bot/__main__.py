@@ -36,15 +36,11 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
 def _socket(settings: Settings, args: argparse.Namespace) -> int:
     settings.require("slack_bot_token", "slack_app_token", "triage_channel")
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-    from bot.slack.gateway import make_client
+    from bot.slack.server import socket_mode_handler
 
     bot = _bot(settings)
-    web_client = make_client(settings.slack_app_token, settings.slack_api_url)
-    handler = SocketModeHandler(
-        bot.slack_app(socket_mode=True), settings.slack_app_token, web_client=web_client
-    )
+    app_token, api_url = settings.slack_app_token, settings.slack_api_url
+    handler = socket_mode_handler(bot.slack_app(socket_mode=True), app_token, api_url)
     log.info("connecting to Slack in Socket Mode")
     handler.start()
     return 0

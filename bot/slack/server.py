@@ -40,6 +40,7 @@ MAX_AGE = 5 * 60  # a signed request older (or newer) than this is a replay
 CONNECTION_LIMIT = 1_000  # open connections; waitress's default of 100 is exhausted in a blink
 REQUEST_DEADLINE = 10.0  # seconds from a request's first byte to its last (Slack: milliseconds)
 IDLE_TIMEOUT = 30  # seconds a kept-alive connection may say nothing
+SOCKET_PING_INTERVAL = 10.0  # Socket Mode: seconds between health checks of the connection
 
 
 def _answer(start_response: Callable[..., Any], status: str, text: str) -> list[bytes]:
@@ -194,6 +195,21 @@ class _Server(TcpWSGIServer):
                     f"closed a connection whose request was still arriving after "
                     f"{self.request_deadline:g} s"
                 )
+
+
+def socket_mode_handler(
+    app: App, app_token: str | None, api_url: str, ping_interval: float = SOCKET_PING_INTERVAL
+) -> Any:
+    """Bolt's Socket Mode handler on slack_sdk's built-in WebSocket client: `.start()` runs
+    until stopped, `.connect()` connects and returns, `.close()` disconnects. The client
+    acknowledges each envelope, and opens a new connection when Slack asks for it
+    (`disconnect`) or, within `ping_interval` seconds, when the old one drops."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.slack.gateway import make_client
+
+    web_client = make_client(app_token, api_url)
+    return SocketModeHandler(app, app_token, web_client=web_client, ping_interval=ping_interval)
 
 
 def run_until_stopped(server) -> None:
