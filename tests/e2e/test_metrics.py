@@ -65,6 +65,28 @@ def test_the_served_bot_counts_requests_cases_and_claims(desk):
     assert ("info_request_outbox_oldest_age_seconds", (("topic", "slack"),)) in after
 
 
+def test_review_waits_and_customer_updates_are_counted(desk):
+    from tests.e2e.test_casework import ARTEFACTS
+
+    desk.file()
+    desk.wait_for_card(1)
+    desk.press("case_claim", 1, user="USUP")
+    before = scrape(desk.url)
+    desk.fill("case_submit_review", 1, ARTEFACTS, user="USUP")
+    desk.press("case_approve", 1, user="USEC")
+    desk.press("case_approve", 1, user="ULEGAL")
+    desk.press("case_update_sent", 1, user="UREQ")
+    after = scrape(desk.url)
+
+    def grew(name: str, **labels: str) -> float:
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    assert grew("info_request_review_wait_seconds_count", role="security") == 1
+    assert grew("info_request_review_wait_seconds_count", role="legal") == 1
+    # Recorded before its due time was even worked out: on time.
+    assert grew("info_request_customer_updates_total", timing="on_time") == 1
+
+
 def test_names_labels_and_size_follow_the_conventions(desk):
     desk.file()
     desk.wait_for_card(1)
