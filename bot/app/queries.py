@@ -51,10 +51,10 @@ class Status:
                 "`/case-status <case number>`."
             )
         with reading(self.sessions) as session:
-            now = summary.leads_summary(
+            desk = summary.leads_summary(
                 session=session, now=self.clock(), unclaimed_after=self.unclaimed_after
             )
-        return replace(now, desk=self.report.figures()) if self.report else now
+        return replace(desk, desk=self.report.figures()) if self.report else desk
 
     def case(self, actor: Actor, case_id: int) -> CaseStatus:
         """One case, for its participants and leads."""
