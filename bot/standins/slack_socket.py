@@ -18,6 +18,7 @@ import secrets
 import socket
 import threading
 import time
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, parse_qsl, urlsplit
 
@@ -158,16 +159,10 @@ class SocketSender(SlackSender):
         ack = self.hub.deliver(kind, payload, accepts_response_payload=accepts, **extra)
         answer = requests.Response()
         answer.status_code = 200
-        answer.elapsed = _elapsed(started)
+        answer.elapsed = timedelta(seconds=time.monotonic() - started)
         if "payload" in ack:
             answer._content = json.dumps(ack["payload"]).encode()
             answer.headers["Content-Type"] = "application/json"
         else:
             answer._content = b""
         return answer
-
-
-def _elapsed(started: float) -> Any:
-    from datetime import timedelta
-
-    return timedelta(seconds=time.monotonic() - started)
