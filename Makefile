@@ -35,6 +35,7 @@ test: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/mypy
 	TEST_DATABASE_URL='$(TEST_DATABASE_URL)' $(PY) -m pytest -q
 
 bench: $(VENV)/.installed

@@ -14,14 +14,16 @@ log = logging.getLogger("bot")
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     settings.require("slack_bot_token", "slack_signing_secret", "triage_channel")
     from bot.slack.server import EVENTS_PATH, GITLAB_PATH, make_server
+    from bot.wiring import metrics_registry
 
     bot = _bot(settings)
     server = make_server(
         bot.slack_app(),
         host=args.host,
         port=settings.port,
-        signing_secret=settings.slack_signing_secret,
+        signing_secret=settings.signing_secrets,
         gitlab_hook=bot.gitlab_hook,
+        metrics=metrics_registry(bot),
     )
     log.info("serving Slack requests on http://%s:%s%s", args.host, settings.port, EVENTS_PATH)
     if settings.gitlab_webhook_secret:
@@ -38,15 +40,11 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
 def _socket(settings: Settings, args: argparse.Namespace) -> int:
     settings.require("slack_bot_token", "slack_app_token", "triage_channel")
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-    from bot.slack.gateway import make_client
+    from bot.slack.server import socket_mode_handler
 
     bot = _bot(settings)
-    web_client = make_client(settings.slack_app_token, settings.slack_api_url)
-    handler = SocketModeHandler(
-        bot.slack_app(socket_mode=True), settings.slack_app_token, web_client=web_client
-    )
+    app_token, api_url = settings.slack_app_token, settings.slack_api_url
+    handler = socket_mode_handler(bot.slack_app(socket_mode=True), app_token, api_url)
     log.info("connecting to Slack in Socket Mode")
     handler.start()
     return 0
@@ -78,9 +76,15 @@ def _doctor(settings: Settings, args: argparse.Namespace) -> int:
 def _worker(settings: Settings, args: argparse.Namespace) -> int:
     settings.require("slack_bot_token", "leads_channel")
     from bot.jobs.scheduler import run_worker
-    from bot.wiring import build_worker, utc_now
+    from bot.wiring import build_worker, metrics_registry, utc_now
 
-    return run_worker(build_worker(_bot(settings)), utc_now)
+    bot = _bot(settings)
+    if settings.metrics_port is not None:
+        from bot.telemetry import serve_metrics
+
+        serve_metrics(metrics_registry(bot), settings.metrics_port)
+        log.info("serving Prometheus metrics on port %s, path /metrics", settings.metrics_port)
+    return run_worker(build_worker(bot), utc_now)
 
 
 def _tick(settings: Settings, args: argparse.Namespace) -> int:
@@ -217,6 +221,29 @@ def _case_scope(settings: Settings, case_id: int | None):
         engine.dispose()
 
 
+def _report(settings: Settings, args: argparse.Namespace) -> int:
+    import csv
+
+    from bot.app.reports import DeskReport
+    from bot.wiring import cadence_policy, utc_now
+    from db.session import make_engine, make_session_factory
+    from messages.metrics import csv_rows, text_report
+
+    if args.days < 1:
+        raise ConfigError("--days", "a whole number of days, 1 or more", str(args.days))
+    engine = make_engine(settings.database_url)
+    report = DeskReport(make_session_factory(engine), utc_now, cadence_policy(settings))
+    figures = report.figures(args.days)
+    engine.dispose()
+    if args.csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(("figure", "route", "value"))
+        writer.writerows(csv_rows(figures))
+    else:
+        sys.stdout.write(text_report(figures))
+    return 0
+
+
 def _bot(settings: Settings):
     """The wired bot, after checking the database schema is current."""
     from bot.wiring import build_bot
@@ -240,6 +267,7 @@ COMMANDS = {
     "tick": (_tick, "run every scheduled job once (at --now, an ISO time, if given)"),
     "scope": (_scope, "write a case's scope as JSON, for a log-dive away from the database"),
     "dive": (_dive, "turn GitLab's JSON logs into a scoped, redacted BagIt bag; print its digest"),
+    "report": (_report, "the desk metrics of the last --days (30) as text, or --csv"),
 }
 
 
@@ -257,6 +285,9 @@ def parser() -> argparse.ArgumentParser:
             sub.add_argument("--out", help="the file to write (default: standard output)")
         if name == "dive":
             _dive_arguments(sub)
+        if name == "report":
+            sub.add_argument("--days", type=int, default=30, help="the period, in days to now")
+            sub.add_argument("--csv", action="store_true", help="CSV: figure,route,value")
     return root
 
 
@@ -284,10 +315,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         settings = load_settings()
-        logging.basicConfig(
-            level=settings.log_level,
-            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        )
+        from bot.logs import configure
+
+        configure(settings.log_level, settings.log_format)
         if settings.log_level != "DEBUG":
             logging.getLogger("alembic").setLevel(logging.WARNING)
         return COMMANDS[args.command][0](settings, args)

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
@@ -81,6 +82,13 @@ def _existing_file(name: str, value: str) -> Path:
     return path
 
 
+def _directory(name: str, value: str) -> Path:
+    path = Path(value)
+    if not path.is_dir():
+        raise ConfigError(name, "an existing directory the bot can write to", value)
+    return path
+
+
 def _redact(name: str, value: str) -> str:
     if "TOKEN" not in name and "SECRET" not in name:
         return value
@@ -128,7 +136,7 @@ _groups = _pattern(
 )
 
 
-def _spec(parse: Callable[[str, str], object] | None = None, default: object = None) -> object:
+def _spec(parse: Callable[[str, str], object] | None = None, default: object = None) -> Any:
     return field(default=default, metadata={"parse": parse})
 
 
@@ -140,6 +148,10 @@ class Settings:
     slack_bot_token: str | None = _spec(_pattern(r"xoxb-[\w-]+", "a bot token starting xoxb-"))
     slack_signing_secret: str | None = _spec(
         _pattern(r"[0-9a-zA-Z]{8,}", "the app's signing secret")
+    )
+    # A secret just replaced, still accepted while Slack and every replica switch over.
+    slack_signing_secret_previous: str | None = _spec(
+        _pattern(r"[0-9a-zA-Z]{8,}", "the app's previous signing secret")
     )
     slack_app_token: str | None = _spec(
         _pattern(r"xapp-[\w-]+", "an app-level token starting xapp-")
@@ -179,6 +191,9 @@ class Settings:
     log_level: str = _spec(
         _pattern(r"DEBUG|INFO|WARNING|ERROR", "DEBUG, INFO, WARNING or ERROR"), "INFO"
     )
+    log_format: str = _spec(_pattern(r"text|json", "text or json"), "text")
+    metrics_port: int | None = _spec(_int(1, 65535))
+    prometheus_multiproc_dir: Path | None = _spec(_directory)
 
     def require(self, *names: str) -> None:
         """Stops a command that needs these settings when one of them is unset."""
@@ -190,6 +205,12 @@ class Settings:
     def hours(self) -> BusinessHours:
         """The working hours and days every relay contact's cadence follows."""
         return BusinessHours.parse(self.business_hours, self.business_days)
+
+    @property
+    def signing_secrets(self) -> tuple[str, ...]:
+        """The signing secrets a request may be signed with: the current one first."""
+        both = (self.slack_signing_secret, self.slack_signing_secret_previous)
+        return tuple(secret for secret in both if secret)
 
     @property
     def requester_group_ids(self) -> tuple[str, ...]:
@@ -218,7 +239,7 @@ def load_settings(
     if dotenv_path is not None and Path(dotenv_path).is_file():
         source.update(dotenv_values(dotenv_path))
     source.update(os.environ if environ is None else environ)
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}
     for spec in fields(Settings):
         raw = source.get(spec.name.upper())
         if raw is None or not raw.strip():

@@ -137,6 +137,7 @@ def run_demo(out: TextIO) -> int:
 
             _work_the_case(desk, show)
             _ask_legal(desk, show)
+            _leads_view(desk, show)
             posts = desk.slack.channel_posts()
             print(
                 "\nDone: case 1 closed, case 2 in triage with Legal's approval; "
@@ -266,13 +267,20 @@ def _ask_legal(desk: Desk, show: Transcript) -> None:
     )
 
 
+def _leads_view(desk: Desk, show: Transcript) -> None:
+    """The leads' `/case-status`: the open work, and the desk's last 30 days."""
+    reply = desk.command("ULEAD", "/case-status").json()
+    show.step("A lead types /case-status: the open work and the last 30 days")
+    show.sees("A lead", "an ephemeral reply", render(reply["blocks"]))
+
+
 def _remind(desk: Desk, show: Transcript) -> None:
     """The worker's sweep at the moment Priya's first customer update falls due."""
     jobs = build_worker(desk.bot)
     tick(jobs, datetime.now(UTC))  # works out when the update is due, in Priya's time zone
     due = desk.bot.use_cases.status.case(desk.bot.roles.actor("ULEAD"), 1).next_update_due
-    tick(jobs, due)
-    local = due.astimezone(ZoneInfo(desk.slack.users["UREQ"].tz))
+    tick(jobs, due)  # type: ignore[arg-type]
+    local = due.astimezone(ZoneInfo(desk.slack.users["UREQ"].tz))  # type: ignore[union-attr]
     show.step(
         f"An update falls due {local:%A %H:%M} in Priya's zone ({local.tzname()}): 12 h after "
         "acceptance, within her business hours"

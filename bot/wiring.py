@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
+from prometheus_client import CollectorRegistry
 from slack_bolt import App
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,9 +23,10 @@ from bot.app.filing import Filing
 from bot.app.inbox import Inbox
 from bot.app.queries import Status
 from bot.app.reminders import CadenceSweep
+from bot.app.reports import DeskReport
 from bot.app.retention import RetentionPurge
 from bot.app.sync import Sync
-from bot.cases.model import Limits
+from bot.cases.model import Limits, State
 from bot.config import ConfigError, Settings
 from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.drain import Drain, drain_owner
@@ -40,6 +42,7 @@ from bot.slack.gateway import SlackGateway, make_client
 from bot.slack.homes import HomeTabs
 from bot.slack.notifier import SlackNotifier, group_members
 from bot.slack.roles import Roles
+from bot.telemetry import DeskCollector, registry
 from db.session import make_engine, make_session_factory
 from messages.catalogue import CatalogueError, EventType, load_catalogue
 
@@ -110,6 +113,7 @@ def _use_cases(
             sessions=sessions,
             clock=clock,
             unclaimed_after=timedelta(hours=settings.unclaimed_after_hours),
+            report=DeskReport(sessions=sessions, clock=clock, policy=policy),
         ),
         sweep=CadenceSweep(
             sessions=sessions, policy=policy, tz_of=lambda user_id: gateway.user(user_id).tz
@@ -189,3 +193,21 @@ def build_worker(bot: Bot) -> Jobs:
         after_slack=bot.homes.refresh,
         sync=bot.use_cases.sync,
     )
+
+
+def metrics_registry(bot: Bot) -> CollectorRegistry:
+    """What `/metrics` shows: what this process (or, under PROMETHEUS_MULTIPROC_DIR, every
+    process on the host) counted, and the desk as the database has it now."""
+    folder = bot.settings.prometheus_multiproc_dir
+    if folder is not None:
+        from prometheus_client import values
+
+        if values.ValueClass.__name__ != "MmapedValue":
+            raise ConfigError(
+                "PROMETHEUS_MULTIPROC_DIR",
+                "set in the environment itself, not only in .env (prometheus-client reads it "
+                "when it is imported)",
+            )
+    report = DeskReport(sessions=bot.sessions, clock=bot.clock)
+    desk = DeskCollector(report.gauges, [s.value for s in State], [t.value for t in Topic])
+    return registry(desk, multiprocess_dir=str(folder) if folder else None)

@@ -146,9 +146,9 @@ def apply_intake(case: Case, intake: Intake) -> None:
     """Writes what the requester stated onto the case (on filing, and on a re-scope)."""
     case.organisation = intake.organisation.strip()
     case.ticket_url = intake.ticket_url.strip()
-    case.plan, case.deployment = intake.plan.value, intake.deployment.value
+    case.plan, case.deployment = intake.plan.value, intake.deployment.value  # type: ignore[union-attr]
     case.namespace, case.owns_namespace = intake.namespace.strip(), intake.owns_namespace
-    case.window_start_at, case.window_end_at = intake.window_start, intake.window_end
+    case.window_start_at, case.window_end_at = intake.window_start, intake.window_end  # type: ignore[assignment]
     case.requester_tz = intake.requester_tz
     case.projects, case.groups, case.users = (
         list(intake.projects),

@@ -170,4 +170,4 @@ def unpark(*, session: Session, now: datetime) -> int:
         .where(OutboxMessage.status == PARKED)
         .values(status=PENDING, attempts=0, available_at=now, lease_until=None)
     )
-    return result.rowcount
+    return result.rowcount  # type: ignore[attr-defined]

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from bot.cases.metrics import DeskMetrics
 from bot.cases.model import ENDED_STATES, State
 from db import outbox
 from db.models import Case, CaseEvent
@@ -49,10 +50,20 @@ class LeadsSummary:
     unclaimed_count: int
     unclaimed: list[Late]
     mirror: dict[str, int]
+    desk: DeskMetrics | None = None  # the last days' figures, when asked for
 
     @property
     def open_count(self) -> int:
         return sum(self.by_state.values())
+
+
+def overdue_at(now: datetime) -> ColumnElement[bool]:
+    """A customer update owed, past due at `now`, and not snoozed beyond it."""
+    return and_(
+        Case.state.in_(CADENCE),
+        Case.next_update_due_at < now,
+        or_(Case.snoozed_until_at.is_(None), Case.snoozed_until_at < now),
+    )
 
 
 def _late(rows, now: datetime) -> list[Late]:
@@ -80,11 +91,7 @@ def leads_summary(*, session: Session, now: datetime, unclaimed_after: timedelta
     overdue_count, overdue = _counted(
         session,
         select(Case.id, Case.organisation, Case.next_update_due_at)
-        .where(
-            Case.state.in_(CADENCE),
-            Case.next_update_due_at < now,
-            or_(Case.snoozed_until_at.is_(None), Case.snoozed_until_at < now),
-        )
+        .where(overdue_at(now))
         .order_by(Case.next_update_due_at),
     )
     # Unclaimed: in triage since longer than the threshold (entry time is the latest event
@@ -115,7 +122,7 @@ def leads_summary(*, session: Session, now: datetime, unclaimed_after: timedelta
     )
 
 
-def _counted(session: Session, query: Select[Any]) -> tuple[int, list[Any]]:
+def _counted(session: Session, query: Select[*tuple[Any, ...]]) -> tuple[int, list[Any]]:
     """The first LISTED rows of `query` and how many rows it has in all, in one statement."""
     rows = session.execute(query.add_columns(func.count().over()).limit(LISTED)).all()
     return (rows[0][-1] if rows else 0), [tuple(row[:-1]) for row in rows]

@@ -92,7 +92,7 @@ def issue_labels(route: Route, state: State) -> list[str]:
 def route_move(data: Mapping[str, Any]) -> tuple[Route, Route] | None:
     """(from, to) when an event moved the case to another route (an edited request)."""
     try:
-        was, now = Route(data.get("route_was")), Route(data.get("route"))
+        was, now = Route(data.get("route_was")), Route(data.get("route"))  # type: ignore[arg-type]
     except ValueError:
         return None
     return (was, now) if was is not now else None
@@ -124,7 +124,7 @@ def intake_section(intake: Intake, *, event_labels: Mapping[str, str]) -> str:
         f"- **Organisation:** {inline(intake.organisation)}",
         f"- **Support ticket:** {inline(intake.ticket_url)}",
         f"- **Plan:** {plan}",
-        f"- **Deployment:** {deployment.get(intake.deployment, 'not given')}",
+        f"- **Deployment:** {deployment.get(intake.deployment, 'not given')}",  # type: ignore[arg-type]
         f"- **Results from the customer's own use of GitLab:** {_yes(intake.own_use)}",
         f"- **Top-level namespace:** {code(intake.namespace)} (the customer {owner})",
         f"- **Window:** {_when(intake.window_start)} → {_when(intake.window_end)}"

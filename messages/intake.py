@@ -7,7 +7,7 @@ from typing import Any
 from bot.cases.model import PLAN_LABELS, CaseSnapshot, Deployment, Intake, Limits
 from bot.cases.rules import Field
 from messages.blocks import context, option, plain, section
-from messages.catalogue import OTHER, EventType
+from messages.catalogue import OTHER, EventType  # type: ignore[attr-defined]
 from messages.ids import INPUT, Callback
 from messages.text import access_logs_left_out, exception_not_needed, next_steps, window_notice
 
@@ -38,7 +38,9 @@ def _input(
     return block
 
 
-def _text(initial: str = "", *, max_length: int, multiline: bool = False, placeholder: str = ""):
+def _text(
+    initial: str = "", *, max_length: int, multiline: bool = False, placeholder: str = ""
+) -> dict[str, Any]:
     element: dict[str, Any] = {"type": "plain_text_input", "max_length": max_length}
     if multiline:
         element["multiline"] = True
@@ -49,7 +51,7 @@ def _text(initial: str = "", *, max_length: int, multiline: bool = False, placeh
     return element
 
 
-def _choice(kind: str, options: tuple[dict[str, Any], ...], selected: str | None):
+def _choice(kind: str, options: tuple[dict[str, Any], ...], selected: str | None) -> dict[str, Any]:
     element: dict[str, Any] = {"type": kind, "options": list(options)}
     chosen = [o for o in options if o["value"] == selected]
     if chosen:

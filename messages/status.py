@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,6 +16,7 @@ from messages.card import owner_actions
 from messages.dm import relay_actions
 from messages.ids import ActionId, case_value
 from messages.ids import Block as BlockId
+from messages.metrics import build_desk_metrics
 
 # History lines that show what was said: the relay contact's line on an update they sent.
 SAID = {Action.CUSTOMER_UPDATE.value}
@@ -41,7 +43,7 @@ def _counts(counts: dict[str, int]) -> str:
     return ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in sorted(counts.items())) or "none"
 
 
-def _late_lines(items, what: str) -> str:
+def _late_lines(items: Iterable[Any], what: str) -> str:
     return "\n".join(
         f"• case {i.number} ({escape(i.organisation)}) — {what} {age(i.by)}" for i in items
     )
@@ -72,6 +74,8 @@ def build_leads_summary(s: Any) -> dict[str, Any]:
             + (_late_lines(s.unclaimed, "waiting") or "none")
         ),
     ]
+    if s.desk is not None:
+        blocks += [divider(), *build_desk_metrics(s.desk)]
     return {
         "text": f"{s.open_count} open cases, {s.overdue_count} updates overdue",
         "blocks": blocks,

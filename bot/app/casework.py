@@ -158,8 +158,8 @@ class Casework:
             finding = Finding(
                 case_id=case.id, at=self.clock(), author_id=actor.user_id, text=text[:3000]
             )
-            session.add(finding)
-            session.flush()
+            session.add(finding)  # type: ignore[union-attr]
+            session.flush()  # type: ignore[union-attr]
             data["finding_id"] = finding.id  # the event names its finding; the text can be purged
 
         return self._act(case_id, actor, Action.ADD_FINDING, change=note, data=data)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.app.reports import DeskReport
 from bot.cases.errors import NotAllowed, NotFound
 from bot.cases.model import CaseSnapshot, Intake
 from bot.cases.permissions import Actor, Role
@@ -58,6 +59,7 @@ class Status:
     sessions: sessionmaker[Session]
     clock: Callable[[], datetime]
     unclaimed_after: timedelta = DEFAULT_UNCLAIMED_AFTER
+    report: DeskReport | None = None  # the last 30 days' figures beside the open work
 
     def leads(self, actor: Actor) -> summary.LeadsSummary:
         """The whole desk; for leads only."""
@@ -67,9 +69,10 @@ class Status:
                 "`/case-status <case number>`."
             )
         with reading(self.sessions) as session:
-            return summary.leads_summary(
+            desk = summary.leads_summary(
                 session=session, now=self.clock(), unclaimed_after=self.unclaimed_after
             )
+        return replace(desk, desk=self.report.figures()) if self.report else desk
 
     def case(self, actor: Actor, case_id: int, *, private: bool = False) -> CaseStatus:
         """One case, for its participants and leads; `private` (asked in a DM) quotes the

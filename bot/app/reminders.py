@@ -126,7 +126,7 @@ class CadenceSweep:
                     )
                     .values(next_update_due_at=item["due"])
                 )
-                stored += result.rowcount
+                stored += result.rowcount  # type: ignore[attr-defined]
         return stored
 
     # -- 2.-4. claims ----------------------------------------------------------------------
@@ -211,7 +211,7 @@ class CadenceSweep:
             .execution_options(synchronize_session=False)
         ).all()
         for case_id, due_at in claimed:
-            notify_due(session, case_id, due, now, due_at)
+            notify_due(session, case_id, due, now, due_at)  # type: ignore[arg-type]
         return len(ids)
 
 

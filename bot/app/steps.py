@@ -17,7 +17,9 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import logs
 from bot.app.effects import DUE, EFFECTS, Clock, Due, Send
+from bot.app.observed import observe
 from bot.cases.errors import CaseError, NotFound
 from bot.cases.model import CADENCE_STATES, CaseSnapshot, State
 from bot.cases.permissions import Actor, authorise
@@ -48,7 +50,8 @@ def locked_case(
             if case is None:
                 raise NotFound(f"There is no case {case_id}.")
             authorise(action, actor, case_repo.parties(case))
-            yield session, case
+            with logs.bound(case=case_id):
+                yield session, case
     except CaseError as refused:
         log.info(
             "refused actor=%s action=%s case=%s reason=%r",
@@ -56,6 +59,7 @@ def locked_case(
             action.value,
             case_id,
             refused.user_text,
+            extra={"case": case_id},
         )
         raise
 
@@ -76,6 +80,7 @@ def record(session: Session, case: Case, *events: Event) -> None:
     """Writes a step's events and queues what they cause; a message two events ask for, once."""
     sends: dict[Send, int] = {}
     for event in events:
+        observe(session, case, event)
         row = case_repo.record(session=session, case=case, event=event)
         effects = EFFECTS[event.action]
         _run_clock(case, event, effects.clock)

@@ -177,3 +177,28 @@ def _aware(moment: datetime) -> datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"expected a timezone-aware datetime, got {moment!r}")
     return moment
+
+
+def business_time(
+    start: datetime,
+    end: datetime,
+    tz: str,
+    hours: BusinessHours = BusinessHours(),
+    is_holiday: HolidayCheck = no_holidays,
+) -> timedelta:
+    """How much of [start, end) falls in business hours on `tz`'s wall clock.
+
+    Each working day contributes its opening hours clipped to the interval; sums are taken in
+    UTC, so a clock change shortens or lengthens that day's hours as it does on the wall.
+    """
+    start, end = _aware(start).astimezone(UTC), _aware(end).astimezone(UTC)
+    place = zone(tz)
+    total = timedelta(0)
+    day, last = start.astimezone(place).date(), end.astimezone(place).date()
+    while day <= last:
+        if day.weekday() in hours.weekdays and not is_holiday(day):
+            opens = datetime.combine(day, hours.start, place).astimezone(UTC)
+            closes = datetime.combine(day, hours.end, place).astimezone(UTC)
+            total += max(min(closes, end) - max(opens, start), timedelta(0))
+        day += timedelta(days=1)
+    return total

@@ -67,4 +67,4 @@ def valid_namespace(intake: Intake) -> bool:
 
 
 def window_too_old(intake: Intake, ctx: Context) -> bool:
-    return intake.window_start < earliest_allowed_start(ctx.now, intake.requester_tz)
+    return intake.window_start < earliest_allowed_start(ctx.now, intake.requester_tz)  # type: ignore[operator]

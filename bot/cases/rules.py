@@ -83,7 +83,7 @@ RULES: tuple[Rule, ...] = (
     Rule(Field.PLAN, lambda i, _: i.plan is None, "Choose the customer's plan."),
     Rule(
         Field.PLAN,
-        lambda i, _: not i.plan.is_eligible,
+        lambda i, _: not i.plan.is_eligible,  # type: ignore[union-attr]
         "Log requests are only for paying Premium or Ultimate customers. To ask anyway, "
         "explain why in the exception request at the bottom: Legal must approve it first.",
         waivable=True,
@@ -140,13 +140,13 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         Field.WINDOW_END,
-        lambda i, c: i.window_end > c.now,
+        lambda i, c: i.window_end > c.now,  # type: ignore[operator]
         "The window can't end in the future: pick a time before now.",
         needs=_WINDOW,
     ),
     Rule(
         Field.WINDOW_END,
-        lambda i, _: i.window_end <= i.window_start,
+        lambda i, _: i.window_end <= i.window_start,  # type: ignore[operator]
         "The window must end after it starts.",
         needs=_WINDOW,
     ),

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import logs
 from db import outbox
 from db.models import OutboxMessage
 from db.session import transaction
@@ -140,6 +141,10 @@ class Drain:
         return sent, outcomes
 
     def _attempt(self, message: OutboxMessage, work: Any) -> _Outcome:
+        with logs.bound(case=message.case_id):
+            return self._attempt_bound(message, work)
+
+    def _attempt_bound(self, message: OutboxMessage, work: Any) -> _Outcome:
         try:
             if isinstance(work, Permanent):
                 raise work
@@ -158,7 +163,7 @@ class Drain:
         told_to_wait = after is not None and not park  # 429: not a failure of ours
         give_up = park or (message.attempts >= self.max_attempts and not told_to_wait)
         delay = after if told_to_wait else backoff(message.attempts)
-        retry_at = None if give_up else self.clock() + timedelta(seconds=delay)
+        retry_at = None if give_up else self.clock() + timedelta(seconds=delay)  # type: ignore[arg-type]
         if give_up:
             log.error(
                 "outbox %s #%s parked after %s attempts: %s",

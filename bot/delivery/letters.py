@@ -127,7 +127,7 @@ def _reminder(c: Context) -> Message | None:
     return build_update_reminder(
         c.snapshot,
         last_update=c.case.last_customer_update_at,
-        due_at=c.case.next_update_due_at,
+        due_at=c.case.next_update_due_at,  # type: ignore[arg-type]
         findings=list(c.findings),
         cost_note=c.reason(Action.COST_NOTICE) if c.case.cost_notice_pending else None,
     )
@@ -137,14 +137,16 @@ def _nudge(c: Context) -> Message | None:
     if not c.case.owner_id or not _current(c.case, c.case.nudged_due_at):
         return None
     return build_owner_nudge(
-        c.snapshot, last_update=c.case.last_customer_update_at, due_at=c.case.next_update_due_at
+        c.snapshot,
+        last_update=c.case.last_customer_update_at,
+        due_at=c.case.next_update_due_at,  # type: ignore[arg-type]
     )
 
 
 def _escalation(c: Context) -> Message | None:
     if not _current(c.case, c.case.escalated_due_at):
         return None
-    return build_escalation(c.snapshot, due_at=c.case.next_update_due_at)
+    return build_escalation(c.snapshot, due_at=c.case.next_update_due_at)  # type: ignore[arg-type]
 
 
 # Notice -> its builder. A new notice is one line here, one builder in messages/.

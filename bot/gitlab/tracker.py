@@ -20,6 +20,7 @@ import requests
 from gitlab.exceptions import GitlabError
 from gitlab.utils import EncodedId
 
+from bot import telemetry
 from bot.delivery.drain import Permanent, Retry
 from bot.delivery.tracker import Issue
 
@@ -38,10 +39,12 @@ def _mapped_errors(what: str, retry_after: Callable[[], float | None]) -> Iterat
         requests.ConnectionError,
         requests.exceptions.ChunkedEncodingError,
     ) as error:
+        telemetry.GITLAB_ERRORS_TOTAL.labels("network").inc()
         # The request may have been carried out (a slow create): retry; markers dedupe.
         raise Retry(f"GitLab {what}: {type(error).__name__}") from None
     except GitlabError as error:
         code = error.response_code
+        telemetry.GITLAB_ERRORS_TOTAL.labels(telemetry.gitlab_error(code)).inc()
         if code == 429:
             raise Retry(f"GitLab {what}: rate limited", after=retry_after()) from None
         if code in (400, 422):
@@ -137,7 +140,7 @@ class GitLabTracker:
         labels: Sequence[str],
         confidential: bool,
     ) -> Issue:
-        data = {"title": title, "description": description, "labels": list(labels)}
+        data: dict[str, Any] = {"title": title, "description": description, "labels": list(labels)}
         data["confidential"] = confidential
         with _mapped_errors("issue create", self._retry_after):
             issue = self._project(project).issues.create(data, **self._call)

@@ -23,6 +23,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from bot import telemetry
 from bot.app.reminders import CadenceSweep
 from bot.app.retention import RetentionPurge
 from bot.app.sync import Sync
@@ -70,13 +71,21 @@ class Jobs:
         sync = self.sync
 
         return {
-            "cadence": self.sweep.run,
+            "cadence": self.sweep_counted,
             "slack_outbox": slack,
             "gitlab_outbox": drain(self.gitlab_drain),
             "retention": self.purge.run,
             "gitlab_deliveries": lambda at: sync.apply_pending() if sync else None,
             "gitlab_reconcile": lambda at: sync.reconcile(at) if sync else None,
         }
+
+    def sweep_counted(self, at: datetime) -> Any:
+        """The cadence sweep, its reminders, nudges and escalations counted for Prometheus."""
+        report = self.sweep.run(at)
+        counts = {"reminder": report.reminded, "nudge": report.nudged}
+        for kind, count in {**counts, "escalation": report.escalated}.items():
+            telemetry.REMINDERS.labels(kind).inc(count)
+        return report
 
 
 def tick(jobs: Jobs, now: datetime) -> dict[str, Any]:

@@ -4,11 +4,11 @@ and the handler of surprises no listener expected."""
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App, BoltResponse, Respond
 
+from bot.logs import ContextExecutor
 from bot.slack.deps import Deps, provide
 from bot.slack.guards import inside_only
 from bot.slack.listeners import register_listeners
@@ -22,9 +22,11 @@ def build_app(deps: Deps, *, signing_secret: str | None, socket_mode: bool = Fal
         client=deps.gateway.client,
         signing_secret=signing_secret or "socket-mode-unused",
         token_verification_enabled=False,
-        request_verification_enabled=not socket_mode,
+        # Over HTTP the front door (bot.slack.server) has checked the signature against every
+        # accepted secret (the current one and, while rotating, the previous) before Bolt runs.
+        request_verification_enabled=False,
         ignoring_self_events_enabled=True,
-        listener_executor=ThreadPoolExecutor(max_workers=32, thread_name_prefix="listener"),
+        listener_executor=ContextExecutor(max_workers=32, thread_name_prefix="listener"),
     )
     app.use(inside_only(deps.gateway))
     app.use(provide(deps))

@@ -77,7 +77,7 @@ def actor_id(body: dict[str, Any]) -> str:
     return (body.get("user") or {}).get("id", "")
 
 
-def field_errors(errors: Mapping[Enum, str]) -> dict[str, str]:
+def field_errors(errors: Mapping[Any, str]) -> dict[str, str]:
     """Errors by block id, as `response_action: errors` wants them."""
     return {field.value: text for field, text in errors.items()}
 
@@ -99,7 +99,7 @@ def modal_text(values: dict[str, Any], block: Block) -> str:
     limit = MAX_CHARS.get(block, 3000)
     if len(text) > limit:
         raise FieldRefused(
-            {block: f"At most {limit:,} characters, please (this has {len(text):,})."}
+            {block: f"At most {limit:,} characters, please (this has {len(text):,})."}  # type: ignore[dict-item]
         )
     return text
 
@@ -110,7 +110,7 @@ def modal_count(values: dict[str, Any], block: Block, what: str) -> int:
     number = whole_number(typed(element(values, block).get("value")), max_digits=digits)
     if number is None:
         raise FieldRefused(
-            {block: f"Enter {what} as a whole number: digits 0-9, at most {digits} of them."}
+            {block: f"Enter {what} as a whole number: digits 0-9, at most {digits} of them."}  # type: ignore[dict-item]
         )
     return number
 

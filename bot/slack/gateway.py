@@ -18,6 +18,9 @@ from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
 )
+from slack_sdk.http_retry.handler import RetryHandler
+
+from bot import telemetry
 
 USER_TTL = 300.0
 CHANNEL_TTL = 60.0
@@ -33,10 +36,24 @@ def make_client(
 ) -> WebClient:
     """A WebClient on the configured API URL that retries dropped connections and, unless
     told not to, waits out rate limits (not on the 3-second path: a trigger can't wait)."""
-    handlers: list = [ConnectionErrorRetryHandler(max_retry_count=2)]
+    handlers: list = [_CountRateLimits(), ConnectionErrorRetryHandler(max_retry_count=2)]
     if wait_on_rate_limit:
         handlers.append(RateLimitErrorRetryHandler(max_retry_count=3))
     return WebClient(token=token, base_url=base_url, timeout=timeout, retry_handlers=handlers)
+
+
+class _CountRateLimits(RetryHandler):
+    """Retries nothing; counts each 429 for Prometheus (asked first, on every answer)."""
+
+    def __init__(self) -> None:
+        super().__init__(max_retry_count=1_000_000)
+
+    def _can_retry(
+        self, *, state: Any, request: Any, response: Any = None, error: Any = None
+    ) -> bool:
+        if response is not None and response.status_code == 429:
+            telemetry.SLACK_RATE_LIMITED.inc()
+        return False
 
 
 class TTLCache:

@@ -86,6 +86,7 @@ class SlackNotifier:
                 channel=channel_id, oldest=f"{since:.6f}", limit=200, include_all_metadata=True
             )
         )
+        posted: dict[str, Any]
         for posted in history.get("messages", []):
             if posted.get("metadata") == metadata:
                 return posted["ts"]

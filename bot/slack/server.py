@@ -13,21 +13,26 @@ from __future__ import annotations
 import hashlib
 import hmac
 import io
+import json
 import logging
 import time
-from collections.abc import Callable, Iterable
+import uuid
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
+from urllib.parse import parse_qs
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from waitress.channel import HTTPChannel
 from waitress.server import TcpWSGIServer
 
+from bot import logs, telemetry
 from bot.slack.log_throttle import LogThrottle
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
+METRICS_PATH = "/metrics"
 
 MAX_BODY = 1_000_000  # Slack's payloads are far smaller; refuse anything bigger unread
 MAX_HEADERS = 32_768  # Slack's headers are a few hundred bytes
@@ -35,6 +40,7 @@ MAX_AGE = 5 * 60  # a signed request older (or newer) than this is a replay
 CONNECTION_LIMIT = 1_000  # open connections; waitress's default of 100 is exhausted in a blink
 REQUEST_DEADLINE = 10.0  # seconds from a request's first byte to its last (Slack: milliseconds)
 IDLE_TIMEOUT = 30  # seconds a kept-alive connection may say nothing
+SOCKET_PING_INTERVAL = 10.0  # Socket Mode: seconds between health checks of the connection
 
 
 def _answer(start_response: Callable[..., Any], status: str, text: str) -> list[bytes]:
@@ -47,8 +53,8 @@ def _ascii_number(text: str, max_digits: int) -> bool:
     return 0 < len(text) <= max_digits and text.isascii() and text.isdigit()
 
 
-def _verified(secret: bytes, environ: dict[str, Any], body: bytes, now: float) -> bool:
-    """Slack's `v0` signature of these exact bytes, made within MAX_AGE of now."""
+def _verified(secrets: Sequence[bytes], environ: dict[str, Any], body: bytes, now: float) -> bool:
+    """Slack's `v0` signature of these exact bytes with one of `secrets`, within MAX_AGE."""
     timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")
     signature = environ.get("HTTP_X_SLACK_SIGNATURE", "")
     if not _ascii_number(timestamp, 12) or not signature.isascii():
@@ -56,8 +62,13 @@ def _verified(secret: bytes, environ: dict[str, Any], body: bytes, now: float) -
     if abs(now - int(timestamp)) > MAX_AGE:
         return False
     signed = b"v0:" + timestamp.encode() + b":" + body
-    expected = "v0=" + hmac.new(secret, signed, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected.encode(), signature.encode())
+    return any(
+        hmac.compare_digest(
+            ("v0=" + hmac.new(secret, signed, hashlib.sha256).hexdigest()).encode(),
+            signature.encode(),
+        )
+        for secret in secrets
+    )
 
 
 def _body(environ: dict[str, Any]) -> bytes | None:
@@ -77,11 +88,34 @@ GitLabHook = Callable[[dict[str, Any], bytes], tuple[str, str]]
 GITLAB_PATH = "/gitlab/webhook"
 
 
+def _kind(body: bytes) -> str:
+    """What a signed Slack request is, for the request metrics (never who or which case)."""
+    if body.lstrip().startswith(b"{"):
+        return "event"
+    form = parse_qs(body.decode("utf-8", "replace"))
+    if "command" in form:
+        return "command"
+    try:
+        return telemetry.request_kind(str(json.loads(form["payload"][0]).get("type")))
+    except (KeyError, ValueError, AttributeError):
+        return "other"
+
+
+def _metrics(shown: Any, start_response: Callable[..., Any]) -> list[bytes]:
+    text, content_type = telemetry.exposition(shown)
+    start_response("200 OK", [("Content-Type", content_type)])
+    return [text]
+
+
 def wsgi_app(
-    app: App, signing_secret: str, gitlab_hook: GitLabHook | None = None
+    app: App,
+    signing_secret: str | Sequence[str],
+    metrics: Any = None,
+    gitlab_hook: GitLabHook | None = None,
 ) -> Callable[..., Iterable[bytes]]:
     """Slack requests on /slack/events, GitLab's on /gitlab/webhook (when configured), a
-    health check on /healthz, 404 elsewhere.
+    health check on /healthz, 404 elsewhere; and the Prometheus exposition on /metrics when
+    given `metrics` (a registry).
 
     The signature is checked here, before Bolt parses anything, so an unsigned request can
     neither reach a listener nor make the bot call a URL it carries; whatever its headers and
@@ -89,35 +123,49 @@ def wsgi_app(
     never a 500 or a stack trace.
     """
     slack = SlackRequestHandler(app)
-    secret = signing_secret.encode()
+    secrets = [
+        s.encode()
+        for s in ([signing_secret] if isinstance(signing_secret, str) else signing_secret)
+    ]
     refusals = LogThrottle(log)
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]):
+        arrived = time.monotonic()
         path = environ.get("PATH_INFO", "")
         if path == "/healthz":
             return _answer(start_response, "200 OK", "ok")
+        if path == METRICS_PATH and metrics is not None:
+            return _metrics(metrics, start_response)
         hook = gitlab_hook if path == GITLAB_PATH else None
         if (path != EVENTS_PATH and hook is None) or environ.get("REQUEST_METHOD") != "POST":
             return _answer(start_response, "404 Not Found", "not found")
         body = _body(environ)
         if body is None:
             refusals.warning("refused a request body over the size limit")
+            telemetry.REQUESTS.labels("other", "refused").inc()
             return _answer(start_response, "413 Payload Too Large", "too large")
         if hook is not None:
             status, text = hook(environ, body)
             if status.startswith("401"):
                 refusals.warning("refused a GitLab delivery without the webhook secret")
             return _answer(start_response, status, text)
-        if not _verified(secret, environ, body, time.time()):
+        if not _verified(secrets, environ, body, time.time()):
             refusals.warning("refused a request without a valid, recent Slack signature")
+            telemetry.REQUESTS.labels("other", "refused").inc()
             return _answer(start_response, "401 Unauthorized", "invalid request")
         environ["wsgi.input"] = io.BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))
+        kind, outcome = _kind(body), "ok"
         try:
-            return slack(environ, start_response)
+            with logs.bound(request=uuid.uuid4().hex[:12]):
+                return slack(environ, start_response)
         except Exception:
             log.warning("a signed request could not be handled", exc_info=True)
+            outcome = "error"
             return _answer(start_response, "400 Bad Request", "bad request")
+        finally:
+            telemetry.REQUESTS.labels(kind, outcome).inc()
+            telemetry.ACK_SECONDS.labels(kind).observe(time.monotonic() - arrived)
 
     return application
 
@@ -164,6 +212,21 @@ class _Server(TcpWSGIServer):
                 )
 
 
+def socket_mode_handler(
+    app: App, app_token: str | None, api_url: str, ping_interval: float = SOCKET_PING_INTERVAL
+) -> Any:
+    """Bolt's Socket Mode handler on slack_sdk's built-in WebSocket client: `.start()` runs
+    until stopped, `.connect()` connects and returns, `.close()` disconnects. The client
+    acknowledges each envelope, and opens a new connection when Slack asks for it
+    (`disconnect`) or, within `ping_interval` seconds, when the old one drops."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.slack.gateway import make_client
+
+    web_client = make_client(app_token, api_url)
+    return SocketModeHandler(app, app_token, web_client=web_client, ping_interval=ping_interval)
+
+
 def run_until_stopped(server) -> None:
     """Runs a server in a thread until `stop_server`; a socket closed under the loop while it
     stops (waitress's select sees the descriptor vanish) ends the run quietly."""
@@ -179,7 +242,8 @@ def make_server(
     *,
     host: str,
     port: int,
-    signing_secret: str,
+    signing_secret: str | Sequence[str],
+    metrics: Any = None,
     threads: int = 16,
     loop_timeout: float = 1.0,
     request_deadline: float = REQUEST_DEADLINE,
@@ -211,7 +275,7 @@ def make_server(
     dispatcher = ThreadedTaskDispatcher()
     dispatcher.set_thread_count(adj.threads)
     server = _Server(
-        wsgi_app(app, signing_secret, gitlab_hook),
+        wsgi_app(app, signing_secret, metrics, gitlab_hook),
         map={},
         dispatcher=dispatcher,
         adj=adj,

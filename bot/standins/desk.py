@@ -18,11 +18,12 @@ import requests
 from sqlalchemy import func, select
 
 from bot.config import Settings, load_settings
-from bot.slack.server import make_server, run_until_stopped, stop_server
+from bot.slack.server import make_server, run_until_stopped, socket_mode_handler, stop_server
 from bot.standins.listeners import Tracked, track_listeners
 from bot.standins.slack_api import FakeSlack
 from bot.standins.slack_payloads import state_values
 from bot.standins.slack_requests import SlackSender
+from bot.standins.slack_socket import SocketSender
 from bot.standins.workspace import (
     SECRET,
     TEAM,
@@ -32,7 +33,7 @@ from bot.standins.workspace import (
     populate,
     settings_env,
 )
-from bot.wiring import Bot, build_bot
+from bot.wiring import Bot, build_bot, metrics_registry
 from db.models import OutboxMessage
 from messages.ids import case_value
 
@@ -220,6 +221,30 @@ def start_desk(
     )
 
 
+def start_socket_desk(database_url: str, **env: str) -> Desk:
+    """The desk with the bot connected in Socket Mode, as `python -m bot socket` runs it:
+    requests arrive as envelopes over the fake Slack's WebSocket, not over HTTP."""
+    slack = FakeSlack().start()
+    populate(slack)
+    hub = slack.socket_mode()
+    environ = {**settings_env(slack, database_url), "SLACK_APP_TOKEN": hub.app_token, **env}
+    settings = load_settings(environ, dotenv_path=None)
+    bot = build_bot(settings)
+    app = bot.slack_app(socket_mode=True)
+    listeners = track_listeners(app)
+    # Checked every second (not every 10), so a dropped connection is noticed quickly.
+    handler = socket_mode_handler(app, hub.app_token, settings.slack_api_url, ping_interval=1)
+    handler.connect()
+    hub.wait_connected()
+
+    def stop() -> None:
+        handler.close()
+        bot.sessions.kw["bind"].dispose()
+
+    sender = SocketSender(hub)
+    return Desk(slack, sender, bot, None, "", stop, listeners=listeners)
+
+
 def stop_desk(desk: Desk) -> None:
     desk.sender.close()
     desk.stop_bot()
@@ -241,7 +266,8 @@ def serve_bot(
         app,
         host="127.0.0.1",
         port=0,
-        signing_secret=SECRET,
+        signing_secret=settings.signing_secrets or SECRET,
+        metrics=metrics_registry(bot),
         loop_timeout=0.05,
         gitlab_hook=bot.gitlab_hook,
         **(server_options or {}),

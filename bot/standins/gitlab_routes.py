@@ -30,10 +30,22 @@ from bot.standins.gitlab_state import (
 
 _P = r"/projects/(?P<project>[^/]+)"
 _ISSUE = _P + r"/issues/(?P<iid>\d+)"
-_UPDATABLE = ("title", "description", "confidential", "labels", "add_labels", "remove_labels")
+_UPDATABLE: tuple[str, ...] = (
+    "title",
+    "description",
+    "confidential",
+    "labels",
+    "add_labels",
+    "remove_labels",
+)
 _UPDATABLE += ("state_event", "assignee_ids")
 # Note fields real GitLab returns that the fake never changes (merged into every new note).
-_NOTE_FIXED = {"type": None, "attachment": None, "system": False, "resolvable": False}
+_NOTE_FIXED: dict[str, Any] = {
+    "type": None,
+    "attachment": None,
+    "system": False,
+    "resolvable": False,
+}
 _NOTE_FIXED |= {"noteable_type": "Issue", "imported": False, "imported_from": "none"}
 
 

@@ -18,10 +18,19 @@ from urllib.parse import unquote
 
 # Fields real GitLab returns that the fake never changes (merged into every new object).
 _PROJECT_FIXED = {"description": "", "default_branch": "main", "visibility": "private"}
-_ISSUE_FIXED = {"milestone": None, "type": "ISSUE", "issue_type": "issue", "severity": "UNKNOWN"}
+_ISSUE_FIXED: dict[str, Any] = {
+    "milestone": None,
+    "type": "ISSUE",
+    "issue_type": "issue",
+    "severity": "UNKNOWN",
+}
 _ISSUE_FIXED |= {"merge_requests_count": 0, "upvotes": 0, "downvotes": 0}
 _ISSUE_FIXED |= {"closed_at": None, "closed_by": None, "discussion_locked": None}
-_LABEL_FIXED = {"text_color": "#FFFFFF", "description": None, "description_html": ""}
+_LABEL_FIXED: dict[str, Any] = {
+    "text_color": "#FFFFFF",
+    "description": None,
+    "description_html": "",
+}
 _LABEL_FIXED |= {"subscribed": False, "priority": None, "is_project_label": True}
 
 

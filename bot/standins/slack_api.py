@@ -34,6 +34,7 @@ from bot.standins.slack_methods import METHODS, SlackError
 from bot.standins.slack_objects import ResponseTarget
 from bot.standins.slack_record import Call, RecordingWorld
 from bot.standins.slack_response_urls import apply_response
+from bot.standins.slack_socket import SocketModeHub
 
 
 @dataclass
@@ -74,6 +75,7 @@ class FakeSlack(RecordingWorld):
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.internal_errors: list[str] = []  # bugs in the fake itself, never the bot's fault
+        self.sockets: SocketModeHub | None = None  # Socket Mode, once `socket_mode` is called
 
     # ------------------------------------------------------------- lifecycle
     def start(self) -> FakeSlack:
@@ -91,9 +93,17 @@ class FakeSlack(RecordingWorld):
         self._thread.start()
         return self
 
+    def socket_mode(self) -> SocketModeHub:
+        """Answers `apps.connections.open` (with the hub's app-level token) from now on."""
+        if self.sockets is None:
+            self.sockets = SocketModeHub().start()
+        return self.sockets
+
     def stop(self) -> None:
         """Stop serving; requests that are hanging (``set_hang``) are released."""
         self._stopping.set()
+        if self.sockets is not None:
+            self.sockets.stop()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -188,6 +198,8 @@ class FakeSlack(RecordingWorld):
                     )
                 default = {429: "ratelimited", 200: "fatal_error"}.get(status, "internal_error")
                 body: dict[str, Any] = {"ok": False, "error": fault.error or default}
+            elif method == "apps.connections.open" and self.sockets is not None:
+                status, body = 200, self._connections_open(token)
             elif method not in METHODS:
                 status, body = 200, {"ok": False, "error": "unknown_method"}
             elif not token:
@@ -204,6 +216,12 @@ class FakeSlack(RecordingWorld):
         if hang and after:
             self._stopping.wait(hang)
         return status, body, headers
+
+    def _connections_open(self, token: str | None) -> dict[str, Any]:
+        assert self.sockets is not None
+        if token != self.sockets.app_token:
+            return {"ok": False, "error": "invalid_auth" if token else "not_authed"}
+        return {"ok": True, "url": self.sockets.open_url()}
 
     def _take_fault(self, method: str) -> _Fault | None:
         queue = self._faults.get(method)

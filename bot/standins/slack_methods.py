@@ -138,7 +138,7 @@ def conversations_history(world: SlackWorld, args: dict[str, Any]) -> dict[str, 
     limit = int(args.get("limit") or 100)
     with_metadata = str(args.get("include_all_metadata")).lower() in ("1", "true")
     with world.lock:
-        stored = list(world.messages.get(channel_id, {}).values())
+        stored = list(world.messages.get(channel_id, {}).values())  # type: ignore[arg-type]
     found = sorted(
         (m for m in stored if float(m["ts"]) > oldest), key=lambda m: m["ts"], reverse=True
     )[:limit]

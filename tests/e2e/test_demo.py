@@ -36,6 +36,11 @@ def test_the_demo_walks_a_case_from_intake_to_closed_and_exits_0(tmp_path):
         "asks for a narrower scope",
         "*Scope*: 1 resources, 2 event types",
         "*State*: closed",
+        "A lead types /case-status",
+        "*Last 30 days*",
+        "Filed: 1 (support 1)",
+        "Closed (any end): 1 (support 1)",
+        "Time to claim: median",
         "Done: case 1 closed",
     ):
         assert line in transcript, line

@@ -1,16 +1,18 @@
 """Personal data: cases filed with a unique marker in every personal field, worked through
-several steps; no channel message and no log line at INFO or above may carry a marker, a
-resource path, a user name or an IP address.
+several steps; no channel message and no log line at INFO or above (as text or as JSON) may
+carry a marker, a resource path, a user name or an IP address.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import re
 
 from sqlalchemy import event
 
+from bot.logs import JsonFormatter
 from bot.standins.slack_payloads import multi_static_select, plain_text_input, static_select
 from bot.standins.workspace import TRIAGE
 from db.models import Case
@@ -108,3 +110,29 @@ def test_a_database_error_while_filing_logs_no_personal_data(desk, caplog):
     assert "unexpected error" in logged
     for secret in markers(7):
         assert secret not in logged, secret
+
+
+def test_json_logs_are_one_object_a_line_with_case_and_request_and_no_personal_data(desk):
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    try:
+        secrets = file_and_work(desk)
+        desk.settle()
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert lines and all({"time", "level", "logger", "message"} <= set(x) for x in lines)
+    assert any(x["message"] == "case 1 filed (support)" and "request" in x for x in lines)
+    refusal = next(x for x in lines if x["message"].startswith("refused actor=UNOBODY"))
+    assert len(refusal["request"]) == 12
+    assert any(x.get("case") == 1 for x in lines)
+    logged = stream.getvalue()
+    for secret in secrets:
+        assert secret not in logged, secret
+    assert IP.findall(logged) == [], "an IP address reached the log"

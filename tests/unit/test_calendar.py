@@ -13,6 +13,7 @@ from bot.cases.calendar import (
     UPDATE_INTERVAL,
     BusinessHours,
     HolidayCheck,
+    business_time,
     due_time,
     is_business_moment,
     next_business_moment,
@@ -431,3 +432,27 @@ def test_a_business_moment_is_its_own_next_business_moment(scenario):
 
 def test_no_holidays_is_the_default():
     assert not no_holidays(date(2026, 12, 25))
+
+
+def test_business_time_counts_only_opening_hours():
+    friday_4pm = datetime(2026, 12, 18, 16, tzinfo=UTC)
+    monday_10am = datetime(2026, 12, 21, 10, tzinfo=UTC)
+    assert business_time(friday_4pm, monday_10am, "UTC") == timedelta(hours=2)
+    # A holiday Monday: only Tuesday's first hour counts after Friday's last.
+    monday = date(2026, 12, 21)
+    tuesday_10am = datetime(2026, 12, 22, 10, tzinfo=UTC)
+    assert business_time(friday_4pm, tuesday_10am, "UTC", BusinessHours(), monday.__eq__) == (
+        timedelta(hours=2)
+    )
+    # Read on New York's wall clock (UTC-5): Friday 11:00-17:00 local.
+    assert business_time(friday_4pm, friday_4pm + timedelta(hours=8), "America/New_York") == (
+        timedelta(hours=6)
+    )
+    assert business_time(tuesday_10am, friday_4pm, "UTC") == timedelta(0)
+
+
+def test_business_time_across_a_clock_change():
+    # London springs forward on Sunday 29 March 2026; Monday's hours are 08:00-16:00 UTC.
+    friday = datetime(2026, 3, 27, 12, tzinfo=UTC)
+    monday = datetime(2026, 3, 30, 9, tzinfo=UTC)
+    assert business_time(friday, monday, "Europe/London") == timedelta(hours=5 + 1)

@@ -99,6 +99,47 @@ def test_migrate_brings_a_new_sqlite_database_to_the_latest_revision_and_can_run
         engine.dispose()
 
 
+def test_log_format_json_writes_one_object_a_line(tmp_path):
+    import json
+
+    result = run_bot("migrate", home=tmp_path, DATABASE_URL=sqlite_url(tmp_path), LOG_FORMAT="json")
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stderr.splitlines()]
+    assert lines, "alembic logs each revision it applies"
+    for line in lines:
+        assert {"time", "level", "logger", "message"} <= set(line)
+    assert any(line["logger"].startswith("alembic") for line in lines)
+
+
+def test_report_prints_the_desk_metrics_as_text_and_csv(tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    from db.models import CaseEvent
+    from db.session import make_session_factory, transaction
+    from tests.factories import make_case
+
+    database = sqlite_url(tmp_path)
+    engine = make_engine(database)
+    migrate.upgrade(engine)
+    with transaction(make_session_factory(engine)) as session:
+        case = make_case(session)
+        when = datetime.now(UTC) - timedelta(days=2)
+        session.add(
+            CaseEvent(case_id=case.id, at=when, actor_id="U", action="submit", to_state="submitted")
+        )
+    engine.dispose()
+    text = run_bot("report", "--days", "7", home=tmp_path, DATABASE_URL=database)
+    assert text.returncode == 0, text.stderr
+    assert "(7 days)" in text.stdout
+    assert "Filed" in text.stdout and "1 (support 1)" in text.stdout
+    table = run_bot("report", "--csv", home=tmp_path, DATABASE_URL=database)
+    assert table.returncode == 0, table.stderr
+    assert table.stdout.splitlines()[0] == "figure,route,value"
+    assert "filed,support,1" in table.stdout.splitlines()
+    refused = run_bot("report", "--days", "0", home=tmp_path, DATABASE_URL=database)
+    assert the_one_error_line(refused).startswith("configuration error: --days")
+
+
 @pytest.fixture(scope="module")
 def serve_on_unmigrated_database(tmp_path_factory) -> subprocess.CompletedProcess[str]:
     home = tmp_path_factory.mktemp("unmigrated")

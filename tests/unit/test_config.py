@@ -105,6 +105,9 @@ CONTRACT = [
     ("MAX_RESOURCES", "50"),
     ("MAX_EVENT_TYPES", "5"),
     ("LOG_LEVEL", "DEBUG"),
+    ("LOG_FORMAT", "json"),
+    ("METRICS_PORT", "9100"),
+    ("SLACK_SIGNING_SECRET_PREVIOUS", "0123456789abcdef"),
 ]
 
 
@@ -148,6 +151,9 @@ MALFORMED = [
     ("DATABASE_URL", "mysql://bot@db.internal/bot", "sqlite:// or postgresql://"),
     ("EVENT_CATALOGUE", "missing.toml", "TOML file"),
     ("LOG_LEVEL", "LOUD", "DEBUG, INFO, WARNING or ERROR"),
+    ("LOG_FORMAT", "xml", "text or json"),
+    ("METRICS_PORT", "0", "a whole number from 1 to 65535"),
+    ("PROMETHEUS_MULTIPROC_DIR", "no-such-directory", "an existing directory"),
     ("SIRT_MENTION", "gitlab-com/gl-security/sirt", "starting with @"),
     ("GITLAB_WEBHOOK_SECRET", "short", "at least 16 visible ASCII characters"),
 ]

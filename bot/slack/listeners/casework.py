@@ -194,7 +194,7 @@ SUBMITS: dict[Callback, tuple[str, Callable[..., Any]]] = {
 def submitted(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     deps: Deps = context["deps"]
     view = body.get("view") or {}
-    callback = Callback(view.get("callback_id"))
+    callback = Callback(view.get("callback_id"))  # type: ignore[arg-type]
     first_block, use_case = SUBMITS[callback]
     case_id = decode_case_value(view.get("private_metadata"))
     if case_id is None:

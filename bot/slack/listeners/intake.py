@@ -72,7 +72,8 @@ def submit_intake(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         return
     ack(response_action="update", view=build_confirmation_view(filed.case))
     if filed.created:
-        log.info("case %s filed (%s)", filed.case.number, filed.case.route.value)
+        number = filed.case.number
+        log.info("case %s filed (%s)", number, filed.case.route.value, extra={"case": number})
     deps.deliver(filed.case.number)
 
 

@@ -43,7 +43,7 @@ def case_status(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     private = str(body.get("channel_id") or "").startswith("D")  # an IM: only its two people
     call = partial(answer, deps.use_cases.status, context["actor"], text, private=private)
     reply, refused = attempt(call, "/case-status")
-    ack(response_type="ephemeral", **(reply if reply is not None else {"text": refused.text}))
+    ack(response_type="ephemeral", **(reply if reply is not None else {"text": refused.text}))  # type: ignore[union-attr]
 
 
 def home_opened(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
