@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Callable
+from typing import Any
 
 from bot.config import ConfigError, Settings, load_settings
 
@@ -166,7 +168,7 @@ def _dive(settings: Settings, args: argparse.Namespace) -> int:
             return 0
         if not args.logs or not args.out:
             raise DiveError("give the log files (--logs) and a folder for the bag (--out)")
-        engine = None
+        engine: Callable[..., Any] | None = None
         if args.engine == "duckdb":
             from bot.dive.sql import duckdb_engine as engine
         result = dive(

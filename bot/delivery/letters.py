@@ -109,7 +109,7 @@ class Update:
 
     channel_id: str
     ts: str
-    message: Message
+    message: Message | None  # None: nothing to say (never for an ask)
 
 
 def _current(case: Case, marked: datetime | None) -> bool:
@@ -286,7 +286,7 @@ def load(
             reasons=reasons[case.id],
             findings=tuple(findings.get(case.id, ())),
             triage_channel=triage_channel,
-            event=events.get(row.payload.get("event_id")),
+            event=events.get(row.payload.get("event_id") or 0),
         )
         letters.append(
             Letter(

@@ -210,7 +210,8 @@ class GitLabMirror:
         if work.issue_iid is None:
             raise Retry(f"case {work.case_id} has no GitLab issue yet")
         if work.operation in RESTORES:
-            return self._restore(work, retrying)
+            self._restore(work, retrying)
+            return None
         return self._follow(work, retrying)
 
     def _restore(self, work: Work, retrying: bool) -> None:

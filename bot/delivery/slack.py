@@ -65,7 +65,8 @@ class SlackSender:
             return self._ask(letter, message)
         if letter.to is To.ASKED:
             for ask in letter.updates:  # the decision shows on every DM that asked for it
-                self.notifier.update(ask.channel_id, ask.ts, ask.message)
+                if ask.message is not None:
+                    self.notifier.update(ask.channel_id, ask.ts, ask.message)
             return None
         if letter.user_id is not None:
             channel = self.notifier.dm_channel(letter.user_id)

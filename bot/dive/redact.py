@@ -167,7 +167,7 @@ class Redactor:
             return {k: self._param(str(k), v) for k, v in value.items()}
         if not isinstance(value, list):
             return self.text(repr(value))
-        out = []
+        out: list[Any] = []
         for item in value:
             if isinstance(item, dict) and "key" in item:
                 key = str(item["key"])

@@ -107,10 +107,13 @@ def scope_from_json(data: Any) -> Scope:
     try:
         if data.get("format") != FORMAT:
             raise ScopeError(f"not a scope file (format must be {FORMAT!r})")
+        start, end = _parse_time(data["window"]["start"]), _parse_time(data["window"]["end"])
+        if start is None or end is None:
+            raise ScopeError("the window needs a start and an end in ISO 8601")
         scope = Scope(
             case=int(data["case"]),
-            start=_parse_time(data["window"]["start"]),
-            end=_parse_time(data["window"]["end"]),
+            start=start,
+            end=end,
             namespace=str(data["namespace"]),
             projects=tuple(map(str, data.get("projects", ()))),
             groups=tuple(map(str, data.get("groups", ()))),

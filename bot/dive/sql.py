@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from sqlglot import exp
 
@@ -52,12 +53,12 @@ def _when(value: str) -> exp.Expression:
 
 def _match(match: Match) -> exp.Expression:
     value = _field(match.field)
-    hits = [value.isin(*map(_text, match.values))] if match.values else []
-    hits += [exp.func("STARTS_WITH", value, _text(p)) for p in match.prefixes]
+    hits: list[Any] = [value.isin(*map(_text, match.values))] if match.values else []
+    hits.extend(exp.func("STARTS_WITH", value, _text(p)) for p in match.prefixes)
     return exp.paren(exp.and_(exp.column("kind").eq(_text(match.kind)), exp.paren(exp.or_(*hits))))
 
 
-def predicate(scope: Scope) -> exp.Expression:
+def predicate(scope: Scope) -> exp.Condition:
     """`in_scope` as one SQL condition over the columns `kind` and `json`."""
     window = scope.to_json()["window"]
     when = exp.TryCast(this=_field("time"), to=exp.DataType.build("timestamptz"))

@@ -58,7 +58,7 @@ class GitLabReader(GitLabTracker):
     def bot_user_id(self) -> int:
         """Who the bot is in GitLab: what that user does is never re-imported."""
         if self._user_id is None:
-            self._user_id = int(self._gl.http_get("/user", **self._call)["id"])
+            self._user_id = int(_json(self._gl.http_get("/user", **self._call))["id"])
         return self._user_id
 
     def issue(self, project: str, iid: int) -> IssueSeen | None:
@@ -70,7 +70,7 @@ class GitLabReader(GitLabTracker):
             if error.response_code == 404:
                 return None
             raise
-        return issue_seen(data)
+        return issue_seen(_json(data))
 
     def notes(self, project: str, iid: int) -> list[NoteSeen]:
         query = {"sort": "asc", "order_by": "created_at", "per_page": 100}
@@ -94,3 +94,10 @@ class GitLabReader(GitLabTracker):
         """The project's webhooks, as GitLab shows them (events, URL, whether disabled)."""
         path = f"/projects/{EncodedId(project)}/hooks"
         return list(self._gl.http_list(path, get_all=True, **self._call))
+
+
+def _json(answer: Any) -> dict[str, Any]:
+    """A GitLab API answer as the JSON object it is (python-gitlab types it loosely)."""
+    if not isinstance(answer, dict):
+        raise TypeError(f"GitLab answered {type(answer).__name__}, not a JSON object")
+    return answer

@@ -66,7 +66,7 @@ class RecordedRequest:
         return values[-1] if values else None
 
 
-class FakeGitLab(FaultInjection, Webhooks):
+class FakeGitLab(FaultInjection, Webhooks):  # type: ignore[misc]  # one lock, both bases
     """Fake GitLab API v4: state, fault injection and request recording (thread-safe)."""
 
     def __init__(self, token: str = "glpat-test", *, username: str = "info-request-bot") -> None:

@@ -294,7 +294,7 @@ class GitLabRoutes(GitLabState):
         return ApiResponse(201, self.render_label(proj, label))
 
     # -------------------------------------------------------------------- webhooks
-    _HOOK_EVENTS = ("issues_events", "confidential_issues_events", "note_events")
+    _HOOK_EVENTS: tuple[str, ...] = ("issues_events", "confidential_issues_events", "note_events")
     _HOOK_EVENTS += ("confidential_note_events", "push_events", "merge_requests_events")
 
     def _list_hooks(self, request: ApiRequest, project: str) -> ApiResponse:

@@ -10,6 +10,7 @@ can't be pressed twice by accident). A snooze acts before the ack, so the answer
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -55,6 +56,7 @@ def clicked(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltConte
     if (click := case_click(ack, body, respond)) is None:
         return
     action_id, case_id = click
+    call: Callable[[], dict[str, Any] | str]
     if action_id is ActionId.UPDATE_SENT:
         call = partial(_update_form, deps, case_id, context["actor"], body)
     else:
@@ -63,10 +65,10 @@ def clicked(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltConte
     ack()
     if refused:
         tell(respond, body, refused.text, deps.gateway.client)
-    elif action_id is ActionId.UPDATE_SENT:
+    elif isinstance(done, dict):  # the "update sent" modal
         if failed := open_modal(deps.gateway.interactive, body, done):
             tell(respond, body, failed, deps.gateway.client)
-    elif isinstance(body.get("response_url"), str):
+    elif isinstance(done, str) and isinstance(body.get("response_url"), str):
         respond(text=done, replace_original=True)
 
 

@@ -109,7 +109,9 @@ def clicked(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltConte
         tell(respond, body, refused.text, deps.gateway.client)
     elif action_id in IMMEDIATE:
         deps.deliver(case_id)
-    elif failed := open_modal(deps.gateway.interactive, body, result):
+    elif isinstance(result, dict) and (
+        failed := open_modal(deps.gateway.interactive, body, result)
+    ):
         tell(respond, body, failed, deps.gateway.client)
 
 
@@ -133,7 +135,7 @@ def _artefacts(work: Casework, case_id: int, actor: Actor, values: Values, deps:
     if not (artefacts.description and artefacts.location and artefacts.checksum):
         raise CaseError("Describe what was collected, where it is stored and its checksum.")
     if bag_digest(artefacts.checksum) is None:
-        raise FieldRefused({Block.ARTEFACT_CHECKSUM: PROBLEM})
+        raise FieldRefused({Block.ARTEFACT_CHECKSUM: PROBLEM})  # type: ignore[dict-item]
     return work.submit_for_review(case_id, actor, artefacts)
 
 
@@ -142,9 +144,9 @@ def _picked(values: Values, deps: Deps, missing: str) -> Actor:
     take part (a guest, someone outside the company, a bot)."""
     target = element(values, Block.USER).get("selected_user")
     if not isinstance(target, str) or not target:
-        raise FieldRefused({Block.USER: missing})
+        raise FieldRefused({Block.USER: missing})  # type: ignore[dict-item]
     if (refused := target_refusal(deps.gateway, target)) is not None:
-        raise FieldRefused({Block.USER: refused})
+        raise FieldRefused({Block.USER: refused})  # type: ignore[dict-item]
     return deps.roles.actor(target)
 
 
