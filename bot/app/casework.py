@@ -173,7 +173,7 @@ class Casework:
             case_id,
             actor,
             Action.SUBMIT_FOR_REVIEW,
-            data={"count": artefacts.count},
+            data={"count": artefacts.count, "redacted": True},
             change=_set(
                 artefact_description=artefacts.description,
                 artefact_count=artefacts.count,

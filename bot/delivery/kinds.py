@@ -53,3 +53,4 @@ class Mirror(enum.StrEnum):
     OPEN_ISSUE = "open_issue"  # the confidential SIRT issue, from the intake
     NOTE = "note"  # an internal note; the state label follows; closed when the case ends
     GAP_NOTE = "gap_note"  # the public Audit Events gap issue when there is a gap, then a note
+    CARD_LINK = "card_link"  # a note linking the card in Slack, once it is up (payload: url)

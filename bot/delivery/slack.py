@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 
 from bot.delivery import letters
 from bot.delivery.drain import Apply, Permanent, Retry
-from bot.delivery.kinds import Notice, To
+from bot.delivery.kinds import Mirror, Notice, To, Topic
 from bot.delivery.notifier import Notifier
+from db import outbox
 from db.models import Case, OutboxMessage
 
 LOOKBACK = 60.0  # seconds before a message was queued that a retry searches for it
@@ -56,7 +57,7 @@ class SlackSender:
         if letter.message is None:
             return None  # stale: an update was recorded, or the reminder snoozed, meanwhile
         if letter.notice is Notice.CARD:
-            return self._card(letter, retrying=message.attempts > 1)
+            return self._card(letter, message)
         if letter.user_id is not None:
             channel = self.notifier.dm_channel(letter.user_id)
         elif letter.to in self.channels:
@@ -73,11 +74,14 @@ class SlackSender:
             raise Retry(f"channel {channel_id} is not private and internal; not posting there")
         return channel_id
 
-    def _card(self, letter: letters.Letter, *, retrying: bool) -> Apply | None:
-        """Posts or updates the card; the participants' Home tabs follow when things are quiet."""
+    def _card(self, letter: letters.Letter, message: OutboxMessage) -> Apply | None:
+        """Posts or updates the card; the participants' Home tabs follow when things are quiet.
+
+        A card first put up is recorded with a GitLab note linking to it, in one transaction.
+        """
         assert letter.message is not None and letter.case_created_at is not None
         channel_id, ts, case_id = letter.card_channel_id, letter.card_ts, letter.case_id
-        if not ts and retrying:
+        if not ts and message.attempts > 1:
             # An earlier try may have posted the card and died before recording it: find it
             # by the case number it carries in its metadata instead of posting a second one.
             channel_id = self._internal(self.channels[To.TRIAGE])
@@ -85,11 +89,13 @@ class SlackSender:
             ts = self.notifier.find(channel_id, card_metadata(case_id), since)
         if ts and channel_id:
             self.notifier.update(self._internal(channel_id), ts, letter.message)
-            apply = None if ts == letter.card_ts else _remember_card(case_id, channel_id, ts)
         else:
             channel_id = self._internal(self.channels[To.TRIAGE])
             ts = self.notifier.post(channel_id, letter.message, card_metadata(case_id))
-            apply = _remember_card(case_id, channel_id, ts)
+        apply = None
+        if ts != letter.card_ts:
+            link = self.notifier.permalink(channel_id, ts)
+            apply = _remember_card(message, channel_id, ts, link)
         self.cards_changed(letter.people)
         return apply
 
@@ -102,10 +108,20 @@ class SlackSender:
         self.notifier.post(channel, text, metadata)
 
 
-def _remember_card(case_id: int, channel: str, ts: str) -> Apply:
+def _remember_card(message: OutboxMessage, channel: str, ts: str, link: str) -> Apply:
+    case_id = message.case_id
+
     def remember(session: Session) -> None:
         session.execute(
             update(Case).where(Case.id == case_id).values(card_channel_id=channel, card_ts=ts)
+        )
+        outbox.enqueue(
+            session=session,
+            case_id=case_id,
+            topic=Topic.GITLAB,
+            kind=Mirror.CARD_LINK,
+            now=message.created_at,
+            payload={"url": link},
         )
 
     return remember

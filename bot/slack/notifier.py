@@ -81,3 +81,9 @@ class SlackNotifier:
             if posted.get("metadata") == metadata:
                 return posted["ts"]
         return None
+
+    def permalink(self, channel_id: str, ts: str) -> str:
+        answer = self._call(
+            lambda: self.client.chat_getPermalink(channel=channel_id, message_ts=ts)
+        )
+        return answer["permalink"]

@@ -179,6 +179,17 @@ def chat_update(world: SlackWorld, args: dict[str, Any]) -> dict[str, Any]:
     return {"channel": channel_id, "ts": ts, "text": text, "message": message}
 
 
+@method("chat.getPermalink")
+def chat_get_permalink(world: SlackWorld, args: dict[str, Any]) -> dict[str, Any]:
+    channel_id, ts = str(args.get("channel") or ""), str(args.get("message_ts") or "")
+    if channel_id not in world.channels:
+        raise SlackError("channel_not_found")
+    if ts not in world.messages.get(channel_id, {}):
+        raise SlackError("message_not_found")
+    link = f"https://{TEAM_DOMAIN}.slack.com/archives/{channel_id}/p{ts.replace('.', '')}"
+    return {"channel": channel_id, "permalink": link}
+
+
 @method("chat.postEphemeral")
 def chat_post_ephemeral(world: SlackWorld, args: dict[str, Any]) -> dict[str, Any]:
     channel = _postable_channel(world, args.get("channel"))
