@@ -34,6 +34,7 @@ class Notice(enum.StrEnum):
     REMINDER = "dm_update_reminder"
     NUDGE = "dm_owner_nudge"
     ESCALATION = "leads_escalation"
+    ISSUE_NOT_OPENED = "issue_not_opened"  # GitLab kept refusing the issue: its notes wait
 
 
 class To(enum.StrEnum):

@@ -34,6 +34,7 @@ from messages.dm import (
     build_rescope_dm,
 )
 from messages.edits import build_released_dm, build_rescoped_dm, build_resumed_dm
+from messages.outage import build_issue_not_opened
 from messages.reminders import (
     FindingNote,
     build_escalation,
@@ -128,6 +129,10 @@ BUILDERS: dict[Notice, Callable[[Context], Message | None]] = {
     Notice.REMINDER: _reminder,
     Notice.NUDGE: _nudge,
     Notice.ESCALATION: _escalation,
+    # Stale once the issue exists (an operator unparked it before this went out).
+    Notice.ISSUE_NOT_OPENED: lambda c: (
+        None if c.case.gitlab_issue_iid else build_issue_not_opened(c.snapshot)
+    ),
 }
 
 RECIPIENTS: dict[To, Callable[[Case], str | None]] = {

@@ -4,7 +4,9 @@ Each row names its operation (`bot.delivery.kinds.Mirror`, chosen by the table o
 `open_issue` opens the confidential SIRT issue; `note` becomes an internal note, moves the
 state label and closes an ended case's issue; `gap_note` first opens the Audit Events issue in
 the product project when a gap was described. Rows of one case arrive in order (db.outbox), so the
-issue exists before its notes; if it doesn't yet, the row waits (`Retry`).
+issue exists before its notes; if it doesn't yet, the row waits (`Retry`). An issue that could
+not be opened after its retries is parked, and its case's notes wait behind it (`HELD_BY`)
+until an operator unparks it; the owner and the leads are told once (`parked`).
 
 Each GitLab write can succeed and still look failed (timeout, 502), so every write carries a
 marker and a retry (`attempts > 1`) looks for it before writing again: an issue is adopted,
@@ -17,6 +19,7 @@ import hashlib
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -25,9 +28,10 @@ from sqlalchemy.orm import Session
 from bot.cases.disclosure import Request, disclosures
 from bot.cases.model import ENDED_STATES, Route, State
 from bot.delivery.drain import Apply, Permanent, Retry
-from bot.delivery.kinds import Mirror
+from bot.delivery.kinds import Mirror, Notice, To, Topic
 from bot.delivery.tracker import Issue, Tracker
 from db import cases as case_repo
+from db import outbox
 from db.models import Case, CaseEvent, Finding, OutboxMessage
 from messages import gitlab as md
 
@@ -69,6 +73,7 @@ class CardLink:
 
 
 OPERATIONS = frozenset(Mirror)
+HELD_BY = frozenset({Mirror.OPEN_ISSUE.value})  # parked, it holds its case's notes back
 EVENT_OPERATIONS = OPERATIONS - {Mirror.CARD_LINK}  # the rows that mirror one case event
 
 
@@ -264,6 +269,20 @@ class GitLabMirror:
         else:
             log.info("case %s: adopted GitLab issue %s found by marker", work.case_id, issue.iid)
         return _store(work.case_id, gitlab_issue_iid=issue.iid, gitlab_issue_url=issue.url)
+
+    def parked(self, session: Session, message: OutboxMessage, now: datetime) -> None:
+        """An issue that could not be opened is told to the case's owner and the leads."""
+        if message.kind != Mirror.OPEN_ISSUE:
+            return
+        for to in (To.OWNER, To.LEADS):  # a case nobody has claimed yet: the leads only
+            outbox.enqueue(
+                session=session,
+                case_id=message.case_id,
+                topic=Topic.SLACK,
+                kind=Notice.ISSUE_NOT_OPENED,
+                now=now,
+                payload={"to": to.value},
+            )
 
     def _link_card(self, work: CardLink, retrying: bool) -> None:
         if work.issue_iid is None:
