@@ -57,7 +57,7 @@ class SlackSender:
         if letter.message is None:
             return None  # stale: an update was recorded, or the reminder snoozed, meanwhile
         if letter.notice is Notice.CARD:
-            return self._card(letter, message)
+            return self._card(letter, retrying=message.attempts > 1)
         if letter.user_id is not None:
             channel = self.notifier.dm_channel(letter.user_id)
         elif letter.to in self.channels:
@@ -74,14 +74,14 @@ class SlackSender:
             raise Retry(f"channel {channel_id} is not private and internal; not posting there")
         return channel_id
 
-    def _card(self, letter: letters.Letter, message: OutboxMessage) -> Apply | None:
+    def _card(self, letter: letters.Letter, *, retrying: bool) -> Apply | None:
         """Posts or updates the card; the participants' Home tabs follow when things are quiet.
 
         A card first put up is recorded with a GitLab note linking to it, in one transaction.
         """
         assert letter.message is not None and letter.case_created_at is not None
         channel_id, ts, case_id = letter.card_channel_id, letter.card_ts, letter.case_id
-        if not ts and message.attempts > 1:
+        if not ts and retrying:
             # An earlier try may have posted the card and died before recording it: find it
             # by the case number it carries in its metadata instead of posting a second one.
             channel_id = self._internal(self.channels[To.TRIAGE])
@@ -95,7 +95,7 @@ class SlackSender:
         apply = None
         if ts != letter.card_ts:
             link = self.notifier.permalink(channel_id, ts)
-            apply = _remember_card(message, channel_id, ts, link)
+            apply = _remember_card(letter, channel_id, ts, link)
         self.cards_changed(letter.people)
         return apply
 
@@ -108,8 +108,9 @@ class SlackSender:
         self.notifier.post(channel, text, metadata)
 
 
-def _remember_card(message: OutboxMessage, channel: str, ts: str, link: str) -> Apply:
-    case_id = message.case_id
+def _remember_card(letter: letters.Letter, channel: str, ts: str, link: str) -> Apply:
+    case_id, filed = letter.case_id, letter.case_created_at
+    assert filed is not None
 
     def remember(session: Session) -> None:
         session.execute(
@@ -120,7 +121,7 @@ def _remember_card(message: OutboxMessage, channel: str, ts: str, link: str) -> 
             case_id=case_id,
             topic=Topic.GITLAB,
             kind=Mirror.CARD_LINK,
-            now=message.created_at,
+            now=filed,  # due at once
             payload={"url": link},
         )
 
