@@ -3,8 +3,10 @@
 Each row names its operation (`bot.delivery.kinds.Mirror`, chosen by the table of effects):
 `open_issue` opens the confidential SIRT issue; `note` becomes an internal note, moves the
 state label and closes an ended case's issue; `gap_note` first opens the Audit Events issue in
-the product project when a gap was described. Rows of one case arrive in order (db.outbox), so the
-issue exists before its notes; if it doesn't yet, the row waits (`Retry`). An issue that could
+the product project when a gap was described; `card_link` (queued by the Slack sender when the
+card is first up, not by an event) notes the link to the case's card in Slack. Rows of one case
+arrive in order (db.outbox), so the issue exists before its notes; if it doesn't yet, the row
+waits (`Retry`). An issue that could
 not be opened after its retries is parked, and its case's notes wait behind it (`HELD_BY`)
 until an operator unparks it; the owner and the leads are told once (`parked`).
 
