@@ -6,9 +6,9 @@ state label and closes an ended case's issue; `gap_note` first opens the Audit E
 the product project when a gap was described; `card_link` (queued by the Slack sender when the
 card is first up, not by an event) notes the link to the case's card in Slack. Rows of one case
 arrive in order (db.outbox), so the issue exists before its notes; if it doesn't yet, the row
-waits (`Retry`). An issue that could
-not be opened after its retries is parked, and its case's notes wait behind it (`HELD_BY`)
-until an operator unparks it; the owner and the leads are told once (`parked`).
+waits (`Retry`). An issue that could not be opened after its retries is parked, and its case's
+notes wait behind it (`HELD_BY`), untried, until an operator unparks it; the owner and the
+leads are told once (`parked`).
 
 Each GitLab write can succeed and still look failed (timeout, 502), so every write carries a
 marker and a retry (`attempts > 1`) looks for it before writing again: an issue is adopted,
