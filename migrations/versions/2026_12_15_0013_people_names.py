@@ -28,5 +28,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("info_case") as batch:
-        batch.drop_column("people")
+    # In place (SQLite 3.35 and later, Postgres): a batch would copy `info_case`, which the
+    # events refer to.
+    op.drop_column("info_case", "people")

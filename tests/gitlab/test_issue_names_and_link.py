@@ -69,7 +69,7 @@ def test_a_card_whose_link_failed_is_linked_once_after_its_retry(gdesk, fake):
     desk = gdesk
     desk.slack.fail_next("chat.getPermalink", error="internal_error")
     desk.file("UREQ")
-    desk.wait_for_card(1)
+    desk.wait_until(desk.cards, what="the card, posted but not recorded")
     sessions, slack = desk.bot.sessions, desk.bot.delivery.slack_drain
 
     def card_row() -> OutboxMessage | None:
