@@ -195,6 +195,7 @@ def case_row(case_id: int, spec: Spec, rng: random.Random) -> dict[str, Any]:
         "requester_id": requester,
         "requester_team_id": "T0INSIDE",
         "relay_contact_id": requester,
+        "people": {requester: f"Requester {requester[-2:]}"},
         "owner_id": f"UHANDLER{rng.randrange(60):02d}" if claimed else None,
         "intake_view_id": f"VSEED{case_id}",
         "response_url": None,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -161,6 +161,11 @@ def apply_intake(case: Case, intake: Intake) -> None:
     case.summary = intake.summary.strip()
     case.own_use, case.audit_events = intake.own_use, intake.audit_events.strip()
     case.exception_justification = intake.exception_justification.strip()
+
+
+def name_people(case: Case, names: Mapping[str, str]) -> None:
+    """Remembers the Slack names of people of the case, by user id (blank names are not)."""
+    case.people = {**(case.people or {}), **{uid: name for uid, name in names.items() if name}}
 
 
 def request(case: Case) -> Request:

@@ -106,6 +106,8 @@ class Case(Base):
     requester_team_id: Mapped[str] = mapped_column(String(32))
     relay_contact_id: Mapped[str] = mapped_column(String(32))
     owner_id: Mapped[str | None] = mapped_column(String(32))
+    # Slack names by user id (the requester, the relay contact), for GitLab: never a mention.
+    people: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
     # The modal a requester submitted: Slack may deliver a submission twice, one case results.
     intake_view_id: Mapped[str] = mapped_column(String(64), unique=True)
@@ -184,6 +186,7 @@ PERSONAL_FIELDS = (
     "artefact_location",
     "gap_description",
     "no_gap_reason",
+    "people",
 )
 
 

@@ -5,12 +5,14 @@ leased rows until the lease runs out (a crashed drain's rows come back by themse
 Postgres the candidate rows are picked with FOR UPDATE SKIP LOCKED so drains don't wait on
 each other. Rows of one case are handed out oldest first, and never while an older row of the
 same case and topic is still unsent, so a case's messages keep their order (and a GitLab
-backlog never holds up Slack).
+backlog never holds up Slack). A parked row of a kind the drain names (`held_by`: the GitLab
+issue that could not be opened) holds its case's later rows back, pending, until it is
+unparked and sent; other parked rows hold nothing back.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -55,16 +57,21 @@ def claim(
     lease: timedelta,
     limit: int = 50,
     case_id: int | None = None,
+    held_by: Collection[str] = (),
 ) -> list[OutboxMessage]:
-    """Leases up to `limit` due messages of `topic`, at most the oldest unsent one per case."""
+    """Leases up to `limit` due messages of `topic`, at most the oldest unsent one per case;
+    none behind a parked message of a kind in `held_by`."""
     older = aliased(OutboxMessage)
+    unsent = older.status == PENDING
+    if held_by:
+        unsent = unsent | ((older.status == PARKED) & older.kind.in_(list(held_by)))
     earlier_unsent = (
         select(older.id)
         .where(
             older.case_id == OutboxMessage.case_id,
             older.topic == OutboxMessage.topic,
             older.id < OutboxMessage.id,
-            older.status == PENDING,
+            unsent,
         )
         .exists()
     )
@@ -129,8 +136,9 @@ def mark_failed(
     error: str,
     retry_at: datetime | None,
     refund: bool = False,
-) -> None:
-    """Releases a message for another try at `retry_at`, or parks it when that is None.
+) -> bool:
+    """Releases a message for another try at `retry_at`, or parks it when that is None;
+    False when this drain no longer held its lease (nothing changed).
 
     `refund` gives the attempt back: being told "later" (429) is not a failure that should
     bring the message closer to being parked.
@@ -142,11 +150,12 @@ def mark_failed(
         values["status"] = PARKED
     else:
         values["available_at"] = retry_at
-    session.execute(
+    result = session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.lease_owner == owner)
         .values(**values)
     )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def backlog(*, session: Session, topic: str | None = None) -> dict[str, int]:

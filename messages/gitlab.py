@@ -42,6 +42,10 @@ def event_marker(event_id: int) -> str:
     return f"info-request-bot:event-{event_id}"
 
 
+def card_marker(number: int) -> str:
+    return f"info-request-bot:card-{number}"
+
+
 def comment(marker: str) -> str:
     return f"<!-- {marker} -->"
 
@@ -64,6 +68,14 @@ def code(text: str) -> str:
     flat = " ".join(text.split())
     fence = "`" * (max((len(run) for run in re.findall(r"`+", flat)), default=0) + 1)
     return f"{fence} {flat} {fence}" if "`" in flat else f"`{flat}`"
+
+
+def person(user_id: str, names: Mapping[str, str]) -> str:
+    """Someone by their Slack name where the case knows it, always with their Slack id; inert
+    text, never a mention."""
+    name = names.get(user_id, "")
+    shown = f"Slack user {inline(user_id)}"
+    return f"{inline(name)} ({shown})" if name.strip() else shown
 
 
 # -- the SIRT issue -------------------------------------------------------------------------
@@ -172,27 +184,52 @@ def bundled_template() -> str:
     return resources.files("messages").joinpath("information_request.md").read_text("utf-8")
 
 
+@dataclass(frozen=True)
+class People:
+    """Who asked and who talks to the customer (Slack ids), and the names the case knows."""
+
+    requester: str
+    relay_contact: str
+    names: Mapping[str, str] = field(default_factory=dict)
+
+
+def people_section(people: People) -> str:
+    return "\n".join(
+        [
+            f"- **Requested by:** {person(people.requester, people.names)}",
+            f"- **Relay contact (talks to the customer):** "
+            f"{person(people.relay_contact, people.names)}",
+        ]
+    )
+
+
 def issue_body(
     template: str,
     *,
     number: int,
     intake: Intake,
     route: Route,
+    people: People,
     mention: str,
     event_labels: Mapping[str, str],
 ) -> str:
-    """The issue description: the template filled in, the intake, the mention, the marker."""
+    """The issue description: the template filled in, the people, the intake, the mention,
+    the marker."""
     details = intake_section(intake, event_labels=event_labels)
+    who = people_section(people)
     values = {
         "mention": mention,
         "case": str(number),
         "organisation": inline(intake.organisation),
         "route": route.label,
+        "people": who,
         "intake": details,
     }
     body = fill_template(template, values).strip()
     if details not in body:  # a template of the team's own, without `{{intake}}`
         body = f"{body}\n\n## Request\n\n{details}"
+    if who not in body:  # nor `{{people}}`
+        body = body.replace(details, f"{who}\n{details}", 1)
     if mention not in body:
         body = f"{mention}\n\n{body}"
     return f"{body}\n\n{comment(case_marker(number))}\n"
@@ -216,6 +253,7 @@ class NoteFacts:
     scope: str | None = None
     gap_url: str | None = None
     no_gap_reason: str | None = None
+    names: Mapping[str, str] = field(default_factory=dict)  # Slack names the case knows, now
 
 
 _HEADLINES = {
@@ -250,12 +288,15 @@ _HEADLINES = {
 
 
 _DIGESTS = {"review_approve": "Approved bag digest", "mark_shared": "Shared bag digest"}
+# Whom a role went to, named as the case knows them when the note is written.
+_HANDED_TO = {"hand_over": "New owner", "relay_hand_over": "New relay contact"}
 
 
 def _details(facts: NoteFacts) -> list[str]:
     lines: list[str] = []
-    if facts.action == "hand_over" and facts.data.get("to"):
-        lines.append(f"New owner: Slack user {inline(str(facts.data['to']))}")
+    if facts.action in _HANDED_TO and facts.data.get("to"):
+        to = person(str(facts.data["to"]), facts.names)
+        lines.append(f"{_HANDED_TO[facts.action]}: {to}")
     if moved := route_move(facts.data):
         lines.append(f"Route: {moved[0].label} → {moved[1].label}")
     if facts.action == "review_approve" and facts.data.get("as"):
@@ -266,6 +307,8 @@ def _details(facts: NoteFacts) -> list[str]:
         lines += ["", quote(facts.finding or "(the finding's text has been purged)")]
     for name, value in facts.artefacts.items():
         lines.append(f"- **{name}:** {inline(value)}")
+    if facts.action == "submit_for_review" and facts.data.get("redacted"):
+        lines.append("- **Redaction:** confirmed by the handler when submitting")
     if facts.scope:
         lines += ["", facts.scope]
     if facts.gap_url:
@@ -286,10 +329,27 @@ def event_note(facts: NoteFacts) -> str:
     lines = [
         f"**{headline}**{moved}",
         "",
-        f"By Slack user {inline(facts.actor_id)} at {_when(facts.at)}.",
+        f"By {person(facts.actor_id, facts.names)} at {_when(facts.at)}.",
         *_details(facts),
         "",
         comment(event_marker(facts.event_id)),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _link(url: str) -> str:
+    """A link Slack gave, shown as is; anything unlike one stays inert text."""
+    return url if re.fullmatch(r"https://[^\s<>()\[\]\\`'\"]+", url) else inline(url)
+
+
+def card_link_note(number: int, url: str) -> str:
+    """The internal note that links the issue to the case's card in Slack, once it is up."""
+    lines = [
+        "**The case in Slack**",
+        "",
+        f"Case {number} is worked from its card in the triage channel: {_link(url)}",
+        "",
+        comment(card_marker(number)),
     ]
     return "\n".join(lines) + "\n"
 

@@ -111,8 +111,11 @@ class Casework:
         data: dict[str, Any] = {"to": to.user_id}
         return self._act(case_id, actor, Action.HAND_OVER, check=eligible, change=give, data=data)
 
-    def hand_over_relay(self, case_id: int, actor: Actor, to: Actor) -> CaseSnapshot:
-        """Another member of the requester groups relays to the customer from now on."""
+    def hand_over_relay(
+        self, case_id: int, actor: Actor, to: Actor, name: str = ""
+    ) -> CaseSnapshot:
+        """Another member of the requester groups relays to the customer from now on
+        (`name`: theirs as Slack shows it, for the GitLab issue's notes)."""
 
         def eligible(case: Case) -> None:
             if to.user_id == case.relay_contact_id:
@@ -126,6 +129,7 @@ class Casework:
         def give(case: Case) -> None:
             data["relay"] = case.relay_contact_id
             case.relay_contact_id = to.user_id
+            case_repo.name_people(case, {to.user_id: name})
 
         data: dict[str, Any] = {"to": to.user_id}
         return self._act(
@@ -207,7 +211,7 @@ class Casework:
             case_id,
             actor,
             Action.SUBMIT_FOR_REVIEW,
-            data={"count": artefacts.count, "digest": digest},
+            data={"count": artefacts.count, "digest": digest, "redacted": True},
             change=_set(
                 artefact_description=artefacts.description,
                 artefact_count=artefacts.count,

@@ -37,6 +37,7 @@ class IntakeRejected(CaseError):
 class Requester:
     user_id: str
     team_id: str
+    name: str = ""  # as Slack shows them: GitLab names the requester by it, never mentions
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,7 @@ class Filing:
             updated_at=now,
         )
         case_repo.apply_intake(case, terms.intake)
+        case_repo.name_people(case, {requester.user_id: requester.name})
         session.add(case)
         session.flush()
         actor = requester.user_id

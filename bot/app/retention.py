@@ -35,6 +35,8 @@ def blank_value(name: str) -> Any:
     column = Case.__table__.columns[name]
     if column.nullable:
         return None
+    if column.default is not None and column.default.is_callable:
+        return column.default.arg(None)  # its own empty value: `people` is {}, not []
     return [] if isinstance(column.type, JSON) else ""
 
 

@@ -46,6 +46,8 @@ class Permanent(Exception):
 
 
 Apply = Callable[[Session], None]
+# Called in the transaction that parks a message, with the drain's time.
+OnParked = Callable[[Session, OutboxMessage, datetime], None]
 
 
 class Sender(Protocol):
@@ -101,6 +103,8 @@ class Drain:
     lease: timedelta = timedelta(minutes=2)
     max_attempts: int = MAX_ATTEMPTS
     record_every: float = 0.2
+    held_by: frozenset[str] = frozenset()  # kinds whose parked row holds its case's rows back
+    on_parked: OnParked | None = None
 
     def run(self, *, case_id: int | None = None, max_rounds: int = 1000) -> int:
         """Sends what is due until nothing is left to claim; returns how many went out."""
@@ -118,6 +122,7 @@ class Drain:
                     now=self.clock(),
                     lease=self.lease,
                     case_id=case_id,
+                    held_by=self.held_by,
                 )
                 loaded = list(zip(batch, self.send.load(session, batch), strict=True))
             if not batch:
@@ -195,12 +200,15 @@ class Drain:
             if outcome.apply and outcome.message.id in marked:
                 outcome.apply(session)
         for outcome in outcomes:
-            if outcome.error is not None:
-                outbox.mark_failed(
-                    session=session,
-                    message_id=outcome.message.id,
-                    owner=self.owner,
-                    error=outcome.error,
-                    retry_at=outcome.retry_at,
-                    refund=outcome.refund,
-                )
+            if outcome.error is None:
+                continue
+            marked_failed = outbox.mark_failed(
+                session=session,
+                message_id=outcome.message.id,
+                owner=self.owner,
+                error=outcome.error,
+                retry_at=outcome.retry_at,
+                refund=outcome.refund,
+            )
+            if marked_failed and outcome.retry_at is None and self.on_parked:
+                self.on_parked(session, outcome.message, self.clock())

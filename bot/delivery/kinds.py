@@ -44,6 +44,7 @@ class Notice(enum.StrEnum):
     CLOSED_IN_GITLAB = "dm_closed_in_gitlab"  # a person closed the issue; the case is open
     REOPENED_IN_GITLAB = "dm_reopened_in_gitlab"
     EXPOSED = "leads_issue_exposed"  # the issue lost its confidentiality; restored
+    ISSUE_NOT_OPENED = "issue_not_opened"  # GitLab kept refusing the issue: its notes wait
 
 
 class To(enum.StrEnum):
@@ -69,3 +70,4 @@ class Mirror(enum.StrEnum):
     GAP_NOTE = "gap_note"  # the public Audit Events gap issue when there is a gap, then a note
     RESTORE_CONFIDENTIAL = "restore_confidential"  # confidential again, customers off, a note
     RESTORE_LABEL = "restore_label"  # the state label that matches the case back, a note
+    CARD_LINK = "card_link"  # a note linking the card in Slack, once it is up (payload: url)

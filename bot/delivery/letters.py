@@ -39,6 +39,7 @@ from messages.dm import (
     build_rescope_dm,
 )
 from messages.edits import build_released_dm, build_rescoped_dm, build_resumed_dm
+from messages.outage import build_issue_not_opened
 from messages.reminders import (
     FindingNote,
     build_escalation,
@@ -184,6 +185,10 @@ BUILDERS: dict[Notice, Callable[[Context], Message | None]] = {
     Notice.CLOSED_IN_GITLAB: lambda c: build_closed_in_gitlab_dm(c.snapshot),
     Notice.REOPENED_IN_GITLAB: lambda c: build_reopened_in_gitlab_dm(c.snapshot),
     Notice.EXPOSED: lambda c: build_exposed_post(c.snapshot),
+    # Stale once the issue exists (an operator unparked it before this went out).
+    Notice.ISSUE_NOT_OPENED: lambda c: (
+        None if c.case.gitlab_issue_iid else build_issue_not_opened(c.snapshot)
+    ),
 }
 
 RECIPIENTS: dict[To, Callable[[Case], str | None]] = {

@@ -3,8 +3,12 @@
 Each row names its operation (`bot.delivery.kinds.Mirror`, chosen by the table of effects):
 `open_issue` opens the confidential SIRT issue; `note` becomes an internal note, moves the
 state label and closes an ended case's issue; `gap_note` first opens the Audit Events issue in
-the product project when a gap was described. Rows of one case arrive in order (db.outbox), so the
-issue exists before its notes; if it doesn't yet, the row waits (`Retry`).
+the product project when a gap was described; `card_link` (queued by the Slack sender when the
+card is first up, not by an event) notes the link to the case's card in Slack. Rows of one case
+arrive in order (db.outbox), so the issue exists before its notes; if it doesn't yet, the row
+waits (`Retry`). An issue that could not be opened after its retries is parked, and its case's
+notes wait behind it (`HELD_BY`), untried, until an operator unparks it; the owner and the
+leads are told once (`parked`).
 
 Each GitLab write can succeed and still look failed (timeout, 502), so every write carries a
 marker and a retry (`attempts > 1`) looks for it before writing again: an issue is adopted,
@@ -17,6 +21,7 @@ import hashlib
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -25,9 +30,10 @@ from sqlalchemy.orm import Session
 from bot.cases.disclosure import Request, disclosures
 from bot.cases.model import ENDED_STATES, Route, State
 from bot.delivery.drain import Apply, Permanent, Retry
-from bot.delivery.kinds import Mirror
+from bot.delivery.kinds import Mirror, Notice, To, Topic
 from bot.delivery.tracker import Issue, Tracker
 from db import cases as case_repo
+from db import outbox
 from db.models import Case, CaseEvent, Finding, OutboxMessage
 from messages import gitlab as md
 
@@ -59,8 +65,19 @@ class Work:
     gap_issue_url: str | None = None
 
 
+@dataclass(frozen=True)
+class CardLink:
+    """The note that links the issue to the case's card in Slack."""
+
+    case_id: int
+    issue_iid: int | None
+    url: str
+
+
 OPERATIONS = frozenset(Mirror)
 RESTORES = frozenset({Mirror.RESTORE_CONFIDENTIAL, Mirror.RESTORE_LABEL})
+HELD_BY = frozenset({Mirror.OPEN_ISSUE.value})  # parked, it holds its case's notes back
+EVENT_OPERATIONS = OPERATIONS - {Mirror.CARD_LINK}  # the rows that mirror one case event
 
 
 def gap_marker(case: Case) -> str:
@@ -109,6 +126,7 @@ def _facts(
         to_state=State(event.to_state),
         reason=reason or None,  # blank once the retention purge has been
         data=dict(event.data or {}),
+        names=dict(case.people or {}),
     )
     if event.action == "add_finding":
         facts = replace(facts, finding=_finding(session, event, texts))
@@ -130,9 +148,10 @@ def _facts(
 
 def load(
     session: Session, batch: Sequence[OutboxMessage], config: MirrorConfig
-) -> list[Work | Permanent]:
-    """The work of each mirror operation: one query for the events and cases, one for findings."""
-    wanted = {int(m.payload["event_id"]) for m in batch if m.kind in OPERATIONS}
+) -> list[Work | CardLink | Permanent]:
+    """The work of each mirror operation: one query for the events and cases, one for findings,
+    one for the issues that card links go to."""
+    wanted = {int(m.payload["event_id"]) for m in batch if m.kind in EVENT_OPERATIONS}
     rows = session.execute(
         select(CaseEvent, Case)
         .join(Case, Case.id == CaseEvent.case_id)
@@ -143,10 +162,20 @@ def load(
     query = select(Finding.id, Finding.text).where(Finding.id.in_(named))
     texts = {finding_id: text for finding_id, text in session.execute(query)}
     reasons = case_repo.texts(session=session, event_ids=set(found))
-    works: list[Work | Permanent] = []
+    linked = {m.case_id for m in batch if m.kind == Mirror.CARD_LINK}
+    to_issue = select(Case.id, Case.gitlab_issue_iid).where(Case.id.in_(linked))
+    issues = {case_id: iid for case_id, iid in session.execute(to_issue)} if linked else {}
+    works: list[Work | CardLink | Permanent] = []
     for message in batch:
         if message.kind not in OPERATIONS:
             works.append(Permanent(f"unknown GitLab operation {message.kind!r}"))
+            continue
+        if message.kind == Mirror.CARD_LINK:
+            url = str(message.payload.get("url") or "")
+            if message.case_id not in issues or not url:
+                works.append(Permanent(f"no case {message.case_id}, or no link to its card"))
+            else:
+                works.append(CardLink(message.case_id, issues[message.case_id], url))
             continue
         event_id = int(message.payload["event_id"])
         if event_id not in found:
@@ -176,7 +205,12 @@ def _work(
         route=Route(case.route),
         issue_iid=case.gitlab_issue_iid,
         title=md.issue_title(case.organisation, case.id),
-        body_args={"number": case.id, "intake": case_repo.intake(case), "route": Route(case.route)}
+        body_args={
+            "number": case.id,
+            "intake": case_repo.intake(case),
+            "route": Route(case.route),
+            "people": md.People(case.requester_id, case.relay_contact_id, dict(case.people or {})),
+        }
         if opening
         else None,
         gap_description=case.gap_description,
@@ -200,11 +234,16 @@ class GitLabMirror:
     tracker: Tracker
     config: MirrorConfig
 
-    def load(self, session: Session, batch: Sequence[OutboxMessage]) -> list[Work | Permanent]:
+    def load(
+        self, session: Session, batch: Sequence[OutboxMessage]
+    ) -> list[Work | CardLink | Permanent]:
         return load(session, batch, self.config)
 
-    def send(self, message: OutboxMessage, work: Work) -> Apply | None:
+    def send(self, message: OutboxMessage, work: Work | CardLink) -> Apply | None:
         retrying = message.attempts > 1
+        if isinstance(work, CardLink):
+            self._link_card(work, retrying)
+            return None
         if work.operation is Mirror.OPEN_ISSUE:
             return self._open_issue(work, retrying)
         if work.issue_iid is None:
@@ -265,6 +304,32 @@ class GitLabMirror:
             log.info("case %s: adopted GitLab issue %s found by marker", work.case_id, issue.iid)
         return _store(work.case_id, gitlab_issue_iid=issue.iid, gitlab_issue_url=issue.url)
 
+    def parked(self, session: Session, message: OutboxMessage, now: datetime) -> None:
+        """An issue that could not be opened is told to the case's owner and the leads."""
+        if message.kind != Mirror.OPEN_ISSUE:
+            return
+        for to in (To.OWNER, To.LEADS):  # a case nobody has claimed yet: the leads only
+            outbox.enqueue(
+                session=session,
+                case_id=message.case_id,
+                topic=Topic.SLACK,
+                kind=Notice.ISSUE_NOT_OPENED,
+                now=now,
+                payload={"to": to.value},
+            )
+
+    def _link_card(self, work: CardLink, retrying: bool) -> None:
+        if work.issue_iid is None:
+            raise Retry(f"case {work.case_id} has no GitLab issue yet")
+        note = md.card_link_note(work.case_id, work.url)
+        self._note_once(work.issue_iid, md.card_marker(work.case_id), note, retrying)
+
+    def _note_once(self, iid: int, marker: str, body: str, retrying: bool) -> None:
+        """Adds a note to the SIRT issue; a retry first looks for it by its marker."""
+        project = self.config.sirt_project
+        if not (retrying and self.tracker.has_note(project, iid, marker=marker)):
+            self.tracker.add_note(project, iid, body)
+
     def _open_gap_issue(self, work: Work, retrying: bool) -> Issue:
         project = self.config.gap_project
         issue = self.tracker.find_issue(project, marker=work.gap_marker) if retrying else None
@@ -291,8 +356,7 @@ class GitLabMirror:
             facts = replace(facts, gap_url=url)
             apply = None if work.gap_issue_url else _store(work.case_id, gap_issue_url=url)
         marker = md.event_marker(facts.event_id)
-        if not (retrying and self.tracker.has_note(project, work.issue_iid, marker=marker)):
-            self.tracker.add_note(project, work.issue_iid, md.event_note(facts))
+        self._note_once(work.issue_iid, marker, md.event_note(facts), retrying)
         moved = facts.from_state is not None and facts.from_state is not facts.to_state
         rerouted = md.route_move(facts.data)
         if moved or rerouted or facts.to_state in ENDED_STATES:

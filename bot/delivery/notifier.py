@@ -26,6 +26,9 @@ class Notifier(Protocol):
     def find(self, channel_id: str, metadata: dict[str, Any], since: float) -> str | None:
         """The ts of a message posted since `since` (epoch seconds) carrying `metadata`."""
 
+    def permalink(self, channel_id: str, ts: str) -> str:
+        """A link to a message, for people who can see its channel."""
+
 
 @dataclass
 class Posted:
@@ -64,3 +67,6 @@ class RecordingNotifier:
             (p.ts for p in self.posts if (p.channel_id, p.metadata) == (channel_id, metadata)),
             None,
         )
+
+    def permalink(self, channel_id: str, ts: str) -> str:
+        return f"https://slack.example/archives/{channel_id}/p{ts.replace('.', '')}"

@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 
 from bot.delivery import letters
 from bot.delivery.drain import Apply, Permanent, Retry
-from bot.delivery.kinds import Notice, To
+from bot.delivery.kinds import Mirror, Notice, To, Topic
 from bot.delivery.notifier import Notifier
+from db import outbox
 from db.models import Case, CaseMessage, OutboxMessage
 
 GROUPS = (To.LEGAL, To.REVIEWERS)  # a DM to each member who may act
@@ -85,7 +86,10 @@ class SlackSender:
         return channel_id
 
     def _card(self, letter: letters.Letter, *, retrying: bool) -> Apply | None:
-        """Posts or updates the card; the participants' Home tabs follow when things are quiet."""
+        """Posts or updates the card; the participants' Home tabs follow when things are quiet.
+
+        A card first put up is recorded with a GitLab note linking to it, in one transaction.
+        """
         assert letter.message is not None and letter.case_created_at is not None
         channel_id, ts, case_id = letter.card_channel_id, letter.card_ts, letter.case_id
         if not ts and retrying:
@@ -96,11 +100,13 @@ class SlackSender:
             ts = self.notifier.find(channel_id, card_metadata(case_id), since)
         if ts and channel_id:
             self.notifier.update(self._internal(channel_id), ts, letter.message)
-            apply = None if ts == letter.card_ts else _remember_card(case_id, channel_id, ts)
         else:
             channel_id = self._internal(self.channels[To.TRIAGE])
             ts = self.notifier.post(channel_id, letter.message, card_metadata(case_id))
-            apply = _remember_card(case_id, channel_id, ts)
+        apply = None
+        if ts != letter.card_ts:
+            link = self.notifier.permalink(channel_id, ts)
+            apply = _remember_card(letter, channel_id, ts, link)
         self.cards_changed(letter.people)
         return apply
 
@@ -123,10 +129,21 @@ class SlackSender:
         return self.notifier.post(channel, text, metadata)
 
 
-def _remember_card(case_id: int, channel: str, ts: str) -> Apply:
+def _remember_card(letter: letters.Letter, channel: str, ts: str, link: str) -> Apply:
+    case_id, filed = letter.case_id, letter.case_created_at
+    assert filed is not None
+
     def remember(session: Session) -> None:
         session.execute(
             update(Case).where(Case.id == case_id).values(card_channel_id=channel, card_ts=ts)
+        )
+        outbox.enqueue(
+            session=session,
+            case_id=case_id,
+            topic=Topic.GITLAB,
+            kind=Mirror.CARD_LINK,
+            now=filed,  # due at once
+            payload={"url": link},
         )
 
     return remember

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from bot.delivery.drain import Drain, drain_owner
 from bot.delivery.kinds import Topic
-from bot.delivery.mirror import GitLabMirror, MirrorConfig
+from bot.delivery.mirror import HELD_BY, GitLabMirror, MirrorConfig
 from bot.delivery.tracker import Tracker
 from bot.gitlab.reader import GitLabReader
 from bot.gitlab.tracker import DEFAULT_TIMEOUT, GitLabTracker
@@ -61,6 +61,8 @@ def build_gitlab_drain(
         clock=clock,
         owner=f"{drain_owner()}:gitlab"[-64:],
         lease=LEASE,
+        held_by=HELD_BY,
+        on_parked=mirror.parked,
     )
 
 

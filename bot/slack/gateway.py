@@ -86,6 +86,7 @@ class SlackUser:
     is_stranger: bool
     is_bot: bool
     deleted: bool
+    name: str = ""  # their full name as Slack shows it (for text, never a mention)
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,14 @@ def _is_external(channel: dict[str, Any]) -> bool:
         or channel.get("is_pending_ext_shared")
         or (channel.get("is_shared") and not channel.get("is_org_shared"))
     )
+
+
+def _name(user: dict[str, Any]) -> str:
+    profile = user.get("profile") or {}
+    for name in (profile.get("real_name"), user.get("real_name"), profile.get("display_name")):
+        if isinstance(name, str) and name.strip():
+            return name.strip()
+    return str(user.get("name") or "")
 
 
 class SlackGateway:
@@ -136,6 +145,7 @@ class SlackGateway:
                 is_stranger=bool(data.get("is_stranger")),
                 is_bot=bool(data.get("is_bot")),
                 deleted=bool(data.get("deleted")),
+                name=_name(data),
             )
 
         return self._users.get_or_load(user_id, load)

@@ -92,6 +92,12 @@ class SlackNotifier:
                 return posted["ts"]
         return None
 
+    def permalink(self, channel_id: str, ts: str) -> str:
+        answer = self._call(
+            lambda: self.client.chat_getPermalink(channel=channel_id, message_ts=ts)
+        )
+        return answer["permalink"]
+
 
 def group_members(roles: Roles, to: To) -> frozenset[str]:
     """The members of the groups a group DM goes to (`DECIDERS`), asked of Slack."""

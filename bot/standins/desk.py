@@ -34,7 +34,7 @@ from bot.standins.workspace import (
     settings_env,
 )
 from bot.wiring import Bot, build_bot, metrics_registry
-from db.models import OutboxMessage
+from db.models import Case, OutboxMessage
 from messages.ids import case_value
 
 
@@ -170,12 +170,21 @@ class Desk:
         return self.slack.messages_in(TRIAGE)
 
     def wait_for_card(self, case_number: int) -> dict[str, Any]:
+        """The case's card once it is up and the bot has recorded it (and queued its link)."""
+
         def find():
             return next(
                 (m for m in self.cards() if f"Case {case_number}:" in m.get("text", "")), None
             )
 
-        return self.wait_until(find, what=f"card of case {case_number}")
+        def recorded() -> bool:
+            with self.bot.sessions() as session:
+                query = select(Case.card_ts).where(Case.id == case_number)
+                return session.scalar(query) is not None
+
+        card = self.wait_until(find, what=f"card of case {case_number}")
+        self.wait_until(recorded, what=f"the bot to record the card of case {case_number}")
+        return card
 
     def wait_for_dm(self, user: str, words: str) -> dict[str, Any]:
         def find():

@@ -80,7 +80,23 @@ def conversations_info(world: SlackWorld, args: dict[str, Any]) -> dict[str, Any
     channel = world.channels.get(str(args.get("channel") or ""))
     if channel is None:
         raise SlackError("channel_not_found")
+    _require_scope(world, _read_scope(channel))
     return {"channel": channel.to_api(world.bot_user_id)}
+
+
+def _read_scope(channel: FakeChannel) -> str:
+    """The scope conversations.info needs for a conversation of this kind."""
+    if channel.is_im:
+        return "im:read"
+    if channel.is_mpim:
+        return "mpim:read"
+    return "groups:read" if channel.is_private else "channels:read"
+
+
+def _require_scope(world: SlackWorld, scope: str) -> None:
+    """Answers `missing_scope` as Slack does when the token was not granted `scope`."""
+    if world.scopes is not None and scope not in world.scopes:
+        raise SlackError("missing_scope", needed=scope, provided=",".join(sorted(world.scopes)))
 
 
 @method("conversations.open")
@@ -161,6 +177,17 @@ def chat_update(world: SlackWorld, args: dict[str, Any]) -> dict[str, Any]:
         changes["blocks"] = blocks or []
     message = world.replace_message(channel_id, ts, changes)
     return {"channel": channel_id, "ts": ts, "text": text, "message": message}
+
+
+@method("chat.getPermalink")
+def chat_get_permalink(world: SlackWorld, args: dict[str, Any]) -> dict[str, Any]:
+    channel_id, ts = str(args.get("channel") or ""), str(args.get("message_ts") or "")
+    if channel_id not in world.channels:
+        raise SlackError("channel_not_found")
+    if ts not in world.messages.get(channel_id, {}):
+        raise SlackError("message_not_found")
+    link = f"https://{TEAM_DOMAIN}.slack.com/archives/{channel_id}/p{ts.replace('.', '')}"
+    return {"channel": channel_id, "permalink": link}
 
 
 @method("chat.postEphemeral")

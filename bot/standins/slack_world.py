@@ -58,6 +58,8 @@ class SlackWorld:
         self.in_channel_responses: list[dict[str, Any]] = []  # to channels the fake lacks
         self.response_targets: dict[str, ResponseTarget] = {}
         self.validation_errors: list[str] = []
+        # The bot token's OAuth scopes (None: any method may be called, as in unit tests).
+        self.scopes: frozenset[str] | None = None
         self._last_ts_us = 0
         self.add_user(bot_user_id, name="bot", is_bot=True)
 
@@ -110,6 +112,7 @@ class SlackWorld:
         is_org_shared: bool = False,
         members: tuple[str, ...] | list[str] | None = None,
         is_im: bool = False,
+        is_mpim: bool = False,
         name: str | None = None,
     ) -> None:
         """Add (or replace) a channel; the bot is its only member unless told otherwise.
@@ -122,6 +125,7 @@ class SlackWorld:
                 name=name or channel_id.lower(),
                 is_private=is_private,
                 is_im=is_im,
+                is_mpim=is_mpim,
                 is_shared=is_shared,
                 is_ext_shared=is_ext_shared,
                 is_org_shared=is_org_shared,

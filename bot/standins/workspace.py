@@ -29,6 +29,23 @@ TRIAGE, LEADS, WORK, SHARED = "C0TRIAGE", "C0LEADS", "C0WORK", "C0SHARED"
 REQUESTERS, SUPPORT, SIRT = "S0REQ", "S0SUPPORT", "S0SIRT"
 SECURITY, LEGAL, LEAD_GROUP = "S0SECURITY", "S0LEGAL", "S0LEADS"
 
+# The bot token's scopes: the manifest's (slack-manifest.yml), which a test keeps in step.
+SCOPES = frozenset(
+    (
+        "commands",
+        "chat:write",
+        "im:write",
+        "channels:read",
+        "groups:read",
+        "im:read",
+        "mpim:read",
+        "groups:history",
+        "im:history",
+        "users:read",
+        "usergroups:read",
+    )
+)
+
 STAFF = {
     "UREQ": REQUESTERS,
     "UREQ2": REQUESTERS,
@@ -60,6 +77,7 @@ def settings_env(slack: FakeSlack, database_url: str) -> dict[str, str]:
 
 def populate(slack: FakeSlack) -> None:
     """The workspace every end-to-end test starts from."""
+    slack.scopes = SCOPES
     for user in STAFF:
         slack.add_user(user, tz="Europe/London")
     slack.add_user("UAKL", tz="Pacific/Auckland")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from bot.cases.states import Action, transition
@@ -141,3 +141,21 @@ def test_unparking_gives_parked_messages_a_fresh_start(sessions):
             session=session, topic="slack", owner="b", now=NOW, lease=timedelta(minutes=1)
         )
         assert again.attempts == 1 and outbox.backlog(session=session)["parked"] == 0
+
+
+def test_a_parked_message_holds_its_case_back_only_when_its_kind_is_held(sessions):
+    park_one(sessions)  # a parked card
+    with transaction(sessions) as session:
+        case_id = session.scalar(select(Case.id))
+        outbox.enqueue(session=session, case_id=case_id, topic="slack", kind="dm_receipt", now=NOW)
+
+    def claim(held_by=()) -> list[str]:
+        with transaction(sessions) as session:
+            batch = outbox.claim(
+                session=session, topic="slack", owner="b", now=NOW, lease=timedelta(0),
+                held_by=held_by,
+            )  # fmt: skip
+            return [row.kind for row in batch]
+
+    assert claim(held_by={"card"}) == []  # waits behind the parked card, untried
+    assert claim() == ["dm_receipt"]  # nothing held: a parked row is passed over

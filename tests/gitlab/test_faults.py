@@ -37,8 +37,10 @@ def assert_mirrored_once(sessions, fake: FakeGitLab, cases: int) -> None:
         for case in session.scalars(select(Case).order_by(Case.id)):
             events = [e.id for e in history(session=session, case_id=case.id)]
             notes = fake.notes(SIRT_PROJECT, case.gitlab_issue_iid)
-            noted = [int(NOTE_MARKER.search(note["body"]).group(1)) for note in notes]
+            noted = [int(m.group(1)) for n in notes if (m := NOTE_MARKER.search(n["body"]))]
             assert noted == events[1:], f"case {case.id}"
+            linked = [n for n in notes if f"info-request-bot:card-{case.id} " in n["body"]]
+            assert len(linked) == (1 if case.card_ts else 0), f"case {case.id}"
     assert pending(sessions) == 0 and pending(sessions, "parked") == 0
 
 
@@ -52,7 +54,8 @@ def test_gitlab_down_during_submissions_then_back(gdesk, fake):
     fake.down()
     file_cases(gdesk, 3)
     drain_all(gdesk.bot.delivery.gitlab_drain, rounds=3)
-    assert pending(gdesk.bot.sessions) == 6 and fake.issues(SIRT_PROJECT) == []
+    # Each case: its issue, the acceptance note, the note linking its card in Slack.
+    assert pending(gdesk.bot.sessions) == 9 and fake.issues(SIRT_PROJECT) == []
     fake.up()
     drain_all(gdesk.bot.delivery.gitlab_drain)
     assert_mirrored_once(gdesk.bot.sessions, fake, 3)
@@ -108,7 +111,8 @@ def test_what_keeps_failing_is_parked_after_bounded_attempts(gdesk, fake):
     fake.fail("POST", r"/issues$", status=503, times=None)
     drain_all(gdesk.bot.delivery.gitlab_drain, rounds=MAX_ATTEMPTS * 3)
     with transaction(sessions) as session:
-        assert outbox.backlog(session=session, topic="gitlab") == {"pending": 0, "parked": 2}
+        # The issue is parked; its notes (acceptance, the card's link) wait behind it, untried.
+        assert outbox.backlog(session=session, topic="gitlab") == {"pending": 2, "parked": 1}
         first = session.get(OutboxMessage, 1)
         assert first.attempts == MAX_ATTEMPTS and "503" in first.last_error
     assert len(fake.requests("POST", r"/issues$")) == MAX_ATTEMPTS

@@ -73,7 +73,8 @@ def test_a_drain_killed_at_random_points_still_mirrors_each_case_once(
         for k in (1, 2):
             gdesk.fill("case_add_finding", n, text(f"finding {k} on case {n}"), user="USUP")
     queued = pending(sessions)
-    assert queued == 2 * CASES + 3 * len(WORKED)  # submit and accept, claim and findings
+    # submit, accept and the card's link; claim and findings
+    assert queued == 3 * CASES + 3 * len(WORKED)
 
     fake.hang("*", r"/projects/", seconds=0.1, times=None)  # slow enough to die mid-drain
     rng = random.Random(20240611)

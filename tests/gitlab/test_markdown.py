@@ -12,12 +12,16 @@ MENTION = "@gitlab-com/gl-security/sirt"
 LABELS = {"sign_in": "Sign-in", "pat": "Personal access token created"}
 
 
+PEOPLE = md.People("UREQ", "URELAY", {"UREQ": "Ada Lovelace"})
+
+
 def body(template: str, **changes) -> str:
     return md.issue_body(
         template,
         number=7,
         intake=factories.intake(**changes),
         route=Route.SIRT,
+        people=PEOPLE,
         mention=MENTION,
         event_labels=LABELS,
     )
@@ -133,3 +137,44 @@ def test_the_title_stays_within_gitlabs_limit_after_escaping():
     assert len(title) <= md.TITLE_MAX < len(f"Information request: {md.inline(name)} (case 12345)")
     assert title.startswith("Information request: R&amp;D &lt;Ops&gt; ")
     assert title.endswith("… (case 12345)") and "&am…" not in title
+
+
+def test_people_are_named_as_slack_shows_them_and_never_mentioned():
+    names = {"UREQ": "Ada @admin Lovelace", "URELAY": "Grace <b>Hopper</b> [x](http://e.vil)"}
+    text = body(md.bundled_template())
+    assert "- **Requested by:** Ada Lovelace (Slack user UREQ)" in text
+    assert "- **Relay contact (talks to the customer):** Slack user URELAY" in text
+    assert text.count("Ada Lovelace") == 1
+    assert "Ada Lovelace" in body("No placeholders here.")
+    people = md.people_section(md.People("UREQ", "URELAY", names))
+    assert "**Requested by:** Ada @\u200dadmin Lovelace (Slack user UREQ)" in people
+    assert "<b>" not in people and "[x](" not in people
+    unnamed = md.people_section(md.People("UREQ", "UNEW", {}))
+    assert "**Relay contact (talks to the customer):** Slack user UNEW" in unnamed
+
+
+def test_notes_name_people_as_the_case_knows_them_when_written():
+    base = md.NoteFacts(1, "hand_over", "USUP", factories.NOW, State.TRIAGE, State.INVESTIGATING)
+    named = replace(base, data={"to": "USUP2"}, names={"USUP": "Sam Support", "USUP2": "Kim"})
+    note = md.event_note(named)
+    assert "By Sam Support (Slack user USUP) at" in note
+    assert "New owner: Kim (Slack user USUP2)" in note
+    relay = replace(named, action="relay_hand_over", data={"to": "UREQ2"}, names={"UREQ2": "Lu"})
+    assert "New relay contact: Lu (Slack user UREQ2)" in md.event_note(relay)
+
+
+def test_the_submission_note_says_the_handler_confirmed_redaction():
+    base = md.NoteFacts(
+        1, "submit_for_review", "USUP", factories.NOW, State.INVESTIGATING, State.IN_REVIEW
+    )
+    assert "Redaction" not in md.event_note(base)
+    note = md.event_note(replace(base, data={"count": 2, "redacted": True}))
+    assert "- **Redaction:** confirmed by the handler when submitting" in note
+
+
+def test_the_card_link_note_links_slack_and_carries_its_marker():
+    url = "https://inside.slack.com/archives/C0TRIAGE/p1700000000000100"
+    note = md.card_link_note(3, url)
+    assert f"its card in the triage channel: {url}" in note
+    assert note.rstrip().endswith("<!-- info-request-bot:card-3 -->")
+    assert "[x](y)" not in md.card_link_note(3, "javascript:[x](y)")

@@ -72,6 +72,7 @@ def test_a_case_is_mirrored_from_submission_to_close(gdesk, fake):
     headlines = [note["body"].split("\n")[0] for note in notes]
     assert headlines == [
         "**Request accepted into triage** — state submitted → triage",
+        "**The case in Slack**",
         "**Case claimed** — state triage → investigating",
         "**Finding recorded**",
         "**Artefacts submitted for review** — state investigating → in review",
@@ -82,8 +83,8 @@ def test_a_case_is_mirrored_from_submission_to_close(gdesk, fake):
         "**Audit Events gap step recorded**",
         "**Case closed** — state shared → closed",
     ]
-    assert "Token used at 02:14" in notes[2]["body"]
-    assert "Security reviewer" in notes[4]["body"] and "Legal reviewer" in notes[5]["body"]
+    assert "Token used at 02:14" in notes[3]["body"]
+    assert "Security reviewer" in notes[5]["body"] and "Legal reviewer" in notes[6]["body"]
     closed = fake.issue(SIRT_PROJECT, issue["iid"])
     assert closed["state"] == "closed"
     assert [label for label in closed["labels"] if label.startswith("state::")] == ["state::closed"]
@@ -91,7 +92,7 @@ def test_a_case_is_mirrored_from_submission_to_close(gdesk, fake):
     [gap] = fake.issues(GAP_PROJECT)
     assert sorted(gap["labels"]) == ["Category:Audit Events", "Enterprise Edition"]
     assert "personal access token" in gap["description"]
-    assert gap["web_url"] in notes[8]["body"]
+    assert gap["web_url"] in notes[9]["body"]
     assert case_row(desk).gap_issue_url == gap["web_url"]
     published = json.dumps([gap["title"], gap["description"]]).lower()
     for leak in LEAKS:

@@ -278,6 +278,7 @@ def load(tmp_path_factory) -> Iterator[dict[str, Any]]:
         for thread in threading.enumerate():
             if thread.name.startswith("gitlab-mirror-"):
                 thread.join(timeout=30)
+        _drain_slack(desk.bot)  # a card put up now queues its link for GitLab
         drain_all(desk.bot.delivery.gitlab_drain)
         _drain_slack(desk.bot)
         sessions = desk.bot.sessions
@@ -365,7 +366,8 @@ def test_every_case_has_one_confidential_issue_and_each_note_once(load):
     assert set(by_case) == {c.id for c in cases}
     assert {c.gitlab_issue_url for c in cases} == {i["web_url"] for i in load["issues"]}
     for notes in load["notes"].values():
-        markers = [m for body in notes for m in re.findall(r"info-request-bot:event-\d+", body)]
+        found = (re.findall(r"info-request-bot:(?:event|card)-\d+", body) for body in notes)
+        markers = [m for each in found for m in each]
         assert len(markers) == len(set(markers)) == len(notes) >= 1, notes
     assert load["gap_issues"] == []
 

@@ -156,7 +156,7 @@ def _hand_over(work: Casework, case_id: int, actor: Actor, values: Values, deps:
 
 def _relay(work: Casework, case_id: int, actor: Actor, values: Values, deps: Deps) -> Any:
     to = _picked(values, deps, "Pick who relays to the customer from now.")
-    return work.hand_over_relay(case_id, actor, to)
+    return work.hand_over_relay(case_id, actor, to, deps.gateway.user(to.user_id).name)
 
 
 def _gap(work: Casework, case_id: int, actor: Actor, values: Values, deps: Deps) -> Any:

@@ -45,14 +45,15 @@ def open_intake(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltC
 
 def _file(deps: Deps, user: dict[str, Any], view: dict[str, Any]) -> Filed:
     user_id = user.get("id", "")
+    person = deps.gateway.user(user_id)
     intake = parse_intake(
         (view.get("state") or {}).get("values"),
         catalogue=deps.catalogue,
-        requester_tz=deps.gateway.user(user_id).tz,
+        requester_tz=person.tz,
     )
     return deps.use_cases.filing.submit_intake(
         intake=intake,
-        requester=Requester(user_id=user_id, team_id=user.get("team_id", "")),
+        requester=Requester(user_id=user_id, team_id=user.get("team_id", ""), name=person.name),
         view_id=view_id(view),
     )
 
