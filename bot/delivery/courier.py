@@ -51,8 +51,9 @@ class Courier:
                 self._threads.append(thread)
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Lets each courier finish the deliveries in hand and end; what is still queued stays
-        in the outbox for the worker. Nothing touches the database after this returns."""
+        """Lets the couriers deliver what was queued before the stop, then end; a case queued
+        after it stays in the outbox for the worker. Nothing touches the database after this
+        returns."""
         with self._lock:
             self._stopped, threads = True, list(self._threads)
         for _ in threads:
@@ -65,11 +66,14 @@ class Courier:
             cases = [self._queue.get()]
             while not self._queue.empty():  # requests for one case arriving together: one pass
                 cases.append(self._queue.get_nowait())
-            if STOP in cases:
-                return
+            stopping = STOP in cases
+            cases = [case_id for case_id in cases if case_id != STOP]
             for deliver in self._passes:
                 for case_id in dict.fromkeys(cases):
                     self._guarded(deliver, case_id)
+            if stopping:
+                self._queue.put(STOP)  # it may have taken another courier's: pass one on
+                return
             if self._queue.empty():
                 self._guarded(self._idle)
 

@@ -1,0 +1,26 @@
+"""The couriers end when delivery stops, whichever of them takes the stop signals."""
+
+from __future__ import annotations
+
+import threading
+
+from bot.delivery.courier import Courier
+
+
+def test_every_courier_ends_when_delivery_stops():
+    sent: list[int] = []
+    gate = threading.Event()
+
+    def deliver(case_id: int) -> None:
+        gate.wait(5)
+        sent.append(case_id)
+
+    courier = Courier(first=deliver, rest=lambda case_id: None, idle=lambda: None, threads=3)
+    for case_id in range(1, 6):
+        courier.send(case_id)
+    gate.set()
+    courier.stop(timeout=30)
+    assert not [t for t in courier._threads if t.is_alive()]  # none left waiting for work
+    assert set(sent) == {1, 2, 3, 4, 5}  # the deliveries in hand were finished
+    courier.send(6)  # after the stop: left in the outbox for the worker
+    assert not [t for t in courier._threads if t.is_alive()]
