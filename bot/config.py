@@ -165,6 +165,9 @@ class Settings:
     gitlab_webhook_secret: str | None = _spec(
         _pattern(r"[\x21-\x7e]{16,}", "a secret of at least 16 visible ASCII characters")
     )
+    # Where GitLab reaches this bot's hook (https://bot.example.com/gitlab/webhook): with it,
+    # doctor checks the project hook points exactly there, not only at the path.
+    gitlab_webhook_url: str | None = _spec(_url)
     sirt_mention: str = _spec(
         _pattern(r"@[\w./-]+", "a GitLab handle starting with @"), "@gitlab-com/gl-security/sirt"
     )

@@ -231,7 +231,7 @@ def gitlab_hook(settings: Settings) -> Iterator[Check]:
         return
     project = settings.gitlab_sirt_project or ""
     try:
-        hooks = [hook for hook in reader.hooks(project) if ours(hook)]
+        hooks = [hook for hook in reader.hooks(project) if ours(hook, settings.gitlab_webhook_url)]
     except Exception as error:
         yield Check(
             False,
@@ -239,9 +239,12 @@ def gitlab_hook(settings: Settings) -> Iterator[Check]:
             "the token's user must be a maintainer of the project",
         )
         return
-    how = f"see README, GitLab webhook: URL ending {PATH}, {', '.join(REQUIRED_EVENTS)}"
+    target = settings.gitlab_webhook_url or PATH
+    how = f"see README, GitLab webhook: URL {target}, {', '.join(REQUIRED_EVENTS)}"
     if not hooks:
-        yield Check(False, f"gitlab webhook: no hook of {project} points at {PATH}", how)
+        yield Check(False, f"gitlab webhook: no hook of {project} points at {target}", how)
+    elif not settings.gitlab_webhook_url:
+        yield Check(True, "gitlab webhook: set GITLAB_WEBHOOK_URL to check the hook's host too")
     for hook in hooks:
         if problems := hook_problems(hook):
             yield Check(False, f"gitlab webhook {hook.get('url')}: {'; '.join(problems)}", how)

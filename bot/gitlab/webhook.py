@@ -64,8 +64,11 @@ def hint(headers: dict[str, str], body: bytes) -> Hint | None:
 REQUIRED_EVENTS = ("confidential_issues_events", "confidential_note_events", "issues_events")
 
 
-def ours(hook: dict[str, Any]) -> bool:
-    return str(hook.get("url") or "").split("?")[0].rstrip("/").endswith(PATH)
+def ours(hook: dict[str, Any], url: str | None = None) -> bool:
+    """Whether a project hook calls this bot: at `url` exactly when it is known (the query and
+    a trailing slash aside), else at a URL ending with the webhook's path."""
+    called = str(hook.get("url") or "").split("?")[0].rstrip("/")
+    return called == url.rstrip("/") if url else called.endswith(PATH)
 
 
 def hook_problems(hook: dict[str, Any]) -> list[str]:

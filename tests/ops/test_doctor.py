@@ -139,6 +139,20 @@ def test_the_project_hook_is_checked_when_the_webhook_is_on(world, db_url):
     )
 
 
+def test_with_the_bots_url_known_a_hook_elsewhere_is_not_ours(world, db_url):
+    slack, gitlab = world
+    env = {**HOOK_ENV, "GITLAB_WEBHOOK_URL": "https://bot.example.com/gitlab/webhook"}
+    gitlab.add_hook(TRACKER, "https://old-bot.example.com/gitlab/webhook", token="x",
+                    issues_events=True, **EVENTS)  # fmt: skip
+    code, report = doctor(slack, gitlab, db_url, **env)
+    assert code == 1 and "points at https://bot.example.com/gitlab/webhook" in report
+    gitlab.add_hook(TRACKER, "https://bot.example.com/gitlab/webhook/", token="x",
+                    issues_events=True, **EVENTS)  # fmt: skip
+    code, report = doctor(slack, gitlab, db_url, **env)
+    assert "bot.example.com/gitlab/webhook/: subscribed and enabled" in report
+    assert "old-bot" not in report
+
+
 def test_a_hook_gitlab_disabled_fails_the_check(world, db_url):
     slack, gitlab = world
     url = "https://bot.example.com/gitlab/webhook"
