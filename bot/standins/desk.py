@@ -124,7 +124,7 @@ class Desk:
         assert response.status_code == 200, response.text
         self.settle(case)
 
-    def settle(self, case: int | None = None) -> None:
+    def settle(self, case: int | None = None, timeout: float = 5.0) -> None:
         """Waits until the bot is done with what it was asked: every listener has finished
         (replies after the ack included), every Slack message the case (or, without one, any
         case) queued has gone out, and the Home tabs are published."""
@@ -142,7 +142,7 @@ class Desk:
             return pending == 0 and (homes is None or homes.settled())
 
         what = f"case {case}" if case is not None else "every case"
-        self.wait_until(delivered, what=f"the bot to finish with {what}")
+        self.wait_until(delivered, timeout, what=f"the bot to finish with {what}")
 
     def modal_from(self, action_id: str, case: int, *, user: str, **where: Any) -> dict[str, Any]:
         """Clicks a button that opens a modal and returns the modal; `where` places the click

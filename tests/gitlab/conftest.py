@@ -100,7 +100,9 @@ def hdesk(db_url: str, fake: FakeGitLab) -> Iterator[Desk]:
     desk = start(db_url, fake)
     yield desk
     desk.wait_until(desk.bot.apply_soon.idle, timeout=15, what="the applier to finish")
-    desk.settle()  # what it queued for Slack is sent before the fake Slack stops
+    # What it queued for Slack is sent before the fake Slack stops: after a long test (the
+    # chaos test) on a loaded machine that can take more than the usual few seconds.
+    desk.settle(timeout=60)
     _join_mirror_threads()
     stop_desk(desk)
     assert desk.slack.validation_errors == []
