@@ -307,7 +307,7 @@ def load(
                 not_to=tuple(p for p in (case.owner_id, case.submitter_id) if p),
                 updates=tuple(
                     Update(ask.channel_id, ask.ts, BUILDERS[Notice(ask.kind)](context))
-                    for ask in asked.get(case.id, ())
+                    for ask in (asked.get(case.id, ()) if to is To.ASKED else ())
                 ),
             )
         )
