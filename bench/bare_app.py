@@ -1,11 +1,14 @@
-"""The latency baseline: a bare Bolt app that acks and opens a fixed modal, nothing else.
+"""The latency baseline: a bare Bolt app that opens a fixed modal and stores a submission.
 
-The fixed modal is the bot's intake modal, built once at start.
+The fixed modal is the bot's intake modal, built once at start. A submission is committed as
+one row (the view's answers as JSON) in the same database the bot uses, through the bot's own
+engine settings and writer path, then acknowledged: the least any app that keeps a request
+must do.
 
 Served by the bot's own `make_server` (waitress, same threads and timeouts) with the same
 listener pool, so the only difference from `python -m bot serve` is the bot's own work.
-Run as `python -m bench.bare_app`; reads PORT, SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN and
-SLACK_API_URL from the environment.
+Run as `python -m bench.bare_app`; reads PORT, SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN,
+SLACK_API_URL and DATABASE_URL from the environment.
 """
 
 from __future__ import annotations
@@ -16,10 +19,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
 from slack_sdk import WebClient
+from sqlalchemy import JSON, Column, Integer, MetaData, String, Table
 
 from bot.cases.model import Limits
 from bot.config import BUNDLED_CATALOGUE
 from bot.slack.server import make_server
+from db.session import make_engine, make_session_factory, transaction
 from messages.catalogue import load_catalogue
 from messages.ids import encode
 from messages.intake import build_intake_modal
@@ -29,6 +34,14 @@ from messages.intake import build_intake_modal
 MODAL = build_intake_modal(
     load_catalogue(BUNDLED_CATALOGUE), metadata=encode({"v": 1}), limits=Limits()
 )
+SUBMISSIONS = Table(
+    "bench_bare_submission",
+    MetaData(),
+    Column("id", Integer, primary_key=True),
+    Column("view_id", String(64), nullable=False),
+    Column("user_id", String(64), nullable=False),
+    Column("answers", JSON, nullable=False),
+)
 DONE = {
     "type": "modal",
     "title": {"type": "plain_text", "text": "Request"},
@@ -37,6 +50,9 @@ DONE = {
 
 
 def build() -> App:
+    engine = make_engine(os.environ["DATABASE_URL"])
+    SUBMISSIONS.create(engine, checkfirst=True)
+    sessions = make_session_factory(engine)
     client = WebClient(token=os.environ["SLACK_BOT_TOKEN"], base_url=os.environ["SLACK_API_URL"])
     app = App(
         client=client,
@@ -51,7 +67,14 @@ def build() -> App:
         client.views_open(trigger_id=body["trigger_id"], view=MODAL)
 
     @app.view(re.compile(".*"))
-    def submission(ack) -> None:
+    def submission(ack, body) -> None:
+        view = body["view"]
+        with transaction(sessions) as session:
+            session.execute(
+                SUBMISSIONS.insert().values(
+                    view_id=view["id"], user_id=body["user"]["id"], answers=view["state"]["values"]
+                )
+            )
         ack(response_action="update", view=DONE)
 
     return app
