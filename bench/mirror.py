@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 import gitlab
 
-from bench.seed import Spec, case_row
+from bench.seed import FINDING_COLUMNS, Spec, case_row
 from bench.writer import TableWriter
 from bot.cases.model import State
 from bot.config import load_settings
@@ -74,7 +74,7 @@ def seed_operations(url: str, cases: int, now: datetime) -> int:
                 )  # fmt: skip
         writer.write("info_case", rows)
         writer.write_tuples("case_event", _columns(CaseEvent, "reason"), events)
-        writer.write_tuples("case_finding", _columns(Finding), findings)
+        writer.write_tuples("case_finding", FINDING_COLUMNS, findings)
         writer.write_tuples("outbox_message", _outbox_columns(), outbox)
     return len(outbox)
 

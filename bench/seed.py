@@ -210,7 +210,11 @@ def case_row(case_id: int, spec: Spec, rng: random.Random) -> dict[str, Any]:
         "gap_description": "No audit event for token use by IP."
         if spec.final is S.CLOSED
         else None,
+        "dive_key": f"{rng.getrandbits(256):064x}",
         "no_gap_reason": None,
+        "cost_notice_pending": False,
+        "gitlab_closed_at": None,
+        "gitlab_seen_at": None,
         "gitlab_issue_iid": case_id if spec.final is not S.PENDING_LEGAL else None,
         "gitlab_issue_url": f"https://gitlab.example.com/sirt/cases/-/issues/{case_id}",
         "gap_issue_url": None,

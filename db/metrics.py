@@ -34,6 +34,11 @@ def histories(*, session: Session, since: datetime, until: datetime) -> list[Any
     return list(session.execute(query).all())
 
 
+def last_event_id(*, session: Session) -> int | None:
+    """The newest event's id: any step taken changes it."""
+    return session.scalar(select(func.max(CaseEvent.id)))
+
+
 def cases_by_state(*, session: Session) -> dict[str, int]:
     """How many cases are in each state."""
     rows = session.execute(select(Case.state, func.count()).group_by(Case.state))

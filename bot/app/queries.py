@@ -72,7 +72,7 @@ class Status:
             desk = summary.leads_summary(
                 session=session, now=self.clock(), unclaimed_after=self.unclaimed_after
             )
-        return replace(desk, desk=self.report.figures()) if self.report else desk
+        return replace(desk, desk=self.report.recent()) if self.report else desk
 
     def case(self, actor: Actor, case_id: int, *, private: bool = False) -> CaseStatus:
         """One case, for its participants and leads; `private` (asked in a DM) quotes the

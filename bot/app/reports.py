@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -18,6 +19,9 @@ from db.outbox import PENDING
 from db.session import reading
 
 DEFAULT_DAYS = 30
+# How long `/case-status` may show the same figures while no step was taken: reading a month
+# of histories costs a few hundred milliseconds on a big desk, and leads ask together.
+FRESH_FOR = timedelta(seconds=60)
 
 
 @dataclass
@@ -25,6 +29,25 @@ class DeskReport:
     sessions: sessionmaker[Session]
     clock: Callable[[], datetime]
     policy: CadencePolicy = field(default_factory=CadencePolicy)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    _last: tuple[datetime, int | None, DeskMetrics] | None = field(
+        default=None, repr=False, compare=False
+    )
+
+    def recent(self) -> DeskMetrics:
+        """The last `DEFAULT_DAYS` days' figures for `/case-status`: computed once for everyone
+        asking at the same moment, and again after any step or once `FRESH_FOR` has passed."""
+        with self._lock:
+            now = self.clock()
+            with reading(self.sessions) as session:
+                latest = metrics.last_event_id(session=session)
+            if self._last is not None:
+                at, seen, figures = self._last
+                if seen == latest and at <= now < at + FRESH_FOR:
+                    return figures
+            figures = self.figures()
+            self._last = (now, latest, figures)
+            return figures
 
     def figures(self, days: int = DEFAULT_DAYS) -> DeskMetrics:
         """The figures of the `days` up to now, on the cadence's business calendar."""

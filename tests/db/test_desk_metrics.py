@@ -245,3 +245,28 @@ def test_the_sparkline():
     assert sparkline([]) == ""
     assert sparkline([3, 3]) == "▁▁"
     assert sparkline([0, 7, 14]) == "▁▄█"
+
+
+def test_leads_asking_together_share_one_reading_until_a_step_or_a_minute_passes(sessions):
+    clock = [NOW]
+    report = DeskReport(sessions=sessions, clock=lambda: clock[0], policy=POLICY)
+    status = Status(sessions=sessions, clock=lambda: clock[0], report=report)
+
+    def filed_count() -> int:
+        desk = status.leads(LEAD).desk
+        assert desk is not None
+        return sum(desk.filed.values())
+
+    seed(sessions, "V1", route="support", tz="UTC", state="triage", history=filed(at(29, 10)))
+    assert filed_count() == 1
+    first = report.recent()
+    clock[0] = NOW + timedelta(seconds=59)
+    assert report.recent() is first  # nothing happened: the same figures, not read again
+
+    # A step taken: the next lead sees it at once.
+    seed(sessions, "V2", route="sirt", tz="UTC", state="triage", history=filed(at(29, 11)))
+    assert filed_count() == 2
+    # A minute on with nothing new: read again (the period moved).
+    again = report.recent()
+    clock[0] += timedelta(seconds=61)
+    assert report.recent() is not again
