@@ -163,7 +163,7 @@ def measure_db(target: Target, quick: bool, log: logging.Logger) -> list[Figure]
     figures += ack_figures(kind, result) + memory_figures(kind, result)
     log.info("[%s] draining 1,000 GitLab operations", kind)
     try:
-        out = mirror.measure(target.fresh("mirror"))
+        out = mirror.measure(lambda: target.fresh("mirror"))
     except LookupError as missing:
         figures.append(not_measured(kind, "outbox throughput", "≥ 0.8x", str(missing)))
     else:

@@ -4,6 +4,8 @@
 (open the issue, then three notes with their label moves). The bot's drain sends them; the
 baseline then makes exactly the HTTP calls the drain made, in the same order, with a bare
 python-gitlab loop against a fresh fake. The ratio is throughput: baseline time / bot time.
+The two take turns over three rounds, each on a freshly seeded desk, and each side's median
+is kept, so a busy spell of the machine falls on both rather than on whichever ran then.
 """
 
 from __future__ import annotations
@@ -11,11 +13,13 @@ from __future__ import annotations
 import importlib
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import gitlab
 
+from bench.report import median
 from bench.seed import FINDING_COLUMNS, Spec, case_row
 from bench.writer import TableWriter
 from bot.cases.model import State
@@ -94,10 +98,21 @@ def _fake() -> FakeGitLab:
     return fake
 
 
-def measure(url: str, operations: int = 1000) -> Throughput:
+def measure(fresh: Callable[[], str], operations: int = 1000, rounds: int = 3) -> Throughput:
+    """The bot's drain and the bare loop in turn, `rounds` times; each side's median."""
     build = drain_factory()
     if build is None:
         raise LookupError("bot/gitlab/ not present yet")
+    results = [_round(build, fresh(), operations) for _ in range(rounds)]
+    return Throughput(
+        results[0].operations,
+        results[0].calls,
+        median([r.bot_seconds for r in results]),
+        median([r.bare_seconds for r in results]),
+    )
+
+
+def _round(build, url: str, operations: int) -> Throughput:
     now = datetime.now(UTC)
     queued = seed_operations(url, operations // len(STEPS), now)
     fake = _fake()

@@ -53,26 +53,26 @@ class DeskReport:
         """The figures of the `days` up to now, on the cadence's business calendar."""
         until = self.clock()
         since = until - timedelta(days=days)
+        calendar = Calendar(self.policy.hours, self.policy.is_holiday)
         with reading(self.sessions) as session:
             rows = metrics.histories(session=session, since=since, until=until)
-        steps = [
-            Step(
-                case_id=row.case_id,
-                route=row.route,
-                tz=row.requester_tz or "UTC",
-                at=row.at,
-                action=row.action,
-                from_state=row.from_state,
-                to_state=row.to_state,
-                clock=_clock(row.action),
-                reviewer=(row.data or {}).get("as")
-                if row.action == Action.REVIEW_APPROVE
-                else None,
+            steps = (
+                Step(
+                    case_id=row.case_id,
+                    route=row.route,
+                    tz=row.requester_tz or "UTC",
+                    at=row.at,
+                    action=row.action,
+                    from_state=row.from_state,
+                    to_state=row.to_state,
+                    clock=_clock(row.action),
+                    reviewer=(row.data or {}).get("as")
+                    if row.action == Action.REVIEW_APPROVE
+                    else None,
+                )
+                for row in rows
             )
-            for row in rows
-        ]
-        calendar = Calendar(self.policy.hours, self.policy.is_holiday)
-        return desk_metrics(steps, since=since, until=until, calendar=calendar)
+            return desk_metrics(steps, since=since, until=until, calendar=calendar)
 
     def gauges(self) -> DeskGauges:
         """The desk now, for Prometheus: cases by state, outbox backlog, overdue updates."""

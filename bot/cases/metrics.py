@@ -22,7 +22,7 @@ SPARKS = "▁▂▃▄▅▆▇█"
 WEEK = timedelta(days=7)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Step:
     """One event of a case's history, as the metrics read it.
 

@@ -59,6 +59,9 @@ class Handler(BaseHTTPRequestHandler):
 
 class Server(ThreadingHTTPServer):
     daemon_threads = True
+    # Python's default listen backlog is 5: a sixth client connecting at once would have its
+    # connection dropped and retried a second later, which GitLab.com never does.
+    request_queue_size = 128
 
     def __init__(self, fake: RequestHandler) -> None:
         super().__init__(("127.0.0.1", 0), Handler)

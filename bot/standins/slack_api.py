@@ -45,6 +45,13 @@ class _Fault:
     remaining: int
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # Python's default listen backlog is 5: a sixth client connecting at once (slack_sdk opens
+    # a connection per call) would be dropped and retried a second later; Slack never does that.
+    request_queue_size = 128
+
+
 class FakeSlack(RecordingWorld):
     """Fake Slack Web API server plus the workspace state it serves.
 
@@ -83,8 +90,7 @@ class FakeSlack(RecordingWorld):
         if self._server is not None:
             return self
         self._stopping.clear()
-        server = ThreadingHTTPServer(("127.0.0.1", 0), FakeSlackHandler)
-        server.daemon_threads = True
+        server = _Server(("127.0.0.1", 0), FakeSlackHandler)
         server.fake = self  # type: ignore[attr-defined]
         self._server = server
         self._thread = threading.Thread(
