@@ -116,9 +116,6 @@ def measure_db(target: Target, quick: bool, log: logging.Logger) -> list[Figure]
     figures: list[Figure] = []
     log.info("[%s] seeding %s and %s cases", kind, SMALL, BIG)
     small = seed_desk(target.fresh("small"), total=SMALL, due=DUE, now=now)
-    small_status = growth.summary_seconds(small.url, now, runs)
-    sweep_ok, why = growth.sweep_factory()
-    small_sweep = growth.sweep_seconds(small, now, runs)[0] if sweep_ok else None
     big = seed_desk(target.fresh("big"), total=BIG, due=DUE, now=now)
     log.info("[%s] %s rows in %.1f s", kind, big.rows, big.seconds)
     figures.append(
@@ -133,10 +130,11 @@ def measure_db(target: Target, quick: bool, log: logging.Logger) -> list[Figure]
             note=f"{big.rows:,} rows",
         )
     )
-    if small_sweep is None:
+    sweep_ok, why = growth.sweep_factory()
+    if not sweep_ok:
         figures.append(not_measured(kind, "cadence sweep growth", "≤ 1.3x", why))
     else:
-        big_sweep, dms = growth.sweep_seconds(big, now, runs)
+        small_sweep, big_sweep, dms = growth.sweep_seconds(small, big, now, runs)
         figures.append(
             timed(
                 kind,
@@ -147,11 +145,9 @@ def measure_db(target: Target, quick: bool, log: logging.Logger) -> list[Figure]
                 lambda r: r <= 1.3,
             )
         )
-    big_status, bare_status = growth.summary_seconds(big.url, now, runs)
+    small_status, big_status, bare_status = growth.summary_seconds(small.url, big.url, now, runs)
     figures.append(
-        timed(
-            kind, "/case-status 100k vs 1k", big_status, small_status[0], "≤ 2x", lambda r: r <= 2
-        )
+        timed(kind, "/case-status 100k vs 1k", big_status, small_status, "≤ 2x", lambda r: r <= 2)
     )
     figures.append(
         timed(

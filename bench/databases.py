@@ -1,7 +1,8 @@
 """The databases the benchmarks write to: never the test suite's.
 
-SQLite files live in a temporary directory of the run; Postgres uses its own database
-(`bench`, created when missing) on the server the tests use, so the two never collide.
+SQLite files live in a temporary directory of the run; Postgres uses its own databases
+(`bench` for the big desk, `bench_<name>` beside it, created when missing) on the server the
+tests use, so the two never collide.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from db import migrate
 from db.session import make_engine
@@ -37,8 +38,9 @@ class Target:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
             url = f"sqlite:///{path}"
-        else:
-            url = POSTGRES_URL
+        else:  # the big desk in `bench`, the others beside it (`bench_small`, ...)
+            base = make_url(POSTGRES_URL)
+            url = POSTGRES_URL if name == "big" else _named(base, f"{base.database}_{name}")
             _create_postgres_database(url)
         engine = make_engine(url)
         try:
@@ -51,6 +53,10 @@ class Target:
         finally:
             engine.dispose()
         return url
+
+
+def _named(base: URL, database: str) -> str:
+    return base.set(database=database).render_as_string(hide_password=False)
 
 
 def _create_postgres_database(url: str) -> None:

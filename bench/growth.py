@@ -47,27 +47,37 @@ BARE_SUMMARY = (
 )
 
 
-def _best_of(runs: int, work: Callable[[], object], reset: Callable[[], None] | None = None):
-    """Median seconds of `runs` timed calls after one untimed warm-up."""
-    work()
-    if reset:
-        reset()
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
+Timed = tuple[Callable[[], object], Callable[[], None] | None]  # (work, reset after it)
+
+
+def _in_turn(runs: int, *pieces: Timed) -> list[float]:
+    """Median seconds of each piece's `runs` timed calls, the pieces taking turns call by
+    call after one untimed warm-up each, so a busy spell of the machine falls on all of them
+    rather than on whichever ran then."""
+    for work, reset in pieces:
         work()
-        samples.append(time.perf_counter() - started)
         if reset:
             reset()
-    return median(samples)
+    samples: list[list[float]] = [[] for _ in pieces]
+    for _ in range(runs):
+        for (work, reset), times in zip(pieces, samples, strict=True):
+            started = time.perf_counter()
+            work()
+            times.append(time.perf_counter() - started)
+            if reset:
+                reset()
+    return [median(times) for times in samples]
 
 
-def summary_seconds(url: str, now: datetime, runs: int) -> tuple[float, float]:
-    """(the bot's leads summary, the bare SQL) in seconds, median of `runs`."""
-    engine = make_engine(url)
+def summary_seconds(small_url: str, big_url: str, now: datetime, runs: int) -> list[float]:
+    """The bot's leads summary on the small and the big desk, and the bare SQL on the big one:
+    median seconds of `runs`, taken in turn."""
+    engines = [make_engine(url) for url in (small_url, big_url)]
     try:
-        status = Status(sessions=make_session_factory(engine), clock=lambda: now)
-        bot = _best_of(runs, lambda: status.leads(LEAD))
+        small, big = (
+            Status(sessions=make_session_factory(engine), clock=lambda: now) for engine in engines
+        )
+        engine = engines[1]
         since = now - DEFAULT_UNCLAIMED_AFTER
         params = {"now": _param(engine, now), "since": _param(engine, since)}
 
@@ -85,9 +95,12 @@ def summary_seconds(url: str, now: datetime, runs: int) -> tuple[float, float]:
             finally:
                 raw.close()
 
-        return bot, _best_of(runs, bare)
+        return _in_turn(
+            runs, (lambda: small.leads(LEAD), None), (lambda: big.leads(LEAD), None), (bare, None)
+        )
     finally:
-        engine.dispose()
+        for engine in engines:
+            engine.dispose()
 
 
 def _param(engine, value: datetime):
@@ -121,41 +134,54 @@ def sweep_factory() -> tuple[Callable[[sessionmaker[Session]], Callable[[datetim
     return None, "bot/app/reminders.py has no sweep entry point yet"  # type: ignore[return-value]
 
 
-def sweep_seconds(seeded: Seeded, now: datetime, runs: int) -> tuple[float, int]:
-    """Median seconds of one sweep at `now`, and how many DMs it queued."""
+def sweep_seconds(small: Seeded, big: Seeded, now: datetime, runs: int) -> tuple[float, float, int]:
+    """Median seconds of one sweep at `now` on the small and on the big desk (taken in turn,
+    each desk put back as seeded after every sweep), and how many DMs a sweep queues."""
     make_sweep, why = sweep_factory()
     if make_sweep is None:
         raise LookupError(why)
-    engine = make_engine(seeded.url)
-    sessions = make_session_factory(engine)
-    with sessions() as session:
-        last_outbox = session.scalar(select(func.max(OutboxMessage.id))) or 0
-    run = make_sweep(sessions)
-    due = bindparam("due", expanding=True)
+    desks = [_SweptDesk(seeded, make_sweep) for seeded in (small, big)]
+    try:
+        desks[1].run(now)
+        dms = desks[1].queued()
+        desks[1].reset()
+        small_seconds, big_seconds = _in_turn(
+            runs, *((lambda d=desk: d.run(now), desk.reset) for desk in desks)
+        )
+        return small_seconds, big_seconds, dms
+    finally:
+        for desk in desks:
+            desk.engine.dispose()
 
-    def reset() -> None:
-        with sessions.begin() as session:
+
+class _SweptDesk:
+    """A seeded desk a sweep runs on, and how to put it back as seeded."""
+
+    def __init__(self, seeded: Seeded, make_sweep) -> None:
+        self.seeded, self.engine = seeded, make_engine(seeded.url)
+        self.sessions = make_session_factory(self.engine)
+        with self.sessions() as session:
+            self.last_outbox = session.scalar(select(func.max(OutboxMessage.id))) or 0
+        self.run = make_sweep(self.sessions)
+
+    def reset(self) -> None:
+        due = bindparam("due", expanding=True)
+        with self.sessions.begin() as session:
             session.execute(
                 update(Case)
                 .where(Case.id.in_(due))
                 .values(reminded_due_at=None, nudged_due_at=None, escalated_due_at=None)
                 .execution_options(synchronize_session=False),
-                {"due": seeded.due_ids},
+                {"due": self.seeded.due_ids},
             )
-            session.execute(OutboxMessage.__table__.delete().where(OutboxMessage.id > last_outbox))
+            session.execute(
+                OutboxMessage.__table__.delete().where(OutboxMessage.id > self.last_outbox)
+            )
 
-    def queued() -> int:
-        with sessions() as session:
+    def queued(self) -> int:
+        with self.sessions() as session:
             return session.scalar(
                 select(func.count())
                 .select_from(OutboxMessage)
-                .where(OutboxMessage.id > last_outbox)
+                .where(OutboxMessage.id > self.last_outbox)
             )
-
-    try:
-        run(now)
-        dms = queued()
-        reset()
-        return _best_of(runs, lambda: run(now), reset), dms
-    finally:
-        engine.dispose()
