@@ -26,6 +26,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         signing_secret=settings.signing_secrets,
         gitlab_hook=bot.gitlab_hook,
         metrics=metrics_registry(bot),
+        in_flight=bot.delivery.in_flight,
     )
     log.info("serving Slack requests on http://%s:%s%s", args.host, settings.port, EVENTS_PATH)
     if settings.gitlab_webhook_secret:

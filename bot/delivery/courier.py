@@ -14,10 +14,43 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 log = logging.getLogger(__name__)
 STOP = -1  # not a case: tells a courier to finish what it holds and end
+GIVE_WAY_AT_MOST = 0.25  # seconds a delivery step waits for the requests in flight
+
+
+class InFlight:
+    """The Slack requests this process is answering. Deliveries give way to them: Slack
+    drops an answer after 3 seconds, while a card waits on Slack's posting pace anyway."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self.waiting = 0  # deliveries giving way right now
+        self._quiet = threading.Condition()
+
+    @contextmanager
+    def serving(self) -> Iterator[None]:
+        with self._quiet:
+            self._count += 1
+        try:
+            yield
+        finally:
+            with self._quiet:
+                self._count -= 1
+                if not self._count:
+                    self._quiet.notify_all()
+
+    def give_way(self, longest: float = GIVE_WAY_AT_MOST) -> None:
+        """Waits until no request is in flight, or `longest` seconds (deliveries never starve)."""
+        with self._quiet:
+            self.waiting += 1
+            try:
+                self._quiet.wait_for(lambda: not self._count, timeout=longest)
+            finally:
+                self.waiting -= 1
 
 
 class Courier:
@@ -31,8 +64,11 @@ class Courier:
         rest: Callable[[int], object],
         idle: Callable[[], object],
         threads: int = 2,
+        in_flight: InFlight | None = None,
+        give_way: float = GIVE_WAY_AT_MOST,
     ) -> None:
         self._passes, self._idle, self._size = (first, rest), idle, threads
+        self._in_flight, self._give_way = in_flight or InFlight(), give_way
         self._queue: queue.Queue[int] = queue.Queue()
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
@@ -70,6 +106,7 @@ class Courier:
             cases = [case_id for case_id in cases if case_id != STOP]
             for deliver in self._passes:
                 for case_id in dict.fromkeys(cases):
+                    self._in_flight.give_way(self._give_way)
                     self._guarded(deliver, case_id)
             if stopping:
                 self._queue.put(STOP)  # it may have taken another courier's: pass one on

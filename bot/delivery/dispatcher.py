@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable
 from functools import partial
 
-from bot.delivery.courier import Courier
+from bot.delivery.courier import Courier, InFlight
 from bot.delivery.drain import Drain
 
 log = logging.getLogger(__name__)
@@ -31,10 +31,12 @@ class Dispatcher:
     ) -> None:
         self.slack_drain, self.gitlab_drain = slack_drain, gitlab_drain
         self._when_quiet = when_quiet
+        self.in_flight = InFlight()  # the server counts its requests here; couriers give way
         self._courier = Courier(
             first=partial(self.deliver_slack, first_only=True),
             rest=self.deliver_slack,
             idle=self._idle,
+            in_flight=self.in_flight,
         )
         self._mirror_lock = threading.Lock()
         self._mirror_thread: threading.Thread | None = None

@@ -27,6 +27,7 @@ from waitress.channel import HTTPChannel
 from waitress.server import TcpWSGIServer
 
 from bot import logs, telemetry
+from bot.delivery.courier import InFlight
 from bot.slack.log_throttle import LogThrottle
 
 log = logging.getLogger(__name__)
@@ -112,6 +113,7 @@ def wsgi_app(
     signing_secret: str | Sequence[str],
     metrics: Any = None,
     gitlab_hook: GitLabHook | None = None,
+    in_flight: InFlight | None = None,
 ) -> Callable[..., Iterable[bytes]]:
     """Slack requests on /slack/events, GitLab's on /gitlab/webhook (when configured), a
     health check on /healthz, 404 elsewhere; and the Prometheus exposition on /metrics when
@@ -128,6 +130,7 @@ def wsgi_app(
         for s in ([signing_secret] if isinstance(signing_secret, str) else signing_secret)
     ]
     refusals = LogThrottle(log)
+    in_flight = in_flight or InFlight()
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]):
         arrived = time.monotonic()
@@ -157,7 +160,7 @@ def wsgi_app(
         environ["CONTENT_LENGTH"] = str(len(body))
         kind, outcome = _kind(body), "ok"
         try:
-            with logs.bound(request=uuid.uuid4().hex[:12]):
+            with logs.bound(request=uuid.uuid4().hex[:12]), in_flight.serving():
                 return slack(environ, start_response)
         except Exception:
             log.warning("a signed request could not be handled", exc_info=True)
@@ -250,8 +253,11 @@ def make_server(
     idle_timeout: int = IDLE_TIMEOUT,
     connection_limit: int = CONNECTION_LIMIT,
     gitlab_hook: GitLabHook | None = None,
+    in_flight: InFlight | None = None,
 ):
     """A waitress server, not yet running: `.run()` serves, `stop_server` stops it.
+
+    `in_flight` counts the Slack requests being answered (the deliveries give way to them).
 
     `loop_timeout` bounds how long the server takes to notice it was stopped.
     """
@@ -275,7 +281,7 @@ def make_server(
     dispatcher = ThreadedTaskDispatcher()
     dispatcher.set_thread_count(adj.threads)
     server = _Server(
-        wsgi_app(app, signing_secret, metrics, gitlab_hook),
+        wsgi_app(app, signing_secret, metrics, gitlab_hook, in_flight),
         map={},
         dispatcher=dispatcher,
         adj=adj,

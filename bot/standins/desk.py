@@ -279,6 +279,7 @@ def serve_bot(
         metrics=metrics_registry(bot),
         loop_timeout=0.05,
         gitlab_hook=bot.gitlab_hook,
+        in_flight=bot.delivery.in_flight,
         **(server_options or {}),
     )
     thread = threading.Thread(

@@ -1,10 +1,22 @@
-"""The couriers end when delivery stops, whichever of them takes the stop signals."""
+"""The couriers end when delivery stops, whichever of them takes the stop signals; they give
+way to the requests being answered, and never wait on them for long."""
 
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 
-from bot.delivery.courier import Courier
+from bot.delivery.courier import Courier, InFlight
+
+
+def _until(condition: Callable[[], object], timeout: float = 30) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.005)
+    return True
 
 
 def test_every_courier_ends_when_delivery_stops():
@@ -24,3 +36,29 @@ def test_every_courier_ends_when_delivery_stops():
     assert set(sent) == {1, 2, 3, 4, 5}  # the deliveries in hand were finished
     courier.send(6)  # after the stop: left in the outbox for the worker
     assert not [t for t in courier._threads if t.is_alive()]
+
+
+def test_a_delivery_waits_while_a_request_is_being_answered():
+    in_flight, sent = InFlight(), []
+    courier = Courier(
+        first=sent.append, rest=lambda case_id: None, idle=lambda: None,
+        in_flight=in_flight, give_way=60,
+    )  # fmt: skip
+    with in_flight.serving():
+        courier.send(1)
+        assert _until(lambda: in_flight.waiting)  # the courier is giving way
+        assert sent == []
+    assert _until(lambda: sent == [1])  # the answer went out: the card follows at once
+    courier.stop()
+
+
+def test_requests_that_never_stop_coming_do_not_hold_deliveries_back_for_long():
+    in_flight, sent = InFlight(), []
+    courier = Courier(
+        first=sent.append, rest=lambda case_id: None, idle=lambda: None,
+        in_flight=in_flight, give_way=0.05,
+    )  # fmt: skip
+    with in_flight.serving():
+        courier.send(1)
+        assert _until(lambda: sent == [1])
+    courier.stop()
