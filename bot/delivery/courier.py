@@ -5,7 +5,9 @@ threads (not one per request) then drain the outbox for those cases, so twenty p
 submitting at once are acknowledged without waiting behind twenty deliveries competing for
 the database and the CPU. Each courier takes every case queued so far and sends each one's
 oldest message first (a new case's card), then the rest (receipts, DMs), so a burst of
-filings puts every card up before any receipt goes out. Nothing depends on the courier for
+filings puts every card up before any receipt goes out. The idle step (the Home tabs) waits
+until no courier holds a case: paced at Slack's one post a second, the other courier's cards
+may still be going out when one courier runs dry. Nothing depends on the courier for
 correctness: whatever it has not sent is still in the outbox for the worker.
 """
 
@@ -37,9 +39,12 @@ class Courier:
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
         self._stopped = False
+        self._unsent = 0  # cases queued or being delivered
 
     def send(self, case_id: int) -> None:
         """Queues a case for delivery and returns at once."""
+        with self._lock:
+            self._unsent += 1
         self._queue.put(case_id)
         with self._lock:
             if self._stopped:
@@ -68,13 +73,18 @@ class Courier:
                 cases.append(self._queue.get_nowait())
             stopping = STOP in cases
             cases = [case_id for case_id in cases if case_id != STOP]
-            for deliver in self._passes:
-                for case_id in dict.fromkeys(cases):
-                    self._guarded(deliver, case_id)
+            try:
+                for deliver in self._passes:
+                    for case_id in dict.fromkeys(cases):
+                        self._guarded(deliver, case_id)
+            finally:
+                with self._lock:
+                    self._unsent -= len(cases)
+                    quiet = self._unsent == 0
             if stopping:
                 self._queue.put(STOP)  # it may have taken another courier's: pass one on
                 return
-            if self._queue.empty():
+            if quiet:
                 self._guarded(self._idle)
 
     @staticmethod

@@ -34,11 +34,16 @@ MAX_DELAY = 900.0
 
 
 class Retry(Exception):
-    """Try again later; `after` seconds when the far side said so (429 Retry-After)."""
+    """Try again later; `after` seconds when the far side said so (429 Retry-After).
 
-    def __init__(self, reason: str, after: float | None = None) -> None:
+    Being told to wait gives the attempt back (`refund`), unless the attempt already sent
+    something: the next one then counts as a retry, which looks before it posts again.
+    """
+
+    def __init__(self, reason: str, after: float | None = None, *, refund: bool = True) -> None:
         super().__init__(reason)
         self.after = after
+        self.refund = refund and after is not None
 
 
 class Permanent(Exception):
@@ -155,7 +160,7 @@ class Drain:
                 raise work
             return _Outcome(message, apply=self.send.send(message, work))
         except Retry as error:
-            return self._failed(message, str(error), error.after)
+            return self._failed(message, str(error), error.after, refund=error.refund)
         except Permanent as error:
             return self._failed(message, str(error), None, park=True)
         except Exception as error:  # an unknown failure is retried, never dropped
@@ -163,7 +168,12 @@ class Drain:
             return self._failed(message, f"{type(error).__name__}: {error}", None)
 
     def _failed(
-        self, message: OutboxMessage, error: str, after: float | None, park: bool = False
+        self,
+        message: OutboxMessage,
+        error: str,
+        after: float | None,
+        park: bool = False,
+        refund: bool = False,
     ) -> _Outcome:
         told_to_wait = after is not None and not park  # 429: not a failure of ours
         give_up = park or (message.attempts >= self.max_attempts and not told_to_wait)
@@ -181,7 +191,7 @@ class Drain:
             log.warning(
                 "outbox %s #%s will retry in %.0fs: %s", self.topic, message.id, delay, error
             )
-        return _Outcome(message, error=error, retry_at=retry_at, refund=told_to_wait)
+        return _Outcome(message, error=error, retry_at=retry_at, refund=told_to_wait and refund)
 
     def _record(self, outcomes: list[_Outcome]) -> None:
         if outcomes:

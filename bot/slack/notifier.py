@@ -1,4 +1,11 @@
-"""The delivery's Notifier over Slack's Web API: posts, updates, DMs, and the channel check."""
+"""The delivery's Notifier over Slack's Web API: posts, updates, DMs, and the channel check.
+
+Every call takes its slot from the process's `Pacer` first, and a 429 blocks its key there
+until Retry-After, so no thread asks again before. The client it is given waits out nothing
+itself (`make_client(wait_on_rate_limit=False)`): a courier sleeping out a 429 in slack_sdk
+would hold its claimed rows and keep the others' cards waiting, while the pacer sends the
+row back to the outbox and lets the courier carry on with other channels.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +17,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot.cases.permissions import Role
 from bot.delivery.drain import Permanent, Retry
 from bot.delivery.kinds import To
+from bot.delivery.pacing import Pacer
 from bot.slack.gateway import SlackGateway, SlackUnavailable
 from bot.slack.roles import Roles
 
@@ -49,42 +57,64 @@ def classify(error: Exception) -> Exception:
 
 
 class SlackNotifier:
-    def __init__(self, gateway: SlackGateway) -> None:
+    def __init__(self, gateway: SlackGateway, pacer: Pacer | None = None) -> None:
         self.gateway = gateway
         self.client = gateway.client
+        self.pacer = pacer or Pacer(rates={})
 
-    def _call(self, call: Callable[[], T]) -> T:
+    def _call(self, method: str, key: str, call: Callable[[], T]) -> T:
+        self.pacer.take(method, key)
         try:
             return call()
         except (SlackApiError, SlackClientError, OSError) as error:
-            raise classify(error) from error
+            raise self._classify(method, key, error) from error
+
+    def _classify(self, method: str, key: str, error: Exception) -> Exception:
+        failure = classify(error)
+        if isinstance(failure, Retry) and failure.after is not None:
+            self.pacer.told_to_wait(method, key, failure.after)
+        return failure
 
     def is_internal(self, channel_id: str) -> bool:
+        self.pacer.take("conversations.info", channel_id)
         try:
             # Asked afresh before every post: a channel shared a minute ago gets nothing.
             channel = self.gateway.channel(channel_id, fresh=True)
         except SlackUnavailable as error:
+            cause = error.__cause__
+            if isinstance(cause, SlackApiError):
+                raise self._classify("conversations.info", channel_id, cause) from error
             raise Retry(str(error)) from error
         return channel.is_private and not channel.is_external
 
     def dm_channel(self, user_id: str) -> str:
-        opened = self._call(lambda: self.client.conversations_open(users=user_id))
+        opened = self._call(
+            "conversations.open", user_id, lambda: self.client.conversations_open(users=user_id)
+        )
         return opened["channel"]["id"]
 
     def post(self, channel_id: str, message: dict[str, Any], metadata: dict[str, Any]) -> str:
         response = self._call(
-            lambda: self.client.chat_postMessage(channel=channel_id, metadata=metadata, **message)
+            "chat.postMessage",
+            channel_id,
+            lambda: self.client.chat_postMessage(channel=channel_id, metadata=metadata, **message),
         )
         return response["ts"]
 
     def update(self, channel_id: str, ts: str, message: dict[str, Any]) -> None:
-        self._call(lambda: self.client.chat_update(channel=channel_id, ts=ts, **message))
+        self._call(
+            "chat.update",
+            channel_id,
+            lambda: self.client.chat_update(channel=channel_id, ts=ts, **message),
+        )
 
     def find(self, channel_id: str, metadata: dict[str, Any], since: float) -> str | None:
         history = self._call(
+            "conversations.history",
+            channel_id,
             lambda: self.client.conversations_history(
                 channel=channel_id, oldest=f"{since:.6f}", limit=200, include_all_metadata=True
-            )
+            ),
         )
         posted: dict[str, Any]
         for posted in history.get("messages", []):
@@ -94,7 +124,9 @@ class SlackNotifier:
 
     def permalink(self, channel_id: str, ts: str) -> str:
         answer = self._call(
-            lambda: self.client.chat_getPermalink(channel=channel_id, message_ts=ts)
+            "chat.getPermalink",
+            channel_id,
+            lambda: self.client.chat_getPermalink(channel=channel_id, message_ts=ts),
         )
         return answer["permalink"]
 
