@@ -15,7 +15,8 @@ a moment; Slack then answers 429, which both honour. Sharing the slots would cos
 round trip per Slack call for a case that is rare (the worker drains what the couriers left).
 
 Each key is a GCRA token bucket: `due` is when the bucket will be empty again; a call may go
-once `due - burst tolerance` has come.
+once `due - burst tolerance` has come. The pacer keeps one token of each burst in hand, so
+calls bunched up on the way to Slack still find one.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ SLACK_RATES: Mapping[str, Rate] = {
 KEYED = frozenset({"chat.postMessage", "views.publish"})
 
 MAX_SLEEP = 5.0  # a wait longer than this goes back to the outbox instead
+EPSILON = 1e-6  # a wait shorter than this is a rounding error, not worth a sleep
 
 
 class Pacer:
@@ -84,18 +86,28 @@ class Pacer:
         rate, slot = self.rates.get(method), self._slot(method, key)
         with self._lock:
             now = self._clock()
-            ready = self._blocked.get(slot, now)
+            block = self._blocked.get(slot)
+            ready = block or now
             if rate is not None:
                 interval = 1.0 / rate.per_second
                 due = max(self._due.get(slot, now), now)
-                ready = max(ready, due - (rate.burst - 1) * interval)
-            wait = max(ready - now, 0.0)
-            if wait > self.max_sleep:
-                raise Retry(f"{method} paced: next slot in {wait:.1f}s", after=wait)
+                ready = max(ready, due - _tolerance(rate))
+            wait = self._allowed(method, ready - now)
             if rate is not None:
                 self._due[slot] = max(due, now + wait) + interval
-        if wait > 0:
+        while wait > EPSILON:
             self._sleep(wait)
+            with self._lock:  # a 429 while it slept holds this slot too: no call before
+                now, latest = self._clock(), self._blocked.get(slot)
+                told = latest is not None and latest != block
+                wait = self._allowed(method, latest - now) if told and latest else 0.0
+                block = latest
+
+    def _allowed(self, method: str, wait: float) -> float:
+        """The wait if it is short; raises `Retry` when it is too long to sleep."""
+        if wait > self.max_sleep:
+            raise Retry(f"{method} paced: next slot in {wait:.1f}s", after=wait)
+        return max(wait, 0.0)
 
     def told_to_wait(self, method: str, key: str, seconds: float) -> None:
         """Slack answered 429: nothing for this key before `seconds` from now, and then one
@@ -105,7 +117,7 @@ class Pacer:
             until = self._clock() + seconds
             self._blocked[slot] = max(self._blocked.get(slot, until), until)
             if rate is not None:
-                empty = until + (rate.burst - 1) / rate.per_second
+                empty = until + _tolerance(rate)
                 self._due[slot] = max(self._due.get(slot, empty), empty)
 
     def wait_for(self, method: str, key: str = "") -> float:
@@ -116,9 +128,16 @@ class Pacer:
             ready = self._blocked.get(slot, now)
             if rate is not None:
                 due = self._due.get(slot, now)
-                ready = max(ready, due - (rate.burst - 1) / rate.per_second)
+                ready = max(ready, due - _tolerance(rate))
             return max(ready - now, 0.0)
 
     @staticmethod
     def _slot(method: str, key: str) -> tuple[str, str]:
         return (method, key if method in KEYED else "")
+
+
+def _tolerance(rate: Rate) -> float:
+    """How far ahead of the steady rate a burst may run: one call less than Slack's burst,
+    a token kept in hand so that calls bunched up on their way (network, a busy machine) do
+    not arrive faster than Slack refills."""
+    return max(rate.burst - 2, 0) / rate.per_second

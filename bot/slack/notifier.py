@@ -18,7 +18,7 @@ from bot.cases.permissions import Role
 from bot.delivery.drain import Permanent, Retry
 from bot.delivery.kinds import To
 from bot.delivery.pacing import Pacer
-from bot.slack.gateway import SlackGateway, SlackUnavailable
+from bot.slack.gateway import SlackChannel, SlackGateway, SlackUnavailable
 from bot.slack.roles import Roles
 
 # Who a group DM goes to: Legal decides exceptions; Security and Legal review artefacts.
@@ -28,6 +28,7 @@ DECIDERS: dict[To, tuple[Role, ...]] = {
 }
 
 T = TypeVar("T")
+TRIES = 3  # calls of one method in one attempt, when Slack says to wait a moment
 
 PERMANENT_ERRORS = {
     "invalid_blocks",
@@ -63,28 +64,33 @@ class SlackNotifier:
         self.pacer = pacer or Pacer(rates={})
 
     def _call(self, method: str, key: str, call: Callable[[], T]) -> T:
-        self.pacer.take(method, key)
-        try:
-            return call()
-        except (SlackApiError, SlackClientError, OSError) as error:
-            raise self._classify(method, key, error) from error
-
-    def _classify(self, method: str, key: str, error: Exception) -> Exception:
-        failure = classify(error)
-        if isinstance(failure, Retry) and failure.after is not None:
-            self.pacer.told_to_wait(method, key, failure.after)
-        return failure
+        """Calls in the method's slot; a 429 holds the key for every thread until its
+        Retry-After, which this thread then waits out if it is short (the pacer's
+        `max_sleep`), trying again at most `TRIES` times in all, else raises `Retry`."""
+        for tries in range(1, TRIES + 1):
+            self.pacer.take(method, key)
+            try:
+                return call()
+            except (SlackApiError, SlackClientError, OSError) as error:
+                failure = classify(error)
+                if not isinstance(failure, Retry) or failure.after is None:
+                    raise failure from error
+                self.pacer.told_to_wait(method, key, failure.after)
+                if failure.after > self.pacer.max_sleep or tries == TRIES:
+                    raise failure from error
+        raise AssertionError("unreachable")
 
     def is_internal(self, channel_id: str) -> bool:
-        self.pacer.take("conversations.info", channel_id)
-        try:
-            # Asked afresh before every post: a channel shared a minute ago gets nothing.
-            channel = self.gateway.channel(channel_id, fresh=True)
-        except SlackUnavailable as error:
-            cause = error.__cause__
-            if isinstance(cause, SlackApiError):
-                raise self._classify("conversations.info", channel_id, cause) from error
-            raise Retry(str(error)) from error
+        def ask() -> SlackChannel:
+            try:
+                # Asked afresh before every post: a channel shared a minute ago gets nothing.
+                return self.gateway.channel(channel_id, fresh=True)
+            except SlackUnavailable as error:
+                if isinstance(error.__cause__, SlackApiError):
+                    raise error.__cause__ from error  # a 429 is paced like any other
+                raise Retry(str(error)) from error
+
+        channel = self._call("conversations.info", channel_id, ask)
         return channel.is_private and not channel.is_external
 
     def dm_channel(self, user_id: str) -> str:

@@ -46,7 +46,7 @@ TIERS: Mapping[str, Limit] = {
 }
 # The argument naming a method's key when it is limited per channel or per person.
 KEY_ARG = {"chat.postMessage": "channel", "views.publish": "user_id"}
-IN_FLIGHT = 0.05  # seconds after a 429 that another thread's call may already be under way
+IN_FLIGHT = 0.1  # seconds after a 429 that another thread's call may already be under way
 
 
 class RateLimits:
