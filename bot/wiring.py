@@ -153,7 +153,7 @@ def build_bot(
     delivering = make_client(
         settings.slack_bot_token, settings.slack_api_url, wait_on_rate_limit=False
     )
-    pacer = Pacer()
+    pacer = Pacer() if settings.slack_paced else Pacer(rates={})
     homes = HomeTabs(delivering, use_cases.status, pacer)
     roles = Roles(gateway, settings)
     sender = SlackSender(

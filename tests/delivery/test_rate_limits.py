@@ -32,7 +32,7 @@ FAKE_POSTS = Rate(5.0, 3)  # what the fake Slack allows per channel in these tes
 
 @pytest.fixture
 def desk(db_url: str) -> Iterator[Desk]:
-    desk = start_desk(db_url)
+    desk = start_desk(db_url, SLACK_PACED="true")  # as against Slack itself
     yield desk
     stop_desk(desk)
     assert desk.slack.validation_errors == []
