@@ -13,16 +13,23 @@ import contextlib
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from bot.app.filing import Requester
+from bot.delivery.drain import Retry
+from bot.delivery.kinds import Notice, To
+from bot.delivery.letters import Letter
+from bot.delivery.notifier import RecordingNotifier
 from bot.delivery.pacing import Rate
+from bot.delivery.slack import SlackSender as DeliverySender
 from bot.standins.desk import Desk, start_desk, stop_desk, wait_until
 from bot.standins.slack_api import FakeSlack
 from bot.standins.slack_requests import SlackSender
 from bot.standins.workspace import SECRET, TEAM, TRIAGE, intake_answers
+from db.models import OutboxMessage
 from tests.factories import intake
 
 FILERS = ("UREQ", "UREQ2", "UAKL")
@@ -166,3 +173,36 @@ def test_every_card_in_hand_goes_up_before_any_home_tab(desk):
     assert last_card < first_home
     published = {c.args["user_id"] for c in desk.slack.calls("views.publish")}
     assert set(FILERS) <= published
+
+
+class RefusesOnce(RecordingNotifier):
+    """Slack that answers one post with a 429 (the `refuse`-th), as a busy workspace does."""
+
+    def __init__(self, refuse: int) -> None:
+        super().__init__()
+        self.refuse, self.calls = refuse, 0
+
+    def post(self, channel_id: str, message: dict[str, Any], metadata: dict[str, Any]) -> str:
+        self.calls += 1
+        if self.calls == self.refuse:
+            raise Retry("rate limited (ratelimited)", after=1.0)
+        return super().post(channel_id, message, metadata)
+
+
+def test_a_429_on_the_second_legal_dm_sends_neither_dm_twice():
+    notifier = RefusesOnce(refuse=2)
+    sender = DeliverySender(
+        notifier, triage_channel=TRIAGE, leads_channel=None,
+        members=lambda group: ["ULEGAL", "ULEGAL2"],
+    )  # fmt: skip
+    ask = Letter(
+        case_id=1, notice=Notice.LEGAL_ASK, to=To.LEGAL, user_id=None,
+        message={"text": "An exception waits on your decision"},
+    )  # fmt: skip
+    row = OutboxMessage(id=7, attempts=1, created_at=datetime.now(UTC))
+    with pytest.raises(Retry) as told:
+        sender.send(row, ask)
+    assert not told.value.refund  # a DM went out: the next attempt counts as a retry
+    row.attempts = 2
+    sender.send(row, ask)  # it looks for each DM before posting it
+    assert sorted(p.channel_id for p in notifier.posts) == ["D-ULEGAL", "D-ULEGAL2"]
