@@ -21,6 +21,7 @@ from slack_sdk.web import WebClient
 from bot.app.queries import Status
 from bot.delivery.drain import Retry
 from bot.delivery.pacing import Pacer
+from bot.slack.notifier import classify
 from messages.status import build_home
 
 log = logging.getLogger(__name__)
@@ -47,11 +48,10 @@ class HomeTabs:
                 user_id=user_id, view=build_home(self._status.mine(user_id), user_id)
             )
         except SlackApiError as error:
-            after = error.response.headers.get("Retry-After") if error.response else None
-            if error.response is not None and error.response.status_code == 429:
-                seconds = float(after) if after else 1.0
-                self._pacer.told_to_wait("views.publish", user_id, seconds)
-                raise Retry("views.publish rate limited", after=seconds) from error
+            failure = classify(error)
+            if isinstance(failure, Retry) and failure.after is not None:  # a 429
+                self._pacer.told_to_wait("views.publish", user_id, failure.after)
+                raise failure from error
             raise
 
     def refresh(self) -> None:

@@ -1,10 +1,12 @@
 """The delivery's Notifier over Slack's Web API: posts, updates, DMs, and the channel check.
 
 Every call takes its slot from the process's `Pacer` first, and a 429 blocks its key there
-until Retry-After, so no thread asks again before. The client it is given waits out nothing
-itself (`make_client(wait_on_rate_limit=False)`): a courier sleeping out a 429 in slack_sdk
-would hold its claimed rows and keep the others' cards waiting, while the pacer sends the
-row back to the outbox and lets the courier carry on with other channels.
+until Retry-After, so no thread asks again before. A short Retry-After is then waited out in
+the pacer and the call tried again; a long one sends the row back to the outbox (its
+attempt refunded) and the courier carries on with the other cases. The client it is given
+waits out nothing itself (`make_client(wait_on_rate_limit=False)`): slack_sdk's handler
+would sleep out any Retry-After, however long, holding the courier and its claimed rows,
+and no other thread would know that channel or method was told to wait.
 """
 
 from __future__ import annotations
