@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from bench.databases import Target, available
 from bench.latency import Timings, _open_intake, _submission
 from bench.report import Figure, not_measured, render
-from bench.served import start_bot
+from bench.served import bot_env, free_port, start
 from bot.standins.slack_api import FakeSlack
 from bot.standins.slack_requests import SlackSender
 from bot.standins.workspace import SECRET, TRIAGE, populate
@@ -44,12 +44,17 @@ class Burst:
     submitted: int
 
 
-def measure(database_url: str, timeout: float = 300.0) -> Burst:
-    """Serves the bot, files CARDS cases at once, waits for their cards; what came of it."""
+def measure(database_url: str, timeout: float = 300.0, *, paced: bool = True) -> Burst:
+    """Serves the bot, files CARDS cases at once, waits for their cards; what came of it.
+
+    `paced=False` serves it with SLACK_PACED=false, for comparison: only the 429s pace it.
+    """
     slack = FakeSlack().start()
     populate(slack)
     limits = slack.enforce_rate_limits(posts_per_second=POSTS_PER_SECOND, post_burst=BURST)
-    bot = start_bot("serve", slack, database_url)  # told to pace itself, as against Slack
+    env = bot_env(slack, database_url, free_port())  # told to pace itself, as against Slack
+    env["SLACK_PACED"] = "true" if paced else "false"
+    bot = start(["bot", "serve"], env)
     try:
         view = _open_intake(bot, slack)
         timings = Timings()
@@ -119,14 +124,15 @@ def figures(db: str, burst: Burst) -> list[Figure]:
     ]  # fmt: skip
 
 
-def run_db(kind: str) -> list[Figure]:
+def run_db(kind: str, *, paced: bool = True) -> list[Figure]:
     """The figures on a fresh database of `kind`; what the main bench calls."""
     reason = available(kind)
     if reason:
         return [not_measured(kind, "cards/s into one channel", "≥ 0.9x", reason)]
     target = Target(kind)
     try:
-        return figures(kind, measure(target.fresh("ratelimit")))
+        label = kind if paced else f"{kind}, unpaced"
+        return figures(label, measure(target.fresh("ratelimit"), paced=paced))
     finally:
         shutil.rmtree(target.workdir, ignore_errors=True)
 
@@ -134,11 +140,14 @@ def run_db(kind: str) -> list[Figure]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.ratelimit", description=__doc__)
     parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="sqlite")
+    parser.add_argument(
+        "--unpaced", action="store_true", help="serve with SLACK_PACED=false, for comparison"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     rows: list[Figure] = []
     for kind in ("sqlite", "postgres") if args.db == "both" else (args.db,):
-        rows += run_db(kind)
+        rows += run_db(kind, paced=not args.unpaced)
     print(render(rows))
     return 1 if any(f.ok is False for f in rows) else 0
 

@@ -20,7 +20,7 @@ from bot.cases.permissions import Role
 from bot.delivery.drain import Permanent, Retry
 from bot.delivery.kinds import To
 from bot.delivery.pacing import Pacer
-from bot.slack.gateway import SlackChannel, SlackGateway, SlackUnavailable
+from bot.slack.gateway import SlackChannel, SlackGateway, SlackUnavailable, TTLCache
 from bot.slack.roles import Roles
 
 # Who a group DM goes to: Legal decides exceptions; Security and Legal review artefacts.
@@ -31,6 +31,7 @@ DECIDERS: dict[To, tuple[Role, ...]] = {
 
 T = TypeVar("T")
 TRIES = 3  # calls of one method in one attempt, when Slack says to wait a moment
+DM_TTL = 3600.0  # a person's DM channel with the bot does not change: opened once an hour
 
 PERMANENT_ERRORS = {
     "invalid_blocks",
@@ -64,6 +65,9 @@ class SlackNotifier:
         self.gateway = gateway
         self.client = gateway.client
         self.pacer = pacer or Pacer(rates={})
+        # conversations.open is Tier 3 (50 a minute): a burst of receipts to two people
+        # opens their two DMs, not one per receipt.
+        self._dms = TTLCache(DM_TTL)
 
     def _call(self, method: str, key: str, call: Callable[[], T]) -> T:
         """Calls in the method's slot; a 429 holds the key for every thread until its
@@ -96,10 +100,15 @@ class SlackNotifier:
         return channel.is_private and not channel.is_external
 
     def dm_channel(self, user_id: str) -> str:
-        opened = self._call(
-            "conversations.open", user_id, lambda: self.client.conversations_open(users=user_id)
-        )
-        return opened["channel"]["id"]
+        def open_dm() -> str:
+            opened = self._call(
+                "conversations.open",
+                user_id,
+                lambda: self.client.conversations_open(users=user_id),
+            )
+            return opened["channel"]["id"]
+
+        return self._dms.get_or_load(user_id, open_dm)
 
     def post(self, channel_id: str, message: dict[str, Any], metadata: dict[str, Any]) -> str:
         response = self._call(
