@@ -7,12 +7,16 @@ answers 429 with a Retry-After. One `Pacer` per process, shared by every thread 
 (a post: its channel; a Home tab: its person; any other method: the method): a short wait is
 slept, a long one raises the drain's `Retry(after=...)`, so the row goes back to the outbox
 with its attempt refunded instead of holding a courier. A 429 blocks its key until its
-Retry-After for every thread (`told_to_wait`): nothing asks Slack again for that key before.
+Retry-After for every thread (`told_to_wait`): nothing asks Slack again for that key before,
+a caller already asleep for its slot included. (The Slack notifier then waits a short
+Retry-After out here and tries again; a long one sends the row back.)
 
 The pacing is per process, not shared across processes through the database: a second
 process (the worker beside `serve`) keeps its own slots, and the two together may go over for
-a moment; Slack then answers 429, which both honour. Sharing the slots would cost a database
-round trip per Slack call for a case that is rare (the worker drains what the couriers left).
+a moment; Slack then answers 429, which each honours (the other process learns of it from
+its own 429). Sharing the slots (a `slack_pace` row per key, its next slot reserved with one
+UPDATE ... RETURNING) would cost a table, a migration and a database round trip per Slack
+call, for a case that is rare: the worker drains only what the couriers left.
 
 Each key is a GCRA token bucket: `due` is when the bucket will be empty again; a call may go
 once `due - burst tolerance` has come. The pacer keeps one token of each burst in hand, so
