@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 BASE_DELAY = 2.0
 MAX_DELAY = 900.0
+# A row whose lease ends this soon is given back rather than sent: paced at Slack's one post a
+# second, a batch can outlast its lease, and another drain may have claimed the row by then.
+LEASE_MARGIN = timedelta(seconds=10)
 
 
 class Retry(Exception):
@@ -142,13 +145,24 @@ class Drain:
         outcomes: list[_Outcome] = []
         sent, since = 0, time.monotonic()
         for message, work in loaded:
-            outcome = self._attempt(message, work)
+            outcome = self._given_back(message) or self._attempt(message, work)
             sent += outcome.error is None
             outcomes.append(outcome)
             if time.monotonic() - since >= self.record_every:
                 self._record(outcomes)
                 outcomes, since = [], time.monotonic()
         return sent, outcomes
+
+    def _given_back(self, message: OutboxMessage) -> _Outcome | None:
+        """Gives the row back, due now and its attempt refunded, when its lease is (nearly)
+        over before its turn came."""
+        now = self.clock()
+        if message.lease_until is None or message.lease_until - LEASE_MARGIN > now:
+            return None
+        log.info(
+            "outbox %s #%s given back: its lease ran out before its turn", self.topic, message.id
+        )
+        return _Outcome(message, error="lease ran out before its turn", retry_at=now, refund=True)
 
     def _attempt(self, message: OutboxMessage, work: Any) -> _Outcome:
         with logs.bound(case=message.case_id):

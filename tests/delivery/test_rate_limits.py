@@ -13,14 +13,16 @@ import contextlib
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
-from bot.app.filing import Requester
-from bot.delivery.drain import Retry
-from bot.delivery.kinds import Notice, To
+from bot.app.filing import Filing, Requester
+from bot.cases.model import Limits
+from bot.delivery.drain import Drain, Retry
+from bot.delivery.kinds import Notice, To, Topic
 from bot.delivery.letters import Letter
 from bot.delivery.notifier import RecordingNotifier
 from bot.delivery.pacing import Rate
@@ -30,7 +32,7 @@ from bot.standins.slack_api import FakeSlack
 from bot.standins.slack_requests import SlackSender
 from bot.standins.workspace import SECRET, TEAM, TRIAGE, intake_answers
 from db.models import OutboxMessage
-from tests.factories import intake
+from tests.factories import NOW, intake
 
 FILERS = ("UREQ", "UREQ2", "UAKL")
 CASES = 30
@@ -206,3 +208,29 @@ def test_a_429_on_the_second_legal_dm_sends_neither_dm_twice():
     row.attempts = 2
     sender.send(row, ask)  # it looks for each DM before posting it
     assert sorted(p.channel_id for p in notifier.posts) == ["D-ULEGAL", "D-ULEGAL2"]
+
+
+def test_a_row_whose_lease_ran_out_while_the_batch_was_paced_is_given_back(sessions):
+    filing = Filing(sessions=sessions, clock=lambda: NOW, limits=Limits())
+    for n in range(2):
+        filing.submit_intake(intake=intake(), requester=Requester("UREQ", TEAM), view_id=f"V{n}")
+    clock = [NOW]
+
+    class SlowSlack(RecordingNotifier):
+        def post(self, channel_id, message, metadata):
+            clock[0] += timedelta(seconds=115)  # paced: the first card took most of the lease
+            return super().post(channel_id, message, metadata)
+
+    notifier = SlowSlack()
+    sender = DeliverySender(notifier, triage_channel=TRIAGE, leads_channel=None)
+    drain = Drain(sessions=sessions, topic=Topic.SLACK, send=sender, clock=lambda: clock[0],
+                  owner="t")  # fmt: skip
+    drain.run(max_rounds=1)  # one batch: both cards claimed, one sent
+    assert len(notifier.posts) == 1
+    with sessions() as session:
+        rows = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "card")).all()
+    waiting = [row for row in rows if row.status == "pending"]
+    assert len(waiting) == 1 and waiting[0].attempts == 0 and waiting[0].lease_until is None
+    drain.run()  # the next batch sends it, once
+    assert sorted(p.metadata["event_payload"]["case"] for p in notifier.posts if p.channel_id
+                  == TRIAGE) == [1, 2]  # fmt: skip
