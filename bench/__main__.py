@@ -11,7 +11,7 @@ import sys
 import time
 from datetime import UTC, datetime
 
-from bench import growth, latency, mirror
+from bench import growth, latency, mirror, ratelimit
 from bench.databases import Target, available
 from bench.report import Figure, not_measured, percentile, render, timed
 from bench.seed import seed_desk
@@ -157,6 +157,11 @@ def measure_db(target: Target, quick: bool, log: logging.Logger) -> list[Figure]
     log.info("[%s] HTTP: 20 clients against serve and the bare app", kind)
     result = latency.run(big.url, 5 if quick else 20, 5 if quick else 10)
     figures += ack_figures(kind, result) + memory_figures(kind, result)
+    if quick:
+        figures.append(not_measured(kind, "cards/s into one channel", "≥ 0.9x", "--quick"))
+    else:
+        log.info("[%s] %s cards into one channel at Slack's rate limit", kind, ratelimit.CARDS)
+        figures += ratelimit.figures(kind, ratelimit.measure(target.fresh("ratelimit")))
     log.info("[%s] draining 1,000 GitLab operations", kind)
     try:
         out = mirror.measure(lambda: target.fresh("mirror"))

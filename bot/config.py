@@ -191,6 +191,9 @@ class Settings:
     retention_days: int = _spec(_int(1, 3650), 90)
     unclaimed_after_hours: int = _spec(_int(1, 720), 4)
     serve_runs_worker: bool = _spec(_bool, False)
+    # Slack's rate limits paced by the bot itself; off only against a Slack that has none
+    # (the fake Slack of the tests and the demo, unless it enforces them).
+    slack_paced: bool = _spec(_bool, True)
     log_level: str = _spec(
         _pattern(r"DEBUG|INFO|WARNING|ERROR", "DEBUG, INFO, WARNING or ERROR"), "INFO"
     )

@@ -31,6 +31,7 @@ from bot.config import ConfigError, Settings
 from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.drain import Drain, drain_owner
 from bot.delivery.kinds import Topic
+from bot.delivery.pacing import Pacer
 from bot.delivery.slack import SlackSender
 from bot.gitlab import build_gitlab_drain, build_gitlab_reader
 from bot.gitlab.reader import GitLabReader
@@ -64,6 +65,7 @@ class Bot:
     catalogue: tuple[EventType, ...]
     homes: HomeTabs
     delivery: Dispatcher
+    pacer: Pacer  # Slack's rate limits, shared by every thread that delivers
     gitlab_hook: Receiver | None = None  # POST /gitlab/webhook
     apply_soon: Soon | None = None  # applies stored deliveries after the ack
 
@@ -146,10 +148,16 @@ def build_bot(
     )
     reader = build_gitlab_reader(settings)
     use_cases = _use_cases(settings, sessions, clock, gateway, reader)
-    homes = HomeTabs(gateway.client, use_cases.status)
+    # Delivery waits out no 429 in slack_sdk: the pacer blocks the channel or method until
+    # Retry-After and the row goes back to the outbox (bot.slack.notifier).
+    delivering = make_client(
+        settings.slack_bot_token, settings.slack_api_url, wait_on_rate_limit=False
+    )
+    pacer = Pacer() if settings.slack_paced else Pacer(rates={})
+    homes = HomeTabs(delivering, use_cases.status, pacer)
     roles = Roles(gateway, settings)
     sender = SlackSender(
-        SlackNotifier(gateway),
+        SlackNotifier(SlackGateway(delivering), pacer),
         triage_channel=settings.triage_channel,
         leads_channel=settings.leads_channel,
         cards_changed=homes.mark_stale,
@@ -176,6 +184,7 @@ def build_bot(
         catalogue=catalogue,
         homes=homes,
         delivery=delivery,
+        pacer=pacer,
         gitlab_hook=Receiver(
             settings.gitlab_webhook_secret, store=use_cases.sync.receive, after=apply_soon
         ),

@@ -4,8 +4,11 @@ Listeners hand the courier a case number after their ack and return. A small fix
 threads (not one per request) then drain the outbox for those cases, so twenty people
 submitting at once are acknowledged without waiting behind twenty deliveries competing for
 the database and the CPU. Each courier takes every case queued so far and sends each one's
-oldest message first (a new case's card), then the rest (receipts, DMs), so a burst of
-filings puts every card up before any receipt goes out. Nothing depends on the courier for
+oldest message first (a new case's card), then the rest (receipts, DMs), taking the cases
+queued meanwhile before each case's rest, so a burst of filings puts every card up before
+any receipt goes out. The idle step (the Home tabs) waits
+until no courier holds a case: paced at Slack's one post a second, the other courier's cards
+may still be going out when one courier runs dry. Nothing depends on the courier for
 correctness: whatever it has not sent is still in the outbox for the worker.
 """
 
@@ -73,9 +76,12 @@ class Courier:
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
         self._stopped = False
+        self._unsent = 0  # cases queued or being delivered
 
     def send(self, case_id: int) -> None:
         """Queues a case for delivery and returns at once."""
+        with self._lock:
+            self._unsent += 1
         self._queue.put(case_id)
         with self._lock:
             if self._stopped:
@@ -99,20 +105,51 @@ class Courier:
 
     def _run(self) -> None:
         while True:
-            cases = [self._queue.get()]
-            while not self._queue.empty():  # requests for one case arriving together: one pass
-                cases.append(self._queue.get_nowait())
-            stopping = STOP in cases
-            cases = [case_id for case_id in cases if case_id != STOP]
-            for deliver in self._passes:
-                for case_id in dict.fromkeys(cases):
-                    self._in_flight.give_way(self._give_way)
-                    self._guarded(deliver, case_id)
+            stopping = self._deliver([self._queue.get()])
             if stopping:
                 self._queue.put(STOP)  # it may have taken another courier's: pass one on
                 return
-            if self._queue.empty():
+            with self._lock:
+                quiet = self._unsent == 0
+            if quiet:
                 self._guarded(self._idle)
+
+    def _deliver(self, taken: list[int]) -> bool:
+        """The first pass for every case in hand, then the rest of each; a case queued
+        meanwhile has its first pass (its card) before the next case's rest. Paced at one
+        post a second, a burst's receipts would otherwise hold back the cards filed after it.
+        Returns whether it took a STOP (then it takes no more cases)."""
+        first, rest = self._passes
+        stopping = False
+        held: dict[int, int] = {}  # cases whose first pass is done: how many sends each
+        while True:
+            if not stopping:
+                taken += self._waiting()
+            if taken:  # first passes, then look again: more may have come meanwhile
+                stopping = stopping or STOP in taken
+                for case_id in [case_id for case_id in taken if case_id != STOP]:
+                    if case_id not in held:
+                        self._in_flight.give_way(self._give_way)
+                        self._guarded(first, case_id)
+                    held[case_id] = held.get(case_id, 0) + 1
+                taken = []
+                continue
+            if not held:
+                return stopping
+            case_id = next(iter(held))
+            self._in_flight.give_way(self._give_way)
+            self._guarded(rest, case_id)
+            with self._lock:
+                self._unsent -= held.pop(case_id)
+
+    def _waiting(self) -> list[int]:
+        """Every case queued now, without waiting for more."""
+        cases = []
+        while True:
+            try:
+                cases.append(self._queue.get_nowait())
+            except queue.Empty:
+                return cases
 
     @staticmethod
     def _guarded(step: Callable[..., object], *args: int) -> None:

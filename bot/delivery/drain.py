@@ -32,14 +32,22 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 BASE_DELAY = 2.0
 MAX_DELAY = 900.0
+# A row whose lease ends this soon is given back rather than sent: paced at Slack's one post a
+# second, a batch can outlast its lease, and another drain may have claimed the row by then.
+LEASE_MARGIN = timedelta(seconds=10)
 
 
 class Retry(Exception):
-    """Try again later; `after` seconds when the far side said so (429 Retry-After)."""
+    """Try again later; `after` seconds when the far side said so (429 Retry-After).
 
-    def __init__(self, reason: str, after: float | None = None) -> None:
+    Being told to wait gives the attempt back (`refund`), unless the attempt already sent
+    something: the next one then counts as a retry, which looks before it posts again.
+    """
+
+    def __init__(self, reason: str, after: float | None = None, *, refund: bool = True) -> None:
         super().__init__(reason)
         self.after = after
+        self.refund = refund and after is not None
 
 
 class Permanent(Exception):
@@ -152,11 +160,25 @@ class Drain:
     def _attempts(self, loaded: list[tuple[OutboxMessage, Any]]) -> Iterator[_Outcome]:
         """Each message's outcome as it comes back: one by one, or `parallel` at a time."""
         if self.parallel <= 1 or len(loaded) <= 1:
-            yield from (self._attempt(message, work) for message, work in loaded)
+            yield from (self._try(message, work) for message, work in loaded)
             return
         with ThreadPoolExecutor(self.parallel, thread_name_prefix=f"drain-{self.topic}") as pool:
-            futures = [pool.submit(self._attempt, message, work) for message, work in loaded]
+            futures = [pool.submit(self._try, message, work) for message, work in loaded]
             yield from (future.result() for future in as_completed(futures))
+
+    def _try(self, message: OutboxMessage, work: Any) -> _Outcome:
+        return self._given_back(message) or self._attempt(message, work)
+
+    def _given_back(self, message: OutboxMessage) -> _Outcome | None:
+        """Gives the row back, due now and its attempt refunded, when its lease is (nearly)
+        over before its turn came."""
+        now = self.clock()
+        if message.lease_until is None or message.lease_until - LEASE_MARGIN > now:
+            return None
+        log.info(
+            "outbox %s #%s given back: its lease ran out before its turn", self.topic, message.id
+        )
+        return _Outcome(message, error="lease ran out before its turn", retry_at=now, refund=True)
 
     def _attempt(self, message: OutboxMessage, work: Any) -> _Outcome:
         with logs.bound(case=message.case_id):
@@ -168,7 +190,7 @@ class Drain:
                 raise work
             return _Outcome(message, apply=self.send.send(message, work))
         except Retry as error:
-            return self._failed(message, str(error), error.after)
+            return self._failed(message, str(error), error.after, refund=error.refund)
         except Permanent as error:
             return self._failed(message, str(error), None, park=True)
         except Exception as error:  # an unknown failure is retried, never dropped
@@ -176,7 +198,12 @@ class Drain:
             return self._failed(message, f"{type(error).__name__}: {error}", None)
 
     def _failed(
-        self, message: OutboxMessage, error: str, after: float | None, park: bool = False
+        self,
+        message: OutboxMessage,
+        error: str,
+        after: float | None,
+        park: bool = False,
+        refund: bool = False,
     ) -> _Outcome:
         told_to_wait = after is not None and not park  # 429: not a failure of ours
         give_up = park or (message.attempts >= self.max_attempts and not told_to_wait)
@@ -194,7 +221,7 @@ class Drain:
             log.warning(
                 "outbox %s #%s will retry in %.0fs: %s", self.topic, message.id, delay, error
             )
-        return _Outcome(message, error=error, retry_at=retry_at, refund=told_to_wait)
+        return _Outcome(message, error=error, retry_at=retry_at, refund=told_to_wait and refund)
 
     def _record(self, outcomes: list[_Outcome]) -> None:
         if outcomes:

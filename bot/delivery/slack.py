@@ -58,12 +58,25 @@ class SlackSender:
         return letters.load(session, batch, triage_channel=self.channels[To.TRIAGE] or "")
 
     def send(self, message: OutboxMessage, letter: letters.Letter) -> Apply | None:
+        posted: list[str] = []  # what this attempt put up, if anything
+        try:
+            return self._send(message, letter, posted)
+        except Retry as error:
+            if posted and error.refund:
+                # Told to wait after a post went out (a 429 on the permalink, on the next
+                # member's DM): the attempt counts, so the next one looks before it reposts.
+                raise Retry(str(error), error.after, refund=False) from error
+            raise
+
+    def _send(
+        self, message: OutboxMessage, letter: letters.Letter, posted: list[str]
+    ) -> Apply | None:
         if letter.message is None:
             return None  # stale: an update was recorded, or the reminder snoozed, meanwhile
         if letter.notice is Notice.CARD:
-            return self._card(letter, retrying=message.attempts > 1)
+            return self._card(letter, posted, retrying=message.attempts > 1)
         if letter.to in GROUPS:
-            return self._ask(letter, message)
+            return self._ask(letter, message, posted)
         if letter.to is To.ASKED:
             for ask in letter.updates:  # the decision shows on every DM that asked for it
                 if ask.message is not None:
@@ -75,7 +88,7 @@ class SlackSender:
             channel = self._internal(self.channels[letter.to])
         else:
             return None  # nobody holds that role on the case (yet): nothing to tell
-        self._post_once(channel, letter.message, message)
+        self._post_once(channel, letter.message, message, posted)
         return None
 
     def _internal(self, channel_id: str | None) -> str:
@@ -85,7 +98,7 @@ class SlackSender:
             raise Retry(f"channel {channel_id} is not private and internal; not posting there")
         return channel_id
 
-    def _card(self, letter: letters.Letter, *, retrying: bool) -> Apply | None:
+    def _card(self, letter: letters.Letter, posted: list[str], *, retrying: bool) -> Apply | None:
         """Posts or updates the card; the participants' Home tabs follow when things are quiet.
 
         A card first put up is recorded with a GitLab note linking to it, in one transaction.
@@ -103,6 +116,7 @@ class SlackSender:
         else:
             channel_id = self._internal(self.channels[To.TRIAGE])
             ts = self.notifier.post(channel_id, letter.message, card_metadata(case_id))
+            posted.append(ts)
         apply = None
         if ts != letter.card_ts:
             link = self.notifier.permalink(channel_id, ts)
@@ -110,23 +124,28 @@ class SlackSender:
         self.cards_changed(letter.people)
         return apply
 
-    def _ask(self, letter: letters.Letter, message: OutboxMessage) -> Apply:
+    def _ask(self, letter: letters.Letter, message: OutboxMessage, posted: list[str]) -> Apply:
         """DMs each member of the group who may decide, and remembers the DMs, so that the
         decision can update them (`To.ASKED`)."""
         assert letter.message is not None
         sent = []
         for user_id in sorted(set(self.members(letter.to)) - set(letter.not_to)):
             channel = self.notifier.dm_channel(user_id)
-            sent.append((user_id, channel, self._post_once(channel, letter.message, message)))
+            ts = self._post_once(channel, letter.message, message, posted)
+            sent.append((user_id, channel, ts))
         return _remember_asks(letter.case_id, letter.notice, sent)
 
-    def _post_once(self, channel: str, text: dict[str, Any], message: OutboxMessage) -> str:
+    def _post_once(
+        self, channel: str, text: dict[str, Any], message: OutboxMessage, posted: list[str]
+    ) -> str:
         """Posts once: a retry first looks for the post an interrupted try already made."""
         metadata = post_metadata(message.id)
         since = message.created_at.timestamp() - LOOKBACK
         if message.attempts > 1 and (ts := self.notifier.find(channel, metadata, since)):
             return ts
-        return self.notifier.post(channel, text, metadata)
+        ts = self.notifier.post(channel, text, metadata)
+        posted.append(ts)
+        return ts
 
 
 def _remember_card(letter: letters.Letter, channel: str, ts: str, link: str) -> Apply:

@@ -1,4 +1,13 @@
-"""The delivery's Notifier over Slack's Web API: posts, updates, DMs, and the channel check."""
+"""The delivery's Notifier over Slack's Web API: posts, updates, DMs, and the channel check.
+
+Every call takes its slot from the process's `Pacer` first, and a 429 blocks its key there
+until Retry-After, so no thread asks again before. A short Retry-After is then waited out in
+the pacer and the call tried again; a long one sends the row back to the outbox (its
+attempt refunded) and the courier carries on with the other cases. The client it is given
+waits out nothing itself (`make_client(wait_on_rate_limit=False)`): slack_sdk's handler
+would sleep out any Retry-After, however long, holding the courier and its claimed rows,
+and no other thread would know that channel or method was told to wait.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +19,8 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot.cases.permissions import Role
 from bot.delivery.drain import Permanent, Retry
 from bot.delivery.kinds import To
-from bot.slack.gateway import SlackGateway, SlackUnavailable
+from bot.delivery.pacing import Pacer
+from bot.slack.gateway import SlackChannel, SlackGateway, SlackUnavailable, TTLCache
 from bot.slack.roles import Roles
 
 # Who a group DM goes to: Legal decides exceptions; Security and Legal review artefacts.
@@ -20,6 +30,8 @@ DECIDERS: dict[To, tuple[Role, ...]] = {
 }
 
 T = TypeVar("T")
+TRIES = 3  # calls of one method in one attempt, when Slack says to wait a moment
+DM_TTL = 3600.0  # a person's DM channel with the bot does not change: opened once an hour
 
 PERMANENT_ERRORS = {
     "invalid_blocks",
@@ -49,42 +61,77 @@ def classify(error: Exception) -> Exception:
 
 
 class SlackNotifier:
-    def __init__(self, gateway: SlackGateway) -> None:
+    def __init__(self, gateway: SlackGateway, pacer: Pacer | None = None) -> None:
         self.gateway = gateway
         self.client = gateway.client
+        self.pacer = pacer or Pacer(rates={})
+        # conversations.open is Tier 3 (50 a minute): a burst of receipts to two people
+        # opens their two DMs, not one per receipt.
+        self._dms = TTLCache(DM_TTL)
 
-    def _call(self, call: Callable[[], T]) -> T:
-        try:
-            return call()
-        except (SlackApiError, SlackClientError, OSError) as error:
-            raise classify(error) from error
+    def _call(self, method: str, key: str, call: Callable[[], T]) -> T:
+        """Calls in the method's slot; a 429 holds the key for every thread until its
+        Retry-After, which this thread then waits out if it is short (the pacer's
+        `max_sleep`), trying again at most `TRIES` times in all, else raises `Retry`."""
+        for tries in range(1, TRIES + 1):
+            self.pacer.take(method, key)
+            try:
+                return call()
+            except (SlackApiError, SlackClientError, OSError) as error:
+                failure = classify(error)
+                if not isinstance(failure, Retry) or failure.after is None:
+                    raise failure from error
+                self.pacer.told_to_wait(method, key, failure.after)
+                if failure.after > self.pacer.max_sleep or tries == TRIES:
+                    raise failure from error
+        raise AssertionError("unreachable")
 
     def is_internal(self, channel_id: str) -> bool:
-        try:
-            # Asked afresh before every post: a channel shared a minute ago gets nothing.
-            channel = self.gateway.channel(channel_id, fresh=True)
-        except SlackUnavailable as error:
-            raise Retry(str(error)) from error
+        def ask() -> SlackChannel:
+            try:
+                # Asked afresh before every post: a channel shared a minute ago gets nothing.
+                return self.gateway.channel(channel_id, fresh=True)
+            except SlackUnavailable as error:
+                if isinstance(error.__cause__, SlackApiError):
+                    raise error.__cause__ from error  # a 429 is paced like any other
+                raise Retry(str(error)) from error
+
+        channel = self._call("conversations.info", channel_id, ask)
         return channel.is_private and not channel.is_external
 
     def dm_channel(self, user_id: str) -> str:
-        opened = self._call(lambda: self.client.conversations_open(users=user_id))
-        return opened["channel"]["id"]
+        def open_dm() -> str:
+            opened = self._call(
+                "conversations.open",
+                user_id,
+                lambda: self.client.conversations_open(users=user_id),
+            )
+            return opened["channel"]["id"]
+
+        return self._dms.get_or_load(user_id, open_dm)
 
     def post(self, channel_id: str, message: dict[str, Any], metadata: dict[str, Any]) -> str:
         response = self._call(
-            lambda: self.client.chat_postMessage(channel=channel_id, metadata=metadata, **message)
+            "chat.postMessage",
+            channel_id,
+            lambda: self.client.chat_postMessage(channel=channel_id, metadata=metadata, **message),
         )
         return response["ts"]
 
     def update(self, channel_id: str, ts: str, message: dict[str, Any]) -> None:
-        self._call(lambda: self.client.chat_update(channel=channel_id, ts=ts, **message))
+        self._call(
+            "chat.update",
+            channel_id,
+            lambda: self.client.chat_update(channel=channel_id, ts=ts, **message),
+        )
 
     def find(self, channel_id: str, metadata: dict[str, Any], since: float) -> str | None:
         history = self._call(
+            "conversations.history",
+            channel_id,
             lambda: self.client.conversations_history(
                 channel=channel_id, oldest=f"{since:.6f}", limit=200, include_all_metadata=True
-            )
+            ),
         )
         posted: dict[str, Any]
         for posted in history.get("messages", []):
@@ -94,7 +141,9 @@ class SlackNotifier:
 
     def permalink(self, channel_id: str, ts: str) -> str:
         answer = self._call(
-            lambda: self.client.chat_getPermalink(channel=channel_id, message_ts=ts)
+            "chat.getPermalink",
+            channel_id,
+            lambda: self.client.chat_getPermalink(channel=channel_id, message_ts=ts),
         )
         return answer["permalink"]
 

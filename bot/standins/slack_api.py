@@ -30,6 +30,7 @@ from typing import Any
 
 from bot.standins import slack_views  # noqa: F401  (registers the views.* methods)
 from bot.standins.slack_http import FakeSlackHandler
+from bot.standins.slack_limits import TIERS, Limit, RateLimits
 from bot.standins.slack_methods import METHODS, SlackError
 from bot.standins.slack_objects import ResponseTarget
 from bot.standins.slack_record import Call, RecordingWorld
@@ -83,6 +84,7 @@ class FakeSlack(RecordingWorld):
         self._thread: threading.Thread | None = None
         self.internal_errors: list[str] = []  # bugs in the fake itself, never the bot's fault
         self.sockets: SocketModeHub | None = None  # Socket Mode, once `socket_mode` is called
+        self.rate_limits: RateLimits | None = None  # enforced once `enforce_rate_limits`
 
     # ------------------------------------------------------------- lifecycle
     def start(self) -> FakeSlack:
@@ -172,6 +174,20 @@ class FakeSlack(RecordingWorld):
         with self.lock:
             self._faults.setdefault(method, []).append(_Fault(status, error, retry_after, times))
 
+    def enforce_rate_limits(
+        self,
+        *,
+        posts_per_second: float = 1.0,
+        post_burst: int = 5,
+        tiers: dict[str, Limit] | None = None,
+    ) -> RateLimits:
+        """Answers 429 beyond Slack's rate limits from now on (see `slack_limits`); returns
+        the limits, which count the 429s sent and the calls that came back too soon."""
+        limits = RateLimits(Limit(posts_per_second, post_burst), {**TIERS, **(tiers or {})})
+        with self.lock:
+            self.rate_limits = limits
+        return limits
+
     def set_hang(self, method: str, seconds: float, *, after: bool = False) -> None:
         """Delay every answer to ``method`` by ``seconds`` (0 to stop), to provoke timeouts.
 
@@ -196,6 +212,8 @@ class FakeSlack(RecordingWorld):
         headers: dict[str, str] = {}
         with self.lock:
             fault = self._take_fault(method)
+            if self.rate_limits is not None and method in METHODS:
+                fault = self._rate_limited(method, args, fault)
             if fault is not None:
                 status = fault.status
                 if status == 429:
@@ -228,6 +246,20 @@ class FakeSlack(RecordingWorld):
         if token != self.sockets.app_token:
             return {"ok": False, "error": "invalid_auth" if token else "not_authed"}
         return {"ok": True, "url": self.sockets.open_url()}
+
+    def _rate_limited(
+        self, method: str, args: dict[str, Any], fault: _Fault | None
+    ) -> _Fault | None:
+        """A 429 fault when the call is over its limit; an injected 429 counts as one."""
+        assert self.rate_limits is not None
+        if fault is None:
+            after = self.rate_limits.admit(method, args)
+            return None if after is None else _Fault(429, None, after, 0)
+        self.rate_limits.arrived(method, args)
+        if fault.status == 429:
+            after = 1 if fault.retry_after is None else fault.retry_after
+            self.rate_limits.refused_for(method, args, after)
+        return fault
 
     def _take_fault(self, method: str) -> _Fault | None:
         queue = self._faults.get(method)

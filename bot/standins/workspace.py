@@ -72,6 +72,8 @@ def settings_env(slack: FakeSlack, database_url: str) -> dict[str, str]:
         "SECURITY_REVIEW_GROUP": SECURITY,
         "LEGAL_GROUP": LEGAL,
         "LEADS_GROUP": LEAD_GROUP,
+        # The bot paces itself only when this Slack enforces Slack's rate limits.
+        "SLACK_PACED": "true" if slack.rate_limits is not None else "false",
     }
 
 

@@ -62,3 +62,29 @@ def test_requests_that_never_stop_coming_do_not_hold_deliveries_back_for_long():
         courier.send(1)
         assert _until(lambda: sent == [1])
     courier.stop()
+
+
+def test_a_case_queued_during_the_receipts_has_its_card_before_the_next_receipt():
+    steps: list[tuple[str, int]] = []
+    idle = threading.Event()
+    gate = threading.Event()
+    courier: Courier
+
+    def first(case_id: int) -> None:
+        gate.wait(5)  # until both cases are in hand
+        steps.append(("card", case_id))
+
+    def rest(case_id: int) -> None:
+        steps.append(("receipt", case_id))
+        if case_id == 1:
+            courier.send(3)  # filed while the receipts go out
+
+    courier = Courier(first=first, rest=rest, idle=idle.set, threads=1)
+    courier.send(1)
+    courier.send(2)
+    gate.set()
+    assert idle.wait(5)
+    courier.stop()
+    assert steps == [
+        ("card", 1), ("card", 2), ("receipt", 1), ("card", 3), ("receipt", 2), ("receipt", 3),
+    ]  # fmt: skip
