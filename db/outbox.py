@@ -180,3 +180,21 @@ def unpark(*, session: Session, now: datetime) -> int:
         .values(status=PENDING, attempts=0, available_at=now, lease_until=None)
     )
     return result.rowcount  # type: ignore[attr-defined]
+
+
+def renew(*, session: Session, message_ids: Sequence[int], owner: str, until: datetime) -> int:
+    """Extends the lease of the messages this drain still holds (not those it has marked or
+    released meanwhile); returns how many it still held."""
+    if not message_ids:
+        return 0
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_(message_ids),
+            OutboxMessage.lease_owner == owner,
+            OutboxMessage.status == PENDING,
+            OutboxMessage.lease_until.is_not(None),
+        )
+        .values(lease_until=until)
+    )
+    return result.rowcount  # type: ignore[attr-defined]

@@ -9,6 +9,8 @@ a failure worth trying again or `Permanent` for one that never will succeed.
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import logging
 import os
 import random
@@ -22,6 +24,7 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import logs
+from bot.delivery.lease import LEASE, LeaseKeeper
 from db import outbox
 from db.models import OutboxMessage
 from db.session import transaction
@@ -70,6 +73,9 @@ def backoff(attempts: int, *, rng: random.Random | None = None) -> float:
     return (rng or random).uniform(ceiling / 2, ceiling)
 
 
+_RUNS = itertools.count(1)
+
+
 def drain_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
@@ -93,6 +99,10 @@ class Drain:
     process that keeps crashing still makes progress. A crash before a record sends those rows
     again after the lease; the senders' markers and look-before-repost keep that from showing
     twice.
+
+    Each run leases under an owner of its own (`owner` and a run number), so two drains of one
+    process (couriers, the mirror thread, the jobs) never mark each other's rows; while a
+    batch is in hand its leases are renewed (`bot.delivery.lease`).
     """
 
     sessions: sessionmaker[Session]
@@ -100,7 +110,7 @@ class Drain:
     send: Sender
     clock: Callable[[], datetime]
     owner: str
-    lease: timedelta = timedelta(minutes=2)
+    lease: timedelta = LEASE
     max_attempts: int = MAX_ATTEMPTS
     record_every: float = 0.2
     held_by: frozenset[str] = frozenset()  # kinds whose parked row holds its case's rows back
@@ -108,6 +118,10 @@ class Drain:
 
     def run(self, *, case_id: int | None = None, max_rounds: int = 1000) -> int:
         """Sends what is due until nothing is left to claim; returns how many went out."""
+        run = dataclasses.replace(self, owner=f"{self.owner}:{next(_RUNS)}"[-64:])
+        return run._run(case_id=case_id, max_rounds=max_rounds)
+
+    def _run(self, *, case_id: int | None, max_rounds: int) -> int:
         sent = 0
         unrecorded: list[_Outcome] = []
         for _ in range(max_rounds):
@@ -127,10 +141,26 @@ class Drain:
                 loaded = list(zip(batch, self.send.load(session, batch), strict=True))
             if not batch:
                 return sent
-            went_out, unrecorded = self._send_all(loaded)
+            with self._keeping(batch):
+                went_out, unrecorded = self._send_all(loaded)
             sent += went_out
         self._record(unrecorded)
         return sent
+
+    def _keeping(self, batch: list[OutboxMessage]) -> LeaseKeeper:
+        """Renews the batch's leases every third of the lease until the batch is sent."""
+        ids = [message.id for message in batch]
+
+        def renew() -> None:
+            with transaction(self.sessions) as session:
+                outbox.renew(
+                    session=session,
+                    message_ids=ids,
+                    owner=self.owner,
+                    until=self.clock() + self.lease,
+                )
+
+        return LeaseKeeper(renew, self.lease.total_seconds() / 3, name=f"{self.topic}-lease")
 
     def _send_all(self, loaded: list[tuple[OutboxMessage, Any]]) -> tuple[int, list[_Outcome]]:
         """Sends a batch, recording along the way when it is slow; returns what is unrecorded."""

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.delivery.drain import Drain, drain_owner
 from bot.delivery.kinds import Topic
+from bot.delivery.lease import LEASE
 from bot.delivery.mirror import HELD_BY, GitLabMirror, MirrorConfig
 from bot.delivery.tracker import Tracker
 from bot.gitlab.reader import GitLabReader
@@ -23,7 +24,6 @@ from messages.catalogue import load_catalogue
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=15)
 REQUIRED = ("gitlab_token", "gitlab_sirt_project", "gitlab_gap_project")
 
 
@@ -52,8 +52,8 @@ def build_gitlab_drain(
     )
     tracker = tracker or GitLabTracker(settings.gitlab_url, settings.gitlab_token, timeout=timeout)
     mirror = GitLabMirror(tracker=tracker, config=config)
-    # A batch's rows are leased together and each may take a few timed-out calls: a long
-    # lease keeps a slow batch from being claimed twice (a crashed drain's rows wait longer).
+    # A batch's rows are leased together and each may take a few timed-out calls: the drain
+    # renews their leases while it works, so a short lease only frees a dead drain's rows.
     return Drain(
         sessions=sessions,
         topic=Topic.GITLAB,
