@@ -44,6 +44,7 @@ from bot.slack.notifier import SlackNotifier, group_members
 from bot.slack.roles import Roles
 from bot.telemetry import DeskCollector, registry
 from db.session import make_engine, make_session_factory
+from db.singleton import Singletons
 from messages.catalogue import CatalogueError, EventType, load_catalogue
 
 
@@ -192,6 +193,7 @@ def build_worker(bot: Bot) -> Jobs:
         gitlab_drain=bot.delivery.gitlab_drain,
         after_slack=bot.homes.refresh,
         sync=bot.use_cases.sync,
+        exclusive=Singletons(bot.sessions.kw["bind"]).hold,
     )
 
 
