@@ -191,6 +191,8 @@ class Settings:
     retention_days: int = _spec(_int(1, 3650), 90)
     unclaimed_after_hours: int = _spec(_int(1, 720), 4)
     serve_runs_worker: bool = _spec(_bool, False)
+    # How long an outbox row claimed by a replica that died waits before another takes it.
+    outbox_lease_seconds: int = _spec(_int(5, 900), 40)
     log_level: str = _spec(
         _pattern(r"DEBUG|INFO|WARNING|ERROR", "DEBUG, INFO, WARNING or ERROR"), "INFO"
     )

@@ -157,7 +157,12 @@ def build_bot(
         members=partial(group_members, roles),
     )
     slack_drain = Drain(
-        sessions=sessions, topic=Topic.SLACK, clock=clock, owner=drain_owner(), send=sender
+        sessions=sessions,
+        topic=Topic.SLACK,
+        clock=clock,
+        owner=drain_owner(),
+        send=sender,
+        lease=timedelta(seconds=settings.outbox_lease_seconds),
     )
     gitlab_drain = build_gitlab_drain(settings, sessions, clock, tracker=reader)
     delivery = Dispatcher(slack_drain, gitlab_drain, when_quiet=homes.refresh)

@@ -17,7 +17,7 @@ from types import TracebackType
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(seconds=40)  # a dead replica's rows are free again within a minute
+LEASE = timedelta(seconds=40)  # OUTBOX_LEASE_SECONDS: a dead replica's rows free in a minute
 
 
 class LeaseKeeper:

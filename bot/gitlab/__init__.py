@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.delivery.drain import Drain, drain_owner
 from bot.delivery.kinds import Topic
-from bot.delivery.lease import LEASE
 from bot.delivery.mirror import HELD_BY, GitLabMirror, MirrorConfig
 from bot.delivery.tracker import Tracker
 from bot.gitlab.reader import GitLabReader
@@ -60,7 +59,7 @@ def build_gitlab_drain(
         send=mirror,
         clock=clock,
         owner=f"{drain_owner()}:gitlab"[-64:],
-        lease=LEASE,
+        lease=timedelta(seconds=settings.outbox_lease_seconds),
         held_by=HELD_BY,
         on_parked=mirror.parked,
     )
