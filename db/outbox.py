@@ -152,7 +152,11 @@ def mark_failed(
         values["available_at"] = retry_at
     result = session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.lease_owner == owner)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.lease_owner == owner,
+            OutboxMessage.status == PENDING,  # never undoes a "sent"
+        )
         .values(**values)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
