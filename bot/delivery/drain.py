@@ -17,6 +17,7 @@ import random
 import socket
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -24,7 +25,7 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import logs
-from bot.delivery.lease import LEASE, LeaseKeeper
+from bot.delivery.lease import KEEPER, LEASE
 from db import outbox
 from db.models import OutboxMessage
 from db.session import transaction
@@ -128,6 +129,7 @@ class Drain:
             with transaction(self.sessions) as session:
                 # One commit records a batch's results and claims the next batch, which can
                 # then hold the next message of a case whose last one was just marked sent.
+                recorded = bool(unrecorded)
                 self._write(session, unrecorded)
                 batch = outbox.claim(
                     session=session,
@@ -140,6 +142,12 @@ class Drain:
                 )
                 loaded = list(zip(batch, self.send.load(session, batch), strict=True))
             if not batch:
+                if recorded:
+                    # Another drain that claimed while this transaction was open saw the rows
+                    # just marked still unsent, and so nothing of their cases after them; and
+                    # what was committed meanwhile was not seen here. One more look takes both.
+                    unrecorded = []
+                    continue
                 return sent
             with self._keeping(batch):
                 went_out, unrecorded = self._send_all(loaded)
@@ -147,7 +155,7 @@ class Drain:
         self._record(unrecorded)
         return sent
 
-    def _keeping(self, batch: list[OutboxMessage]) -> LeaseKeeper:
+    def _keeping(self, batch: list[OutboxMessage]) -> AbstractContextManager[None]:
         """Renews the batch's leases every third of the lease until the batch is sent."""
         ids = [message.id for message in batch]
 
@@ -160,7 +168,7 @@ class Drain:
                     until=self.clock() + self.lease,
                 )
 
-        return LeaseKeeper(renew, self.lease.total_seconds() / 3, name=f"{self.topic}-lease")
+        return KEEPER.holding(renew, self.lease.total_seconds() / 3)
 
     def _send_all(self, loaded: list[tuple[OutboxMessage, Any]]) -> tuple[int, list[_Outcome]]:
         """Sends a batch, recording along the way when it is slow; returns what is unrecorded."""
