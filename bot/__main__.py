@@ -50,6 +50,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
 def _socket(settings: Settings, args: argparse.Namespace) -> int:
     settings.require("slack_bot_token", "slack_app_token", "triage_channel")
+    _single_writer(settings, SERVE)
     from bot.slack.server import socket_mode_handler
 
     bot = _bot(settings)

@@ -3,7 +3,7 @@
 On SQLite a process's writers take turns on a lock of their own (`db.session`), and a second
 process meets them only at SQLite's own lock, polling for it; two processes serving, or two
 running the jobs, would fight over it all day. So on a SQLite file there is at most one
-process serving Slack (`serve`) and one running the scheduled jobs (`worker`, `tick`, or
+process serving Slack (`serve` or `socket`) and one running the scheduled jobs (`worker`, `tick`, or
 `serve` with SERVE_RUNS_WORKER): each role is an exclusive `flock` on a lock file next to the
 database, taken at start and held for the life of the process (the kernel drops it when the
 process dies, however it dies). A second one exits at start saying so. Postgres has no such
@@ -25,7 +25,7 @@ SERVE, JOBS = "serve", "jobs"
 _HELD: dict[tuple[str, str], int] = {}  # (lock file, role) -> its descriptor, never closed
 
 _WHAT = {  # role -> (what it is doing, which commands do it)
-    SERVE: ("serving Slack", "a `serve`"),
+    SERVE: ("serving Slack", "a `serve` or `socket`"),
     JOBS: ("running the scheduled jobs", "a `worker`, `tick`, or `serve` with SERVE_RUNS_WORKER"),
 }
 
