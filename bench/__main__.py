@@ -11,7 +11,7 @@ import sys
 import time
 from datetime import UTC, datetime
 
-from bench import growth, latency, mirror, ratelimit
+from bench import growth, latency, mirror, ratelimit, replicas
 from bench.databases import Target, available
 from bench.report import Figure, not_measured, percentile, render, timed
 from bench.seed import seed_desk
@@ -180,6 +180,8 @@ def measure_db(target: Target, quick: bool, log: logging.Logger) -> list[Figure]
                 out.bare_seconds / out.bot_seconds >= 0.8,
             )
         )
+    log.info("[%s] cold start of serve; filings through 1 and 2 serve replicas", kind)
+    figures += replicas.figures(target, quick)
     return figures
 
 

@@ -10,11 +10,19 @@ from typing import Any
 
 from bot.config import ConfigError, Settings, load_settings
 
+SERVE, JOBS = "serve", "jobs"  # the roles of db.single_writer (imported when used)
+
+
+class NotStarted(Exception):
+    """Another process already does this on the SQLite database (db.single_writer)."""
+
+
 log = logging.getLogger("bot")
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     settings.require("slack_bot_token", "slack_signing_secret", "triage_channel")
+    _single_writer(settings, SERVE, *([JOBS] if settings.serve_runs_worker else []))
     from bot.slack.server import EVENTS_PATH, GITLAB_PATH, make_server
     from bot.wiring import metrics_registry
 
@@ -43,6 +51,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
 def _socket(settings: Settings, args: argparse.Namespace) -> int:
     settings.require("slack_bot_token", "slack_app_token", "triage_channel")
+    _single_writer(settings, SERVE)
     from bot.slack.server import socket_mode_handler
 
     bot = _bot(settings)
@@ -78,6 +87,7 @@ def _doctor(settings: Settings, args: argparse.Namespace) -> int:
 
 def _worker(settings: Settings, args: argparse.Namespace) -> int:
     settings.require("slack_bot_token", "leads_channel")
+    _single_writer(settings, JOBS)
     from bot.jobs.scheduler import run_worker
     from bot.wiring import build_worker, metrics_registry, utc_now
 
@@ -104,9 +114,21 @@ def _tick(settings: Settings, args: argparse.Namespace) -> int:
             raise ConfigError("--now", "an ISO time like 2026-11-30T09:00Z", args.now) from None
         if now.tzinfo is None:
             raise ConfigError("--now", "an ISO time with its offset (Z or +01:00)", args.now)
+    _single_writer(settings, JOBS)
     results = tick(build_worker(_bot(settings)), now.astimezone(UTC))
     print(f"tick at {now.astimezone(UTC).isoformat()}: {results}")
     return 1 if "failed" in results.values() else 0
+
+
+def _single_writer(settings: Settings, *roles: str) -> None:
+    """On SQLite, this process takes its roles (serving, the jobs) or refuses to start."""
+    from db.single_writer import SecondWriter, hold
+
+    try:
+        for role in roles:
+            hold(settings.database_url, role)
+    except SecondWriter as error:
+        raise NotStarted(str(error)) from None
 
 
 def _start_worker(settings: Settings, bot):
@@ -327,6 +349,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(f"configuration error: {error}", file=sys.stderr)
         return 2
+    except NotStarted as error:
+        print(f"not started: {error}", file=sys.stderr)
+        return 3
     except KeyboardInterrupt:
         return 130
 

@@ -194,6 +194,8 @@ class Settings:
     # Slack's rate limits paced by the bot itself; off only against a Slack that has none
     # (the fake Slack of the tests and the demo, unless it enforces them).
     slack_paced: bool = _spec(_bool, True)
+    # How long an outbox row claimed by a replica that died waits before another takes it.
+    outbox_lease_seconds: int = _spec(_int(5, 900), 40)
     log_level: str = _spec(
         _pattern(r"DEBUG|INFO|WARNING|ERROR", "DEBUG, INFO, WARNING or ERROR"), "INFO"
     )

@@ -45,6 +45,7 @@ from bot.slack.notifier import SlackNotifier, group_members
 from bot.slack.roles import Roles
 from bot.telemetry import DeskCollector, registry
 from db.session import make_engine, make_session_factory
+from db.singleton import Singletons
 from messages.catalogue import CatalogueError, EventType, load_catalogue
 
 
@@ -164,7 +165,12 @@ def build_bot(
         members=partial(group_members, roles),
     )
     slack_drain = Drain(
-        sessions=sessions, topic=Topic.SLACK, clock=clock, owner=drain_owner(), send=sender
+        sessions=sessions,
+        topic=Topic.SLACK,
+        clock=clock,
+        owner=drain_owner(),
+        send=sender,
+        lease=timedelta(seconds=settings.outbox_lease_seconds),
     )
     gitlab_drain = build_gitlab_drain(settings, sessions, clock, tracker=reader)
     delivery = Dispatcher(slack_drain, gitlab_drain, when_quiet=homes.refresh)
@@ -201,6 +207,7 @@ def build_worker(bot: Bot) -> Jobs:
         gitlab_drain=bot.delivery.gitlab_drain,
         after_slack=bot.homes.refresh,
         sync=bot.use_cases.sync,
+        exclusive=Singletons(bot.sessions.kw["bind"]).hold,
     )
 
 

@@ -152,7 +152,11 @@ def mark_failed(
         values["available_at"] = retry_at
     result = session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.lease_owner == owner)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.lease_owner == owner,
+            OutboxMessage.status == PENDING,  # never undoes a "sent"
+        )
         .values(**values)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
@@ -180,3 +184,23 @@ def unpark(*, session: Session, now: datetime) -> int:
         .values(status=PENDING, attempts=0, available_at=now, lease_until=None)
     )
     return result.rowcount  # type: ignore[attr-defined]
+
+
+def renew(*, session: Session, message_ids: Sequence[int], owner: str, until: datetime) -> set[int]:
+    """Extends the lease of the messages this drain still holds (not those it has marked or
+    released meanwhile); returns the ids of those it still held."""
+    if not message_ids:
+        return set()
+    renewed = session.scalars(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_(message_ids),
+            OutboxMessage.lease_owner == owner,
+            OutboxMessage.status == PENDING,
+            OutboxMessage.lease_until.is_not(None),
+        )
+        .values(lease_until=until)
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    )
+    return set(renewed)

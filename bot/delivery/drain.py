@@ -9,6 +9,8 @@ a failure worth trying again or `Permanent` for one that never will succeed.
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import logging
 import os
 import random
@@ -16,6 +18,7 @@ import socket
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -23,6 +26,7 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import logs
+from bot.delivery.lease import KEEPER, LEASE
 from db import outbox
 from db.models import OutboxMessage
 from db.session import transaction
@@ -79,6 +83,9 @@ def backoff(attempts: int, *, rng: random.Random | None = None) -> float:
     return (rng or random).uniform(ceiling / 2, ceiling)
 
 
+_RUNS = itertools.count(1)
+
+
 def drain_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
@@ -102,6 +109,10 @@ class Drain:
     process that keeps crashing still makes progress. A crash before a record sends those rows
     again after the lease; the senders' markers and look-before-repost keep that from showing
     twice.
+
+    Each run leases under an owner of its own (`owner` and a run number), so two drains of one
+    process (couriers, the mirror thread, the jobs) never mark each other's rows; while a
+    batch is in hand its leases are renewed (`bot.delivery.lease`).
     """
 
     sessions: sessionmaker[Session]
@@ -109,7 +120,7 @@ class Drain:
     send: Sender
     clock: Callable[[], datetime]
     owner: str
-    lease: timedelta = timedelta(minutes=2)
+    lease: timedelta = LEASE
     max_attempts: int = MAX_ATTEMPTS
     record_every: float = 0.2
     held_by: frozenset[str] = frozenset()  # kinds whose parked row holds its case's rows back
@@ -121,12 +132,17 @@ class Drain:
 
     def run(self, *, case_id: int | None = None, max_rounds: int = 1000) -> int:
         """Sends what is due until nothing is left to claim; returns how many went out."""
+        run = dataclasses.replace(self, owner=f"{self.owner}:{next(_RUNS)}"[-64:])
+        return run._run(case_id=case_id, max_rounds=max_rounds)
+
+    def _run(self, *, case_id: int | None, max_rounds: int) -> int:
         sent = 0
         unrecorded: list[_Outcome] = []
         for _ in range(max_rounds):
             with transaction(self.sessions) as session:
                 # One commit records a batch's results and claims the next batch, which can
                 # then hold the next message of a case whose last one was just marked sent.
+                recorded = bool(unrecorded)
                 self._write(session, unrecorded)
                 batch = outbox.claim(
                     session=session,
@@ -139,11 +155,32 @@ class Drain:
                 )
                 loaded = list(zip(batch, self.send.load(session, batch), strict=True))
             if not batch:
+                if recorded:
+                    # Another drain that claimed while this transaction was open saw the rows
+                    # just marked still unsent, and so nothing of their cases after them; and
+                    # what was committed meanwhile was not seen here. One more look takes both.
+                    unrecorded = []
+                    continue
                 return sent
-            went_out, unrecorded = self._send_all(loaded)
+            with self._keeping(batch):
+                went_out, unrecorded = self._send_all(loaded)
             sent += went_out
         self._record(unrecorded)
         return sent
+
+    def _keeping(self, batch: list[OutboxMessage]) -> AbstractContextManager[None]:
+        """Renews the batch's leases every third of the lease until the batch is sent."""
+        ids = [message.id for message in batch]
+
+        def renew() -> None:
+            until = self.clock() + self.lease
+            with transaction(self.sessions) as session:
+                held = outbox.renew(session=session, message_ids=ids, owner=self.owner, until=until)
+            for message in batch:  # what `_given_back` reads before sending
+                if message.id in held:
+                    message.lease_until = until
+
+        return KEEPER.holding(renew, self.lease.total_seconds() / 3)
 
     def _send_all(self, loaded: list[tuple[OutboxMessage, Any]]) -> tuple[int, list[_Outcome]]:
         """Sends a batch, recording along the way when it is slow; returns what is unrecorded."""
@@ -171,9 +208,10 @@ class Drain:
 
     def _given_back(self, message: OutboxMessage) -> _Outcome | None:
         """Gives the row back, due now and its attempt refunded, when its lease is (nearly)
-        over before its turn came."""
-        now = self.clock()
-        if message.lease_until is None or message.lease_until - LEASE_MARGIN > now:
+        over before its turn came (the keeper renews it while this drain lives, so that means
+        the renewals failed or were refused: another drain may have taken the row)."""
+        now, margin = self.clock(), min(LEASE_MARGIN, self.lease / 4)
+        if message.lease_until is None or message.lease_until - margin > now:
             return None
         log.info(
             "outbox %s #%s given back: its lease ran out before its turn", self.topic, message.id

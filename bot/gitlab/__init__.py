@@ -23,7 +23,6 @@ from messages.catalogue import load_catalogue
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=15)
 # Operations of different cases in flight at once: a backlog after an outage clears several
 # times faster, well inside GitLab.com's API limits (each case's own stay in order).
 SENT_AT_ONCE = 4
@@ -55,15 +54,15 @@ def build_gitlab_drain(
     )
     tracker = tracker or GitLabTracker(settings.gitlab_url, settings.gitlab_token, timeout=timeout)
     mirror = GitLabMirror(tracker=tracker, config=config)
-    # A batch's rows are leased together and each may take a few timed-out calls: a long
-    # lease keeps a slow batch from being claimed twice (a crashed drain's rows wait longer).
+    # A batch's rows are leased together and each may take a few timed-out calls: the drain
+    # renews their leases while it works, so a short lease only frees a dead drain's rows.
     return Drain(
         sessions=sessions,
         topic=Topic.GITLAB,
         send=mirror,
         clock=clock,
         owner=f"{drain_owner()}:gitlab"[-64:],
-        lease=LEASE,
+        lease=timedelta(seconds=settings.outbox_lease_seconds),
         held_by=HELD_BY,
         on_parked=mirror.parked,
         parallel=SENT_AT_ONCE,

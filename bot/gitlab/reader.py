@@ -10,10 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from gitlab.utils import EncodedId
-
 from bot.cases.tracker import IssueSeen, NoteSeen
-from bot.gitlab.tracker import GitLabTracker
+from bot.gitlab.tracker import GitLabTracker, encoded_id
 
 
 def _when(value: str) -> datetime:
@@ -53,7 +51,7 @@ class GitLabReader(GitLabTracker):
     _user_id: int | None = None
 
     def _issues(self, project: str) -> str:
-        return f"/projects/{EncodedId(project)}/issues"
+        return f"/projects/{encoded_id(project)}/issues"
 
     def bot_user_id(self) -> int:
         """Who the bot is in GitLab: what that user does is never re-imported."""
@@ -92,7 +90,7 @@ class GitLabReader(GitLabTracker):
 
     def hooks(self, project: str) -> list[dict[str, Any]]:
         """The project's webhooks, as GitLab shows them (events, URL, whether disabled)."""
-        path = f"/projects/{EncodedId(project)}/hooks"
+        path = f"/projects/{encoded_id(project)}/hooks"
         return list(self._gl.http_list(path, get_all=True, **self._call))
 
 

@@ -5,6 +5,10 @@ retries on it re-sends a POST after a 502, which can duplicate an issue; with `o
 it sleeps inside the call on a 429. Here every call has a timeout, nothing is retried and a 429
 surfaces, so the outbox decides when to try again (`Retry(after=Retry-After)`) and the
 mirror's marker search keeps creation idempotent.
+
+python-gitlab (and requests) is imported, and its client made, at the first call rather than
+at import: they took a good part of `serve`'s start (bench/replicas.py), and a replica must
+answer Slack within 2 s of starting.
 """
 
 from __future__ import annotations
@@ -14,11 +18,6 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
-
-import gitlab
-import requests
-from gitlab.exceptions import GitlabError
-from gitlab.utils import EncodedId
 
 from bot import telemetry
 from bot.delivery.drain import Permanent, Retry
@@ -32,6 +31,9 @@ RECENT_NOTES = 50  # notes an idempotency check reads back, newest first
 @contextmanager
 def _mapped_errors(what: str, retry_after: Callable[[], float | None]) -> Iterator[None]:
     """Turns what GitLab or the network did into the outbox's Retry or Permanent."""
+    import requests
+    from gitlab.exceptions import GitlabError
+
     try:
         yield
     except (
@@ -55,6 +57,13 @@ def _mapped_errors(what: str, retry_after: Callable[[], float | None]) -> Iterat
         raise Retry(f"GitLab {what}: {error}") from None
 
 
+def encoded_id(project: str) -> Any:
+    """A project's path or id as it goes into an API path (python-gitlab's EncodedId)."""
+    from gitlab.utils import EncodedId
+
+    return EncodedId(project)
+
+
 def _echo(event_uuid: str | None) -> dict[str, Any]:
     """Per-call headers (the client's own are shared between threads): the webhook event a
     write answers, so GitLab's recursion detection stops the hook firing for it again."""
@@ -73,15 +82,9 @@ class GitLabTracker:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._seen = threading.local()
-        session = requests.Session()
-        session.hooks["response"].append(self._remember_retry_after)
-        self._gl = gitlab.Gitlab(
-            url,
-            private_token=token,
-            timeout=timeout,
-            retry_transient_errors=False,
-            session=session,
-        )
+        self._url, self._token, self._timeout = url, token, timeout
+        self._client: Any = None
+        self._making = threading.Lock()
         self._call: dict[str, Any] = {
             "timeout": timeout,
             "obey_rate_limit": False,
@@ -91,7 +94,26 @@ class GitLabTracker:
         self._projects: dict[str, Any] = {}
         self._clock = clock
 
-    def _remember_retry_after(self, response: requests.Response, *args: Any, **kw: Any) -> None:
+    @property
+    def _gl(self) -> Any:
+        """The python-gitlab client, made at the first call."""
+        with self._making:
+            if self._client is None:
+                import gitlab
+                import requests
+
+                session = requests.Session()
+                session.hooks["response"].append(self._remember_retry_after)
+                self._client = gitlab.Gitlab(
+                    self._url,
+                    private_token=self._token,
+                    timeout=self._timeout,
+                    retry_transient_errors=False,
+                    session=session,
+                )
+            return self._client
+
+    def _remember_retry_after(self, response: Any, *args: Any, **kw: Any) -> None:
         self._seen.retry_after = response.headers.get("Retry-After")
 
     def _retry_after(self) -> float | None:
@@ -111,6 +133,8 @@ class GitLabTracker:
         cached = self._templates.get((project, name))
         if cached and self._clock() - cached[0] < TEMPLATE_TTL:
             return cached[1]
+        from gitlab.exceptions import GitlabError
+
         content: str | None = None
         with _mapped_errors("template", self._retry_after):
             try:
@@ -161,7 +185,7 @@ class GitLabTracker:
     def add_note(self, project: str, iid: int, body: str, *, event_uuid: str | None = None) -> None:
         # Most mirror writes are notes: post to the notes endpoint directly rather than build
         # an issue object and a note object (with their managers) for every one.
-        path = f"/projects/{EncodedId(project)}/issues/{iid}/notes"
+        path = f"/projects/{encoded_id(project)}/issues/{iid}/notes"
         with _mapped_errors("note", self._retry_after):
             self._gl.http_post(
                 path,
@@ -195,6 +219,6 @@ class GitLabTracker:
             changes["assignee_ids"] = list(assignee_ids)
         if not changes:
             return
-        path = f"/projects/{EncodedId(project)}/issues/{iid}"
+        path = f"/projects/{encoded_id(project)}/issues/{iid}"
         with _mapped_errors("issue update", self._retry_after):
             self._gl.http_put(path, post_data=changes, **self._call, **_echo(event_uuid))

@@ -2,8 +2,10 @@
 
 APScheduler 3 runs them in this process with an in-memory job store, never a shared one (its
 job stores can't be shared between processes). Running several workers is still safe: every
-job claims its rows in the database, so a second worker finds nothing left to do. Each job
-runs at most once at a time; missed runs after a pause collapse into one.
+job claims its rows in the database, so a second worker finds nothing left to do, and the
+jobs that walk everything (`SINGLETONS`) run in one worker at a time (`Jobs.exclusive`, a
+Postgres advisory lock): another worker skips its turn while one runs them. Each job runs at
+most once at a time in a process; missed runs after a pause collapse into one.
 
 `tick` runs every job once at one instant, for operators and tests; the drains then use that
 same instant as their clock.
@@ -15,6 +17,7 @@ import logging
 import signal
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -41,6 +44,9 @@ INTERVALS = {
     "gitlab_deliveries": 30,  # webhook deliveries stored but not applied (a crash, an outage)
     "gitlab_reconcile": 15 * 60,  # GitLab changes whose deliveries never came
 }
+# Run by one worker at a time: each reads everything, where the others claim rows.
+SINGLETONS = frozenset({"cadence", "retention", "gitlab_reconcile"})
+BUSY = "running in another worker"
 MISFIRE_GRACE = 3600  # a run delayed by a busy pool or a pause still happens (once)
 
 
@@ -52,9 +58,24 @@ class Jobs:
     gitlab_drain: Drain | None = None
     after_slack: Callable[[], object] = lambda: None  # the Home tabs, after each Slack drain
     sync: Sync | None = None  # the two-way GitLab sync
+    # Whether this process may run a singleton job now, held while it runs (db.singleton).
+    exclusive: Callable[[str], AbstractContextManager[bool]] = lambda name: nullcontext(True)
 
     def table(self, now: datetime | None = None) -> dict[str, Callable[[datetime], Any]]:
         """Each job as a function of the instant; drains run on `now` when one is given."""
+        jobs = self._jobs(now)
+        for name in SINGLETONS & jobs.keys():
+            jobs[name] = self._alone(name, jobs[name])
+        return jobs
+
+    def _alone(self, name: str, job: Callable[[datetime], Any]) -> Callable[[datetime], Any]:
+        def run(at: datetime) -> Any:
+            with self.exclusive(name) as mine:
+                return job(at) if mine else BUSY
+
+        return run
+
+    def _jobs(self, now: datetime | None) -> dict[str, Callable[[datetime], Any]]:
 
         def drain(which: Drain | None) -> Callable[[datetime], Any]:
             if which is None:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.gitlab import LEASE
+from bot.delivery.lease import LEASE
 from bot.standins.workspace import settings_env
 from tests.e2e.test_casework import text
 from tests.gitlab.conftest import gitlab_env, pending
