@@ -102,6 +102,11 @@ def test_a_rate_limit_longer_than_the_client_waits_is_honoured_by_the_outbox(des
     assert row.available_at >= datetime.now(UTC) + timedelta(seconds=100)
     skip_back_off(desk)
     desk.bot.delivery.slack_drain.run()
+    assert cards(desk) == []  # the pacer holds the channel too: nothing before Retry-After
+    later = time.monotonic() + 121
+    desk.bot.pacer._clock = lambda: later  # the two minutes have passed for the pacer too
+    skip_back_off(desk)
+    desk.bot.delivery.slack_drain.run()
     assert len(cards(desk)) == 1
 
 
