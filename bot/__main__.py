@@ -272,11 +272,11 @@ def _report(settings: Settings, args: argparse.Namespace) -> int:
 def _bot(settings: Settings):
     """The wired bot, after checking the database schema is current."""
     from bot.wiring import build_bot
-    from db import migrate
+    from db.schema_check import is_current
     from db.session import make_engine
 
     engine = make_engine(settings.database_url)
-    if migrate.current_revision(engine) != migrate.head_revision():
+    if not is_current(engine):
         raise ConfigError("DATABASE_URL", "a migrated database: run `python -m bot migrate`")
     return build_bot(settings, engine=engine)
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry
 from slack_bolt import App
@@ -36,7 +37,6 @@ from bot.delivery.slack import SlackSender
 from bot.gitlab import build_gitlab_drain, build_gitlab_reader
 from bot.gitlab.reader import GitLabReader
 from bot.gitlab.webhook import Receiver, Soon
-from bot.jobs.scheduler import Jobs
 from bot.slack.app import build_app
 from bot.slack.deps import Deps
 from bot.slack.gateway import SlackGateway, make_client
@@ -47,6 +47,9 @@ from bot.telemetry import DeskCollector, registry
 from db.session import make_engine, make_session_factory
 from db.singleton import Singletons
 from messages.catalogue import CatalogueError, EventType, load_catalogue
+
+if TYPE_CHECKING:  # APScheduler is imported by the worker only, not on `serve`'s start path
+    from bot.jobs.scheduler import Jobs
 
 
 def utc_now() -> datetime:
@@ -200,6 +203,8 @@ def build_bot(
 
 def build_worker(bot: Bot) -> Jobs:
     """The worker's jobs: each a timer over a use case or a drain."""
+    from bot.jobs.scheduler import Jobs
+
     return Jobs(
         sweep=bot.use_cases.sweep,
         purge=bot.use_cases.purge,
