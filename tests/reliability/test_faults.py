@@ -224,6 +224,7 @@ RESTART_ASKED = os.environ.get("RELIABILITY_PG_RESTART") == "1" or os.environ.ge
 
 
 @pytest.mark.slow
+@pytest.mark.alone  # every other test's Postgres goes down with it
 @pytest.mark.skipif(
     not (RESTART_ASKED and shutil.which("pg_ctlcluster") and Path("/etc/postgresql").is_dir()),
     reason="restarts the Postgres server: only in CI or with RELIABILITY_PG_RESTART=1",

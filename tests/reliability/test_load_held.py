@@ -50,7 +50,7 @@ CLIENTS, PER_CLIENT = 20, 10
 CASES = CLIENTS * PER_CLIENT
 REQUESTERS = ("UREQ", "UREQ2", "UAKL")
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.alone]
 
 
 # -- the database ------------------------------------------------------------------------------
