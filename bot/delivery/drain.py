@@ -111,6 +111,7 @@ class Drain:
         sent = 0
         unrecorded: list[_Outcome] = []
         for _ in range(max_rounds):
+            recording = bool(unrecorded)
             with transaction(self.sessions) as session:
                 # One commit records a batch's results and claims the next batch, which can
                 # then hold the next message of a case whose last one was just marked sent.
@@ -125,8 +126,14 @@ class Drain:
                     held_by=self.held_by,
                 )
                 loaded = list(zip(batch, self.send.load(session, batch), strict=True))
-            if not batch:
+            unrecorded = []
+            if not batch and not recording:
                 return sent
+            if not batch:
+                # That claim read what was committed when it began (Postgres), so a message
+                # queued just after, whose own delivery found it behind one of the messages
+                # this commit marked sent, was seen by neither: look once more.
+                continue
             went_out, unrecorded = self._send_all(loaded)
             sent += went_out
         self._record(unrecorded)
