@@ -81,7 +81,7 @@ class Worker:
         )
         self.reader.start()
 
-    def wait_for(self, words: str, timeout: float = 20) -> None:
+    def wait_for(self, words: str, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
         while not any(words in line for line in self.lines):
             assert self.process.poll() is None, "".join(self.lines)
