@@ -88,7 +88,8 @@ class Worker:
             assert time.monotonic() < deadline, "".join(self.lines)
             time.sleep(0.05)
 
-    def finish(self, timeout: float = 60) -> int:
+    def finish(self, timeout: float = 300) -> int:
+        # A tick sending 200 reminders took over 60 s with a busy loop on each core.
         code = self.process.wait(timeout=timeout)
         self.reader.join(timeout=5)
         return code
@@ -254,8 +255,8 @@ def load(tmp_path_factory) -> Iterator[dict[str, Any]]:
         workers.append(Worker(env, tmp_path, "worker"))
         workers[0].wait_for("worker started")
         pid = workers[0].process.pid
-        facts["held"] = _held(desk.bot.sessions, pid, 10)
-        deadline = time.monotonic() + 20  # its first post, held for 3 s: kill it then
+        facts["held"] = _held(desk.bot.sessions, pid, 60)
+        deadline = time.monotonic() + 60  # its first post, held for 3 s: kill it then
         while not _posted_unrecorded(desk, pid) and time.monotonic() < deadline:
             time.sleep(0.02)
         workers[0].process.send_signal(signal.SIGKILL)
