@@ -30,13 +30,19 @@ serve: $(VENV)/.installed
 	$(PY) -m bot migrate
 	$(PY) -m bot serve
 
-# Every test, on SQLite and on the Postgres at TEST_DATABASE_URL.
+TEST_WORKERS ?= 2
+
+# Every test, on SQLite and on the Postgres at TEST_DATABASE_URL: TEST_WORKERS at a time
+# (pytest-xdist; each worker empties a database of its own, `<db>_gw0`...), then the few
+# marked `alone` by themselves (one restarts Postgres, one is a load test). pytest exits 5
+# when it ran no test, which fails the run like any other non-zero exit.
 test: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/mypy
-	TEST_DATABASE_URL='$(TEST_DATABASE_URL)' $(PY) -m pytest -q
+	TEST_DATABASE_URL='$(TEST_DATABASE_URL)' $(PY) -m pytest -q -n $(TEST_WORKERS) -m 'not alone'
+	TEST_DATABASE_URL='$(TEST_DATABASE_URL)' $(PY) -m pytest -q -m alone
 
 bench: $(VENV)/.installed
 	$(PY) -m bench

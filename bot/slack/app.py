@@ -16,6 +16,13 @@ from bot.slack.replies import unexpected
 
 log = logging.getLogger(__name__)
 
+# How long a request waits for its listener's ack. Bolt waits 3 s (Slack's deadline) and then
+# answers `404 unhandled request` while the listener runs on and, say, files the case: on a
+# loaded machine a person got that for a submission the bot then carried out. The bot's own
+# answer is sent however late instead; every listener acks on every path, and the longest
+# wait on the request path is a Slack look-up (10 s client timeout) or SQLite's lock (15 s).
+ACK_WAIT = 30
+
 
 def build_app(deps: Deps, *, signing_secret: str | None, socket_mode: bool = False) -> App:
     app = App(
@@ -32,6 +39,8 @@ def build_app(deps: Deps, *, signing_secret: str | None, socket_mode: bool = Fal
     app.use(inside_only(deps.gateway))
     app.use(provide(deps))
     register_listeners(app)
+    for listener in app._listeners:  # Bolt's registration methods take no ack timeout
+        listener.ack_timeout = ACK_WAIT
 
     @app.error
     def on_error(error: Exception, body: dict[str, Any], respond: Respond) -> BoltResponse:

@@ -37,6 +37,20 @@ from bot.wiring import Bot, build_bot, metrics_registry
 from db.models import Case, OutboxMessage
 from messages.ids import case_value
 
+# The fake Slack and the bot share the test's process: on a loaded machine a modal can open
+# later than the 3 s a real trigger lasts (a served test once saw its views.open time out).
+# The desk's triggers last longer and the bot's modal calls wait as long as its other calls,
+# so no test's outcome depends on the CPU; tests of a slow or refusing Slack set hangs,
+# faults or `trigger_ttl` themselves.
+TRIGGER_TTL = 30.0
+MODAL_CALL_TIMEOUT = 10
+
+
+def _patient(bot: Bot) -> Bot:
+    """The bot as composed, its modal calls given MODAL_CALL_TIMEOUT seconds."""
+    bot.gateway.interactive.timeout = MODAL_CALL_TIMEOUT
+    return bot
+
 
 @dataclass
 class Desk:
@@ -214,7 +228,7 @@ def start_desk(
 ) -> Desk:
     """The fake Slack with the workspace, and the bot served against it; `env` overrides
     settings, `server_options` the HTTP server's limits."""
-    slack = FakeSlack().start()
+    slack = FakeSlack(trigger_ttl=TRIGGER_TTL).start()
     populate(slack)
     settings = load_settings({**settings_env(slack, database_url), **env}, dotenv_path=None)
     bot, server, listeners, stop_bot = serve_bot(settings, server_options)
@@ -233,12 +247,12 @@ def start_desk(
 def start_socket_desk(database_url: str, **env: str) -> Desk:
     """The desk with the bot connected in Socket Mode, as `python -m bot socket` runs it:
     requests arrive as envelopes over the fake Slack's WebSocket, not over HTTP."""
-    slack = FakeSlack().start()
+    slack = FakeSlack(trigger_ttl=TRIGGER_TTL).start()
     populate(slack)
     hub = slack.socket_mode()
     environ = {**settings_env(slack, database_url), "SLACK_APP_TOKEN": hub.app_token, **env}
     settings = load_settings(environ, dotenv_path=None)
-    bot = build_bot(settings)
+    bot = _patient(build_bot(settings))
     app = bot.slack_app(socket_mode=True)
     listeners = track_listeners(app)
     # Checked every second (not every 10), so a dropped connection is noticed quickly.
@@ -268,7 +282,7 @@ def serve_bot(
 
     The desk's one contact with the bot's composition (wiring, Bolt app, HTTP server).
     """
-    bot = build_bot(settings)
+    bot = _patient(build_bot(settings))
     app = bot.slack_app()
     listeners = track_listeners(app)
     server = make_server(

@@ -53,8 +53,9 @@ def _tick(env: dict[str, str], at: datetime, cwd: Path, stderr=subprocess.DEVNUL
     )
 
 
-def _wait_for_gitlab(fake, process: subprocess.Popen, seen: int, timeout: float = 10.0) -> None:
-    """Until the run makes its first GitLab call (or ends)."""
+def _wait_for_gitlab(fake, process: subprocess.Popen, seen: int, timeout: float = 60.0) -> None:
+    """Until the run makes its first GitLab call (or ends); starting a `python -m bot` process
+    on a loaded machine can take more than 10 s."""
     deadline = time.monotonic() + timeout
     while len(fake.requests()) == seen and process.poll() is None:
         assert time.monotonic() < deadline, "the tick never reached GitLab"

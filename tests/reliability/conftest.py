@@ -41,7 +41,8 @@ def count(kind: str, response: requests.Response) -> requests.Response:
     return response
 
 
-def pytest_terminal_summary(terminalreporter: Any) -> None:
+def summary(terminalreporter: Any) -> None:
+    """The figures for RELIABILITY.md, summed over the xdist workers (tests/conftest.py)."""
     if SENT:
         total = sum(SENT.values())
         parts = ", ".join(f"{kind} {n}" for kind, n in sorted(SENT.items()))

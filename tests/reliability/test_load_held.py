@@ -50,7 +50,7 @@ CLIENTS, PER_CLIENT = 20, 10
 CASES = CLIENTS * PER_CLIENT
 REQUESTERS = ("UREQ", "UREQ2", "UAKL")
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.alone]
 
 
 # -- the database ------------------------------------------------------------------------------
@@ -81,14 +81,15 @@ class Worker:
         )
         self.reader.start()
 
-    def wait_for(self, words: str, timeout: float = 20) -> None:
+    def wait_for(self, words: str, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
         while not any(words in line for line in self.lines):
             assert self.process.poll() is None, "".join(self.lines)
             assert time.monotonic() < deadline, "".join(self.lines)
             time.sleep(0.05)
 
-    def finish(self, timeout: float = 60) -> int:
+    def finish(self, timeout: float = 300) -> int:
+        # A tick sending 200 reminders took over 60 s with a busy loop on each core.
         code = self.process.wait(timeout=timeout)
         self.reader.join(timeout=5)
         return code
@@ -254,8 +255,8 @@ def load(tmp_path_factory) -> Iterator[dict[str, Any]]:
         workers.append(Worker(env, tmp_path, "worker"))
         workers[0].wait_for("worker started")
         pid = workers[0].process.pid
-        facts["held"] = _held(desk.bot.sessions, pid, 10)
-        deadline = time.monotonic() + 20  # its first post, held for 3 s: kill it then
+        facts["held"] = _held(desk.bot.sessions, pid, 60)
+        deadline = time.monotonic() + 60  # its first post, held for 3 s: kill it then
         while not _posted_unrecorded(desk, pid) and time.monotonic() < deadline:
             time.sleep(0.02)
         workers[0].process.send_signal(signal.SIGKILL)

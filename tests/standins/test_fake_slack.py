@@ -54,7 +54,7 @@ INPUT_MODAL: dict[str, Any] = {
 
 @pytest.fixture
 def fake() -> Iterator[FakeSlack]:
-    with FakeSlack(trigger_ttl=0.3) as slack:
+    with FakeSlack() as slack:
         slack.add_user("U1", tz="America/New_York", name="alice")
         slack.add_channel("C1", members=("UBOT", "U1"))
         yield slack
@@ -127,8 +127,9 @@ def test_views_and_triggers(fake: FakeSlack, client: WebClient) -> None:
     with pytest.raises(SlackApiError) as excinfo:
         client.views_open(trigger_id="1.2.never-issued", view=INPUT_MODAL)
     assert _error(excinfo) == "invalid_trigger_id"
+    fake.trigger_ttl = 0.0  # a trigger whose 3 s are over by the time it is used
     stale = fake.issue_trigger("U1")
-    time.sleep(0.35)
+    fake.trigger_ttl = 3.0
     with pytest.raises(SlackApiError) as excinfo:
         client.views_open(trigger_id=stale, view=INPUT_MODAL)
     assert _error(excinfo) == "expired_trigger_id"
