@@ -16,8 +16,7 @@ import os
 import random
 import socket
 import time
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -125,10 +124,7 @@ class Drain:
     record_every: float = 0.2
     held_by: frozenset[str] = frozenset()  # kinds whose parked row holds its case's rows back
     on_parked: OnParked | None = None
-    # Messages sent at once. A batch holds at most one message per case (the claim hands out
-    # a case's oldest unsent one only), so sending a batch's messages together keeps each
-    # case's order; the database work then overlaps the waiting on the far side.
-    parallel: int = 1
+    batch: int = 50  # messages claimed at once (at most one per case)
 
     def run(self, *, case_id: int | None = None, max_rounds: int = 1000) -> int:
         """Sends what is due until nothing is left to claim; returns how many went out."""
@@ -152,6 +148,7 @@ class Drain:
                     lease=self.lease,
                     case_id=case_id,
                     held_by=self.held_by,
+                    limit=self.batch,
                 )
                 loaded = list(zip(batch, self.send.load(session, batch), strict=True))
             if not batch:
@@ -186,25 +183,14 @@ class Drain:
         """Sends a batch, recording along the way when it is slow; returns what is unrecorded."""
         outcomes: list[_Outcome] = []
         sent, since = 0, time.monotonic()
-        for outcome in self._attempts(loaded):
+        for message, work in loaded:
+            outcome = self._given_back(message) or self._attempt(message, work)
             sent += outcome.error is None
             outcomes.append(outcome)
             if time.monotonic() - since >= self.record_every:
                 self._record(outcomes)
                 outcomes, since = [], time.monotonic()
         return sent, outcomes
-
-    def _attempts(self, loaded: list[tuple[OutboxMessage, Any]]) -> Iterator[_Outcome]:
-        """Each message's outcome as it comes back: one by one, or `parallel` at a time."""
-        if self.parallel <= 1 or len(loaded) <= 1:
-            yield from (self._try(message, work) for message, work in loaded)
-            return
-        with ThreadPoolExecutor(self.parallel, thread_name_prefix=f"drain-{self.topic}") as pool:
-            futures = [pool.submit(self._try, message, work) for message, work in loaded]
-            yield from (future.result() for future in as_completed(futures))
-
-    def _try(self, message: OutboxMessage, work: Any) -> _Outcome:
-        return self._given_back(message) or self._attempt(message, work)
 
     def _given_back(self, message: OutboxMessage) -> _Outcome | None:
         """Gives the row back, due now and its attempt refunded, when its lease is (nearly)

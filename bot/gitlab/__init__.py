@@ -23,9 +23,9 @@ from messages.catalogue import load_catalogue
 
 log = logging.getLogger(__name__)
 
-# Operations of different cases in flight at once: a backlog after an outage clears several
-# times faster, well inside GitLab.com's API limits (each case's own stay in order).
-SENT_AT_ONCE = 4
+# Operations claimed at once (one per case): a backlog after an outage is cleared with few
+# claims; the lease is renewed while a long batch is sent.
+BATCH = 200
 REQUIRED = ("gitlab_token", "gitlab_sirt_project", "gitlab_gap_project")
 
 
@@ -65,7 +65,7 @@ def build_gitlab_drain(
         lease=timedelta(seconds=settings.outbox_lease_seconds),
         held_by=HELD_BY,
         on_parked=mirror.parked,
-        parallel=SENT_AT_ONCE,
+        batch=BATCH,
     )
 
 

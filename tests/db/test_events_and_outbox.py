@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,7 +9,6 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from bot.cases.states import Action, transition
-from bot.delivery.drain import Drain
 from db import cases as case_repo
 from db import outbox
 from db.models import Case
@@ -162,36 +159,3 @@ def test_a_parked_message_holds_its_case_back_only_when_its_kind_is_held(session
 
     assert claim(held_by={"card"}) == []  # waits behind the parked card, untried
     assert claim() == ["dm_receipt"]  # nothing held: a parked row is passed over
-
-
-def test_a_drain_sending_several_at_once_keeps_each_cases_order_and_sends_each_once(sessions):
-    kinds = [f"step{n}" for n in range(4)]
-    with transaction(sessions) as session:
-        cases = [make_case(session, view_id=f"VPAR{n}").id for n in range(6)]
-        for kind in kinds:
-            for case_id in cases:
-                outbox.enqueue(session=session, case_id=case_id, topic="t", kind=kind, now=NOW)
-    sent: dict[int, list[str]] = {case_id: [] for case_id in cases}
-    in_flight, most, lock = [0], [0], threading.Lock()
-
-    class Slow:
-        def load(self, session, batch):
-            return [None] * len(batch)
-
-        def send(self, message, loaded):
-            with lock:
-                in_flight[0] += 1
-                most[0] = max(most[0], in_flight[0])
-            time.sleep(0.02)  # the far side's answer: the drain waits on it, not on a clock
-            with lock:
-                in_flight[0] -= 1
-                sent[message.case_id].append(message.kind)
-
-    drain = Drain(
-        sessions=sessions, topic="t", send=Slow(), clock=lambda: NOW, owner="d", parallel=3
-    )
-    assert drain.run() == len(cases) * len(kinds)
-    assert all(order == kinds for order in sent.values())
-    assert most[0] > 1  # several cases' messages were in flight together
-    with transaction(sessions) as session:
-        assert outbox.backlog(session=session, topic="t") == {"pending": 0, "parked": 0}
