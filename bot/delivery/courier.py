@@ -92,6 +92,11 @@ class Courier:
                 thread.start()
                 self._threads.append(thread)
 
+    def idle(self) -> bool:
+        """Whether no case is queued or being delivered."""
+        with self._lock:
+            return self._unsent == 0
+
     def stop(self, timeout: float = 10.0) -> None:
         """Lets the couriers deliver what was queued before the stop, then end; a case queued
         after it stays in the outbox for the worker. Nothing touches the database after this

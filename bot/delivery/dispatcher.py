@@ -54,6 +54,10 @@ class Dispatcher:
         except Exception:
             log.exception("delivering Slack messages for case %s failed; left queued", case_id)
 
+    def couriers_idle(self) -> bool:
+        """Whether the couriers hold no case (the worker's drains may still be sending)."""
+        return self._courier.idle()
+
     def stop(self, timeout: float = 10.0) -> None:
         """Ends the couriers and the mirror thread once the work in hand is done (a server
         shutting down, a test's bot stopped): none of them touches the database after."""

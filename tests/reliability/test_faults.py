@@ -35,9 +35,12 @@ def pending(desk) -> int:
 
 
 def quiet(desk) -> None:
-    """Waits until no drain holds a Slack row (the listener's own attempt is over)."""
+    """Waits until the couriers are done and no drain holds a Slack row (the listener's own
+    attempts are over: a courier between two passes holds no row but will claim one again)."""
 
     def released() -> bool:
+        if not desk.bot.delivery.couriers_idle():
+            return False
         with transaction(desk.bot.sessions) as session:
             return not session.scalar(
                 select(func.count())
