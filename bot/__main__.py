@@ -43,7 +43,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     try:
         server.run()
     finally:
-        bot.delivery.stop()  # the deliveries in hand finish; the rest wait in the outbox
+        bot.stop()  # what was acknowledged is filed and sent; the rest waits in the outbox
         if worker is not None:
             worker.shutdown(wait=True)
     return 0

@@ -34,11 +34,13 @@ from bot.delivery.drain import Drain, drain_owner
 from bot.delivery.kinds import Topic
 from bot.delivery.pacing import Pacer
 from bot.delivery.slack import SlackSender
+from bot.delivery.soon import Soon
 from bot.gitlab import build_gitlab_drain, build_gitlab_reader
 from bot.gitlab.reader import GitLabReader
-from bot.gitlab.webhook import Receiver, Soon
+from bot.gitlab.webhook import Receiver
 from bot.slack.app import build_app
 from bot.slack.deps import Deps
+from bot.slack.filer import IntakeFiler
 from bot.slack.gateway import SlackGateway, make_client
 from bot.slack.homes import HomeTabs
 from bot.slack.notifier import SlackNotifier, group_members
@@ -70,12 +72,21 @@ class Bot:
     homes: HomeTabs
     delivery: Dispatcher
     pacer: Pacer  # Slack's rate limits, shared by every thread that delivers
+    filer: IntakeFiler | None = None  # files the intakes received, in `serve`
+    file_soon: Soon | None = None  # runs the filer after an intake's ack
     gitlab_hook: Receiver | None = None  # POST /gitlab/webhook
     apply_soon: Soon | None = None  # applies stored deliveries after the ack
 
     @property
     def limits(self) -> Limits:
         return self.use_cases.filing.limits
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Files the intakes acknowledged, then lets the deliveries in hand finish (the rest
+        wait in the outbox for the worker); nothing touches the database after."""
+        if self.file_soon is not None:
+            self.file_soon.join(timeout)
+        self.delivery.stop(timeout)
 
     def slack_app(self, *, socket_mode: bool = False) -> App:
         """The Bolt app, its listeners handed what they use."""
@@ -87,6 +98,7 @@ class Bot:
             limits=self.limits,
             homes=self.homes,
             deliver=self.delivery.deliver,
+            file_soon=self.file_soon or (lambda: None),
         )
         secret = self.settings.slack_signing_secret
         return build_app(deps, signing_secret=secret, socket_mode=socket_mode)
@@ -183,6 +195,12 @@ def build_bot(
             delivery.deliver(case_id)
 
     apply_soon = Soon(apply_deliveries, name="gitlab-hook-apply")
+    filer = IntakeFiler(
+        use_cases.filing,
+        gateway,
+        deliver=delivery.deliver,
+        give_way=delivery.in_flight.give_way,
+    )
     return Bot(
         settings=settings,
         sessions=sessions,
@@ -194,6 +212,8 @@ def build_bot(
         homes=homes,
         delivery=delivery,
         pacer=pacer,
+        filer=filer,
+        file_soon=Soon(filer.run, name="intake-filer"),
         gitlab_hook=Receiver(
             settings.gitlab_webhook_secret, store=use_cases.sync.receive, after=apply_soon
         ),
@@ -208,6 +228,8 @@ def build_worker(bot: Bot) -> Jobs:
     return Jobs(
         sweep=bot.use_cases.sweep,
         purge=bot.use_cases.purge,
+        # Intakes a `serve` acknowledged and died before filing (it files within a moment).
+        file_intakes=IntakeFiler(bot.use_cases.filing, bot.gateway).run,
         slack_drain=bot.delivery.slack_drain,
         gitlab_drain=bot.delivery.gitlab_drain,
         after_slack=bot.homes.refresh,

@@ -278,6 +278,21 @@ class ProcessedEvent(Base):
     received_at: Mapped[datetime]
 
 
+class ReceivedIntake(Base):
+    """An intake modal acknowledged and not filed yet: the requester saw "Filing…", and the
+    case is filed from this row right after the ack (or by the worker, if the process died
+    in between). Filing deletes it in the transaction that writes the case."""
+
+    __tablename__ = "received_intake"
+
+    view_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    requester_id: Mapped[str] = mapped_column(String(64))
+    requester_team_id: Mapped[str] = mapped_column(String(64))
+    requester_name: Mapped[str] = mapped_column(String(255))
+    intake: Mapped[dict[str, Any]]  # the parsed answers (db.received)
+    received_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class ModalSubmission(Base):
     """A case modal whose step was done: another delivery of the same view changes nothing.
 

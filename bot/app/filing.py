@@ -3,6 +3,11 @@
 One transaction per filing, once per modal however often Slack delivers it. What the new case
 causes (card, receipt, the GitLab issue, the update clock) is queued by `bot.app.steps.record`
 from the table in `bot.app.effects`, in the same transaction, so a crash loses nothing.
+
+A served submission is filed in two steps, so Slack's acknowledgement waits for one row, not
+for the case: `receive` checks the answers and keeps them (the requester sees "Filing…"),
+then `file_received` files the case from that row, as of the moment it was received, and
+deletes the row in the same transaction. A row a dead process left is filed by the worker.
 """
 
 from __future__ import annotations
@@ -21,7 +26,9 @@ from bot.cases.rules import Field, assess
 from bot.cases.states import Action, transition
 from bot.cases.terms import Terms, settle
 from db import cases as case_repo
+from db import received as received_repo
 from db.models import Case
+from db.received import Received
 from db.session import transaction
 
 
@@ -73,6 +80,56 @@ class Filing:
                 if existing is None:
                     raise
                 return Filed(case_repo.snapshot(existing), created=False)
+
+    def receive(self, *, intake: Intake, requester: Requester, view_id: str) -> Filed | None:
+        """Checks the intake and keeps it to be filed after the ack; returns the case when
+        this view was filed already (a second delivery), else None."""
+        now = self.clock()
+        verdict = assess(intake, now=now, limits=self.limits)
+        if not verdict.accepted:
+            raise IntakeRejected(verdict.errors)
+        received = Received(
+            view_id, requester.user_id, requester.team_id, requester.name, intake, now
+        )
+        try:
+            with transaction(self.sessions) as session:
+                existing = case_repo.get_by_intake_view(session=session, view_id=view_id)
+                if existing is not None:
+                    return Filed(case_repo.snapshot(existing), created=False)
+                received_repo.keep(session=session, received=received)
+        except IntegrityError:
+            pass  # a second delivery while the first waits to be filed: it files once
+        return None
+
+    def waiting(self, *, received_before: datetime | None = None) -> list[str]:
+        """The views received and not filed yet, oldest first."""
+        with transaction(self.sessions) as session:
+            return received_repo.waiting(session=session, received_before=received_before)
+
+    def file_received(self, view_id: str) -> Filed | IntakeRejected | None:
+        """Files the case a received view holds, as of when it was received; None when
+        another process filed it first. The rules are applied again at that moment: only a
+        change of limits in between (a restart with new settings) can refuse it now."""
+        try:
+            with transaction(self.sessions) as session:
+                received = received_repo.take(session=session, view_id=view_id)
+                if received is None:
+                    return None
+                existing = case_repo.get_by_intake_view(session=session, view_id=view_id)
+                if existing is not None:
+                    return Filed(case_repo.snapshot(existing), created=False)
+                now, intake = received.received_at, received.intake
+                verdict = assess(intake, now=now, limits=self.limits)
+                if not verdict.accepted:
+                    return IntakeRejected(verdict.errors)
+                requester = Requester(
+                    received.requester_id, received.requester_team_id, received.requester_name
+                )
+                terms = settle(intake, verdict, now=now)
+                case = self._open_case(session, terms, requester, view_id, now)
+                return Filed(case_repo.snapshot(case), created=True)
+        except IntegrityError:
+            return None  # filed meanwhile by another process, from the same view
 
     def _open_case(
         self,

@@ -13,7 +13,6 @@ import hashlib
 import hmac
 import json
 import logging
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -103,37 +102,3 @@ class Receiver:
             self._after()
             return "200 OK", "accepted"
         return "200 OK", "duplicate"
-
-
-class Soon:
-    """Runs `work` in one background thread, started if none runs, going round again when
-    asked while it runs: however many deliveries arrive at once, one applier runs."""
-
-    def __init__(self, work: Callable[[], None], name: str) -> None:
-        self._work, self._name = work, name
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-        self._again = False
-
-    def __call__(self) -> None:
-        with self._lock:
-            self._again = True
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
-                self._thread.start()
-
-    def idle(self) -> bool:
-        with self._lock:
-            return self._thread is None
-
-    def _run(self) -> None:
-        while True:
-            with self._lock:
-                if not self._again:
-                    self._thread = None
-                    return
-                self._again = False
-            try:
-                self._work()
-            except Exception:
-                log.exception("applying GitLab deliveries failed; the worker tries again")

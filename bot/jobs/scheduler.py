@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 # name -> seconds between runs, in the order `tick` runs them (reminders go out the same tick).
 INTERVALS = {
+    "intake": 30,  # intakes acknowledged and not filed (a `serve` died in between)
     "cadence": 60,
     "slack_outbox": 15,
     "gitlab_outbox": 15,
@@ -44,6 +45,8 @@ INTERVALS = {
     "gitlab_deliveries": 30,  # webhook deliveries stored but not applied (a crash, an outage)
     "gitlab_reconcile": 15 * 60,  # GitLab changes whose deliveries never came
 }
+# An intake younger than this is `serve`'s to file, right after its ack.
+INTAKE_GRACE = timedelta(seconds=30)
 # Run by one worker at a time: each reads everything, where the others claim rows.
 SINGLETONS = frozenset({"cadence", "retention", "gitlab_reconcile"})
 BUSY = "running in another worker"
@@ -58,6 +61,8 @@ class Jobs:
     gitlab_drain: Drain | None = None
     after_slack: Callable[[], object] = lambda: None  # the Home tabs, after each Slack drain
     sync: Sync | None = None  # the two-way GitLab sync
+    # Files the intakes received before a moment (bot.slack.filer), returns how many.
+    file_intakes: Callable[..., int] | None = None
     # Whether this process may run a singleton job now, held while it runs (db.singleton).
     exclusive: Callable[[str], AbstractContextManager[bool]] = lambda name: nullcontext(True)
 
@@ -89,9 +94,13 @@ class Jobs:
             self.after_slack()
             return sent
 
-        sync = self.sync
+        sync, file_intakes = self.sync, self.file_intakes
+
+        def intake(at: datetime) -> Any:
+            return file_intakes(received_before=at - INTAKE_GRACE) if file_intakes else None
 
         return {
+            "intake": intake,
             "cadence": self.sweep_counted,
             "slack_outbox": slack,
             "gitlab_outbox": drain(self.gitlab_drain),

@@ -28,6 +28,7 @@ class Deps:
     limits: Limits
     homes: HomeTabs
     deliver: Callable[[int], None]  # send what a step queued for the case, after the ack
+    file_soon: Callable[[], None]  # file the intakes received, after the ack
 
 
 def provide(deps: Deps) -> Callable[..., Any]:

@@ -8,6 +8,7 @@ the end-to-end tests and the benchmarks drive the bot through it.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -18,6 +19,7 @@ import requests
 from sqlalchemy import func, select
 
 from bot.config import Settings, load_settings
+from bot.slack.forms import view_id as submitted_view_id
 from bot.slack.server import make_server, run_until_stopped, socket_mode_handler, stop_server
 from bot.standins.listeners import Tracked, track_listeners
 from bot.standins.slack_api import FakeSlack
@@ -36,6 +38,7 @@ from bot.standins.workspace import (
 from bot.wiring import Bot, build_bot, metrics_registry
 from db.models import Case, OutboxMessage
 from messages.ids import case_value
+from messages.intake import FILING_TITLE
 
 # The fake Slack and the bot share the test's process: on a loaded machine a modal can open
 # later than the 3 s a real trigger lasts (a served test once saw its views.open time out).
@@ -102,7 +105,33 @@ class Desk:
         team: str = TEAM,
         **kwargs: Any,
     ) -> requests.Response:
-        return self.sender.view_submission(view, answers, user_id=user, team_id=team, **kwargs)
+        view_id = submitted_view_id({"id": kwargs.get("view_id") or view["id"]})
+        shown_before = self._shown(view_id)
+        response = self.sender.view_submission(view, answers, user_id=user, team_id=team, **kwargs)
+        if isinstance(response, requests.Response) and response.ok and _filing(response):
+            return Shown(response, self.wait_until_shown(view_id, after=shown_before))
+        return response
+
+    def wait_until_shown(self, view_id: str, *, after: int = 0) -> dict[str, Any]:
+        """Waits until the bot has shown the outcome of an intake it acknowledged with
+        "Filing…" (the case, a refusal, or a delay) and its filer is idle; returns the view
+        as Slack has it. `after`: how many times the view had been updated before."""
+        soon = self.bot.file_soon
+
+        def shown() -> bool:
+            return self._shown(view_id) > after and (soon is None or soon.idle())
+
+        self.wait_until(shown, 10.0, what=f"the outcome of the intake in view {view_id}")
+        try:
+            return self.slack.get_view(view_id)
+        except KeyError:  # a view id Slack never issued (a forged submission): what was sent
+            return self._updates(view_id)[-1].args["view"]
+
+    def _shown(self, view_id: str) -> int:
+        return len(self._updates(view_id))
+
+    def _updates(self, view_id: str) -> list[Any]:
+        return [c for c in self.slack.calls("views.update") if c.args.get("view_id") == view_id]
 
     def file(self, user: str = "UREQ", **changes: Any) -> requests.Response:
         """Opens the modal and submits it with a valid request changed by `changes`."""
@@ -223,6 +252,26 @@ def wait_until(
     raise AssertionError(f"timed out waiting for {what}\n{detail()}")
 
 
+class Shown(requests.Response):
+    """An intake submission's answer as the requester ends up seeing it: the ack ("Filing…",
+    kept as `ack`) with its view replaced by the one Slack shows once the case is filed."""
+
+    def __init__(self, ack: requests.Response, view: dict[str, Any]) -> None:
+        super().__init__()
+        self.ack, self.status_code, self.headers = ack, ack.status_code, ack.headers
+        self._content = json.dumps({**ack.json(), "view": view}).encode()
+        self.encoding = "utf-8"
+
+
+def _filing(response: requests.Response) -> bool:
+    """Whether a submission was acknowledged with the intake's "Filing…" view."""
+    try:
+        view = response.json().get("view") or {}
+    except ValueError:
+        return False
+    return (view.get("title") or {}).get("text") == FILING_TITLE
+
+
 def start_desk(
     database_url: str, *, server_options: dict[str, Any] | None = None, **env: str
 ) -> Desk:
@@ -262,6 +311,7 @@ def start_socket_desk(database_url: str, **env: str) -> Desk:
 
     def stop() -> None:
         handler.close()
+        bot.stop()
         bot.sessions.kw["bind"].dispose()
 
     sender = SocketSender(hub)
@@ -304,7 +354,7 @@ def serve_bot(
     def stop() -> None:
         stop_server(server)
         thread.join(timeout=5)
-        bot.delivery.stop()  # no courier may hold the database once the bot is stopped
+        bot.stop()  # no filer or courier may hold the database once the bot is stopped
         bot.sessions.kw["bind"].dispose()
 
     return bot, server, listeners, stop

@@ -128,7 +128,8 @@ def test_json_logs_are_one_object_a_line_with_case_and_request_and_no_personal_d
         root.setLevel(level)
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
     assert lines and all({"time", "level", "logger", "message"} <= set(x) for x in lines)
-    assert any(x["message"] == "case 1 filed (support)" and "request" in x for x in lines)
+    assert any(x["message"].startswith("intake received (view ") and "request" in x for x in lines)
+    assert any(x["message"] == "case 1 filed (support)" and x.get("case") == 1 for x in lines)
     refusal = next(x for x in lines if x["message"].startswith("refused actor=UNOBODY"))
     assert len(refusal["request"]) == 12
     assert any(x.get("case") == 1 for x in lines)

@@ -1,4 +1,8 @@
-"""`/info-request`: open the intake modal at once; on submit, check, file, confirm, deliver."""
+"""`/info-request`: open the intake modal at once; on submit, check, keep, acknowledge.
+
+A submission that passes the rules is kept as one row and acknowledged with "Filing…"; the
+case is filed right after the ack (`bot.slack.filer`), which then shows its number.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ from bot.slack.deps import Deps
 from bot.slack.forms import parse_intake, view_id
 from bot.slack.replies import attempt
 from messages.ids import Callback, Command, encode
-from messages.intake import build_confirmation_view, build_intake_modal
+from messages.intake import build_confirmation_view, build_filing_view, build_intake_modal
 from messages.refusals import refusal_view
 
 log = logging.getLogger(__name__)
@@ -43,7 +47,7 @@ def open_intake(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltC
         )
 
 
-def _file(deps: Deps, user: dict[str, Any], view: dict[str, Any]) -> Filed:
+def _receive(deps: Deps, user: dict[str, Any], view: dict[str, Any]) -> Filed | None:
     user_id = user.get("id", "")
     person = deps.gateway.user(user_id)
     intake = parse_intake(
@@ -51,7 +55,7 @@ def _file(deps: Deps, user: dict[str, Any], view: dict[str, Any]) -> Filed:
         catalogue=deps.catalogue,
         requester_tz=person.tz,
     )
-    return deps.use_cases.filing.submit_intake(
+    return deps.use_cases.filing.receive(
         intake=intake,
         requester=Requester(user_id=user_id, team_id=user.get("team_id", ""), name=person.name),
         view_id=view_id(view),
@@ -64,18 +68,19 @@ def submit_intake(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     if not deps.roles.is_requester(user.get("id", "")):
         ack(response_action="update", view=refusal_view(NOT_A_REQUESTER))
         return
-    filed, refused = attempt(partial(_file, deps, user, view), "intake submit")
+    filed, refused = attempt(partial(_receive, deps, user, view), "intake submit")
     if refused and refused.fields:
         ack(response_action="errors", errors=refused.fields)
         return
-    if refused or filed is None:
-        ack(response_action="update", view=refusal_view(refused.text if refused else ""))
+    if refused:
+        ack(response_action="update", view=refusal_view(refused.text))
         return
-    ack(response_action="update", view=build_confirmation_view(filed.case))
-    if filed.created:
-        number = filed.case.number
-        log.info("case %s filed (%s)", number, filed.case.route.value, extra={"case": number})
-    deps.deliver(filed.case.number)
+    if filed is not None:  # this view was filed already: Slack delivered it again
+        ack(response_action="update", view=build_confirmation_view(filed.case))
+        return
+    ack(response_action="update", view=build_filing_view())
+    log.info("intake received (view %s); filing it", view_id(view))
+    deps.file_soon()
 
 
 def register(app: App) -> None:
