@@ -18,11 +18,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bench.served import Served, bot_has_command, start_bare, start_bot
+from bench.served import Served, bot_has_command, filed, start_bare, start_bot
 from bot.standins.slack_api import FakeSlack
 from bot.standins.slack_requests import SlackSender
 from bot.standins.workspace import SECRET, TEAM, TRIAGE, WORK, intake_answers, populate
-from db.models import Case, OutboxMessage
+from db.models import OutboxMessage
 from db.session import make_engine, make_session_factory
 
 CLIENTS = 20
@@ -171,17 +171,7 @@ def _wait_for_quiet(url: str, timeout: float = 120) -> None:
 
 def card_delays(slack: FakeSlack, database_url: str, timings: Timings) -> list[float]:
     """Seconds from each submission to its triage card at the fake Slack."""
-    engine = make_engine(database_url)
-    try:
-        with make_session_factory(engine)() as session:
-            rows = session.execute(
-                select(Case.intake_view_id, Case.id).where(
-                    Case.intake_view_id.in_(list(timings.sent_at))
-                )
-            ).all()
-    finally:
-        engine.dispose()
-    case_of = dict(rows)
+    case_of = dict(filed(database_url, list(timings.sent_at)))
     deadline = time.monotonic() + 30
     while True:
         arrived = {}

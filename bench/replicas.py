@@ -28,16 +28,13 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from sqlalchemy import select
 
 from bench.databases import Target, available
 from bench.report import Figure, median, not_measured, render
-from bench.served import ROOT, Served, bot_env, free_port
+from bench.served import ROOT, Served, bot_env, filed, free_port
 from bot.standins.slack_api import FakeSlack
 from bot.standins.slack_requests import SlackSender
 from bot.standins.workspace import SECRET, TEAM, TRIAGE, WORK, intake_answers, populate
-from db.models import Case
-from db.session import make_engine, make_session_factory
 
 log = logging.getLogger("bench")
 CLIENTS = 8
@@ -146,14 +143,7 @@ def _burst(
 def _counted(slack: FakeSlack, url: str, sent: list[str], timeout: float = 120) -> str:
     """Waits for the filings' cards; "" when each filing is one case with one card, else
     what is off."""
-    engine = make_engine(url)
-    try:
-        with make_session_factory(engine)() as session:
-            rows = session.execute(
-                select(Case.intake_view_id, Case.id).where(Case.intake_view_id.in_(sent))
-            ).all()
-    finally:
-        engine.dispose()
+    rows = filed(url, sent)
     mine = {f"Case {case_id}" for _, case_id in rows}
     deadline = time.monotonic() + timeout
     while True:

@@ -16,9 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import requests
+from sqlalchemy import select
 
 from bot.standins.slack_api import FakeSlack
 from bot.standins.workspace import settings_env
+from db.models import Case
+from db.session import make_engine, make_session_factory
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -53,6 +56,23 @@ class Served:
 
     def log_tail(self, lines: int = 20) -> str:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
+
+def filed(database_url: str, view_ids: list[str], timeout: float = 60) -> list[tuple[str, int]]:
+    """(view id, case number) of each submission once filed: `serve` files after the ack,
+    so this waits until every one is a case, or `timeout` seconds."""
+    engine = make_engine(database_url)
+    query = select(Case.intake_view_id, Case.id).where(Case.intake_view_id.in_(view_ids))
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            with make_session_factory(engine)() as session:
+                rows = [(view, case) for view, case in session.execute(query)]
+            if len(rows) >= len(set(view_ids)) or time.monotonic() > deadline:
+                return rows
+            time.sleep(0.1)
+    finally:
+        engine.dispose()
 
 
 def bot_env(slack: FakeSlack, database_url: str, port: int) -> dict[str, str]:
