@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import event, func, select, update
 
 from bot.standins.desk import start_desk, stop_desk
-from bot.standins.workspace import intake_answers
+from bot.standins.workspace import TEAM, intake_answers
 from db.models import Case, CaseEvent, OutboxMessage
 from db.session import transaction
 from messages.ids import case_value
@@ -252,9 +252,12 @@ def test_requests_during_a_postgres_restart_fail_cleanly_and_service_resumes(des
     version = sorted(p.name for p in Path("/etc/postgresql").iterdir())[-1]
     answers = []
 
-    def file_many():
+    def file_many():  # the acks Slack would get (a filing after its ack may wait for the worker)
         for _ in range(10):
-            answers.append(desk.file("UREQ"))
+            view = desk.open_intake("UREQ")
+            answers.append(
+                desk.sender.view_submission(view, intake_answers(), user_id="UREQ", team_id=TEAM)
+            )
 
     worker = threading.Thread(target=file_many)
     worker.start()
@@ -269,5 +272,6 @@ def test_requests_during_a_postgres_restart_fail_cleanly_and_service_resumes(des
         assert response.status_code < 500
         assert_no_leak(response.text, "the modal")
     assert "case" in str(count("faults", desk.file("UREQ")).json())
+    assert desk.bot.use_cases.filing.waiting() == [], "every acknowledged request is filed"
     for number, facts in case_facts(desk).items():
         assert facts[6] == 2, f"case {number} is half-written"
