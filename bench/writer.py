@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from itertools import repeat
 from operator import itemgetter
 from typing import Any
 
@@ -92,8 +93,7 @@ def copy_text(rows: list[tuple]) -> str:
             for row in rows
         ]
     )
-    fields = sum(len(row) for row in rows)
-    nulls = sum(row.count(None) for row in rows)
+    fields, nulls = sum(map(len, rows)), sum(map(tuple.count, rows, repeat(None)))
     if (
         lines.count("\\") == nulls
         and lines.count("\t") == fields - len(rows)
