@@ -81,9 +81,10 @@ class Filing:
                     raise
                 return Filed(case_repo.snapshot(existing), created=False)
 
-    def receive(self, *, intake: Intake, requester: Requester, view_id: str) -> Filed | None:
-        """Checks the intake and keeps it to be filed after the ack; returns the case when
-        this view was filed already (a second delivery), else None."""
+    def receive(self, *, intake: Intake, requester: Requester, view_id: str) -> None:
+        """Checks the intake and keeps it to be filed after the ack: one row, so the ack
+        waits for no more. A second delivery of the view is kept too and files nothing
+        (`file_received` finds the case or the first row)."""
         now = self.clock()
         verdict = assess(intake, now=now, limits=self.limits)
         if not verdict.accepted:
@@ -93,13 +94,9 @@ class Filing:
         )
         try:
             with transaction(self.sessions) as session:
-                existing = case_repo.get_by_intake_view(session=session, view_id=view_id)
-                if existing is not None:
-                    return Filed(case_repo.snapshot(existing), created=False)
                 received_repo.keep(session=session, received=received)
         except IntegrityError:
             pass  # a second delivery while the first waits to be filed: it files once
-        return None
 
     def waiting(self, *, received_before: datetime | None = None) -> list[str]:
         """The views received and not filed yet, oldest first."""

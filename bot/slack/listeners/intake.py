@@ -13,12 +13,12 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.app.filing import Filed, Requester
+from bot.app.filing import Requester
 from bot.slack.deps import Deps
 from bot.slack.forms import parse_intake, view_id
 from bot.slack.replies import attempt
 from messages.ids import Callback, Command, encode
-from messages.intake import build_confirmation_view, build_filing_view, build_intake_modal
+from messages.intake import build_filing_view, build_intake_modal
 from messages.refusals import refusal_view
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ def open_intake(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltC
         )
 
 
-def _receive(deps: Deps, user: dict[str, Any], view: dict[str, Any]) -> Filed | None:
+def _receive(deps: Deps, user: dict[str, Any], view: dict[str, Any]) -> None:
     user_id = user.get("id", "")
     person = deps.gateway.user(user_id)
     intake = parse_intake(
@@ -68,15 +68,12 @@ def submit_intake(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     if not deps.roles.is_requester(user.get("id", "")):
         ack(response_action="update", view=refusal_view(NOT_A_REQUESTER))
         return
-    filed, refused = attempt(partial(_receive, deps, user, view), "intake submit")
+    _, refused = attempt(partial(_receive, deps, user, view), "intake submit")
     if refused and refused.fields:
         ack(response_action="errors", errors=refused.fields)
         return
     if refused:
         ack(response_action="update", view=refusal_view(refused.text))
-        return
-    if filed is not None:  # this view was filed already: Slack delivered it again
-        ack(response_action="update", view=build_confirmation_view(filed.case))
         return
     ack(response_action="update", view=build_filing_view())
     log.info("intake received (view %s); filing it", view_id(view))
