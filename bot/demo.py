@@ -119,7 +119,11 @@ def run_demo(out: TextIO) -> int:
 
             show.step("She corrects it: the account is on GitLab.com")
             body = desk.submit(view, intake_answers())
-            show.sees(PEOPLE["UREQ"], "the modal", render(body.json()["view"]["blocks"]))
+            ack = body.ack.json()["view"]  # type: ignore[attr-defined]
+            show.sees(PEOPLE["UREQ"], "the modal, at once", render(ack["blocks"]))
+            show.sees(
+                PEOPLE["UREQ"], "the modal, a moment later", render(body.json()["view"]["blocks"])
+            )
 
             card = desk.wait_for_card(1)
             show.step("The card lands in the private triage channel (no personal data)")

@@ -24,6 +24,7 @@ def test_the_demo_walks_a_case_from_intake_to_closed_and_exits_0(tmp_path):
     transcript = result.stdout
     for line in (
         "GitLab cannot produce logs for self-managed instances",
+        "Your request meets the conditions: filing it now.",
         "Filed as *case 1* (Support)",
         "*Case 1* · Acme Corp",
         "[Claim]",
