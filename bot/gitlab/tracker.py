@@ -13,6 +13,7 @@ answer Slack within 2 s of starting.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -64,6 +65,18 @@ def encoded_id(project: str) -> Any:
     return EncodedId(project)
 
 
+def _environment_once(session: Any, url: str) -> bool | str:
+    """Reads what requests would read from the environment on every call (the proxies for the
+    GitLab host, the CA bundle; python-gitlab's token rules out ~/.netrc) once, for the one
+    host the bot calls: scanning the environment took a good share of the CPU of a call to a
+    nearby GitLab. Returns the `verify` setting."""
+    from requests.utils import get_environ_proxies
+
+    session.proxies.update(get_environ_proxies(url))
+    session.trust_env = False
+    return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+
+
 def _echo(event_uuid: str | None) -> dict[str, Any]:
     """Per-call headers (the client's own are shared between threads): the webhook event a
     write answers, so GitLab's recursion detection stops the hook firing for it again."""
@@ -110,6 +123,7 @@ class GitLabTracker:
                     private_token=self._token,
                     timeout=self._timeout,
                     retry_transient_errors=False,
+                    ssl_verify=_environment_once(session, self._url),
                     session=session,
                 )
             return self._client
