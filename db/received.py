@@ -69,6 +69,16 @@ def waiting(*, session: Session, received_before: datetime | None = None) -> lis
     return list(session.scalars(query))
 
 
+def drop(*, session: Session, received_before: datetime) -> int:
+    """Deletes what was received before a moment and never filed; returns how many."""
+    rows = session.execute(
+        delete(ReceivedIntake)
+        .where(ReceivedIntake.received_at < received_before)
+        .returning(ReceivedIntake.view_id)
+    )
+    return len(rows.all())
+
+
 def _to_json(intake: Intake) -> dict[str, Any]:
     data = asdict(intake)
     for name in ("window_start", "window_end"):

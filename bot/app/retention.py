@@ -2,6 +2,7 @@
 
 What goes: the `Case` columns listed in `db.models.PERSONAL_FIELDS`, the text of the case's
 findings, and what people typed with its events (reasons, notes: `db.models.EventText`).
+An intake acknowledged and never filed in all that time (`received_intake`) is dropped.
 What stays: the case row, its number, state, dates, counts and the event history (who did
 what, when), so the statistics and the audit trail survive. Each purge is one transaction
 that records a `purge` event; a case that fails is logged and tried again on the next run.
@@ -21,6 +22,7 @@ from bot.app.steps import record
 from bot.cases.model import State
 from bot.cases.states import Action, transition
 from db import cases as case_repo
+from db import received as received_repo
 from db.models import PERSONAL_FIELDS, Case, EventText, Finding
 from db.session import transaction
 
@@ -74,6 +76,10 @@ class RetentionPurge:
                     log.exception("purging case %s failed; next run tries again", case_id)
         if purged:
             log.info("retention purge at %s: %s cases", now.isoformat(), purged)
+        with transaction(self.sessions) as session:
+            dropped = received_repo.drop(session=session, received_before=cutoff)
+        if dropped:  # never filed in all that time: each failure was logged as it happened
+            log.warning("retention purge: %s intakes never filed, older than %s", dropped, cutoff)
         return purged
 
     def purge(self, case_id: int, now: datetime) -> int:

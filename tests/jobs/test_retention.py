@@ -6,9 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import inspect, select
 
+from bot.app.filing import Filing, Requester
 from bot.app.retention import RetentionPurge, blank_value
+from bot.cases.model import Limits
 from db import cases as case_repo
 from db.models import PERSONAL_FIELDS, Case, Finding
+from tests.factories import intake
 from tests.jobs.seed import casework, file_case, handler, relay
 
 FILED = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
@@ -72,3 +75,14 @@ def test_purge_happens_once(sessions):
     with sessions() as session:
         actions = [e.action for e in case_repo.history(session=session, case_id=case_id)]
     assert actions.count("purge") == 1
+
+
+def test_an_intake_never_filed_is_dropped_once_past_retention(sessions):
+    filing = Filing(sessions=sessions, clock=lambda: FILED, limits=Limits())
+    window = {"window_start": FILED - timedelta(days=3), "window_end": FILED - timedelta(days=1)}
+    filing.receive(intake=intake(**window), requester=Requester("UREQ", "T1"), view_id="VOLD")
+    purge = RetentionPurge(sessions=sessions, retention=NINETY_DAYS)
+    purge.run(FILED + NINETY_DAYS - timedelta(minutes=1))
+    assert filing.waiting() == ["VOLD"], "kept while it may still be filed"
+    purge.run(FILED + NINETY_DAYS + timedelta(minutes=1))
+    assert filing.waiting() == []
