@@ -256,40 +256,38 @@ FILING_TITLE = "Filing request"
 
 def build_filing_view() -> dict[str, Any]:
     """What the modal shows between the ack and the case number (a moment, as a rule)."""
-    return {
-        "type": "modal",
-        "callback_id": Callback.INTAKE.value,
-        "title": plain(FILING_TITLE, 24),
-        "close": plain("Close", 24),
-        "blocks": [
-            section(":hourglass_flowing_sand: Your request meets the conditions: filing it now."),
-            context(
-                "The case number shows here in a moment. You may close this: a receipt with "
-                "the details comes to your DMs from the bot either way."
-            ),
-        ],
-    }
+    return _filing_modal(
+        section(":hourglass_flowing_sand: Your request meets the conditions: filing it now."),
+        context(
+            "The case number shows here in a moment. You may close this: a receipt with "
+            "the details comes to your DMs from the bot either way."
+        ),
+    )
 
 
 def build_filing_delayed_view(error_id: str) -> dict[str, Any]:
     """What the modal shows when filing failed after the ack: the request is kept and filed
     again without anyone resubmitting it."""
+    return _filing_modal(
+        section(
+            f":warning: Something went wrong on our side while filing (error id "
+            f"`{error_id}`). Your request is kept: the bot files it again by itself within "
+            "a few minutes, so please don't submit it again."
+        ),
+        context(
+            "A receipt with the case number comes to your DMs once it is filed. If none "
+            "comes within the hour, give the error id to the bot's operators."
+        ),
+    )
+
+
+def _filing_modal(*blocks: dict[str, Any]) -> dict[str, Any]:
     return {
         "type": "modal",
         "callback_id": Callback.INTAKE.value,
         "title": plain(FILING_TITLE, 24),
         "close": plain("Close", 24),
-        "blocks": [
-            section(
-                f":warning: Something went wrong on our side while filing (error id "
-                f"`{error_id}`). Your request is kept: the bot files it again by itself within "
-                "a few minutes, so please don't submit it again."
-            ),
-            context(
-                "A receipt with the case number comes to your DMs once it is filed. If none "
-                "comes within the hour, give the error id to the bot's operators."
-            ),
-        ],
+        "blocks": list(blocks),
     }
 
 

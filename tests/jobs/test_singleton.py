@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import threading
-import time
 from datetime import UTC, datetime
 
 from bot.jobs.scheduler import BUSY, SINGLETONS, Jobs
+from bot.standins.desk import wait_until
 from db.singleton import NAMESPACE, Singletons, job_key
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
@@ -52,10 +52,7 @@ def test_a_worker_that_dies_holding_a_job_frees_it(pg_sessions):
 
     # Postgres frees the lock when the dead connection's server process ends, a moment after
     # its socket closes: the next worker gets it then, not necessarily at once.
-    deadline = time.monotonic() + 10
-    while not taken():
-        assert time.monotonic() < deadline, "the dead worker's lock was never freed"
-        time.sleep(0.05)
+    wait_until(taken, timeout=10, what="the dead worker's lock to be freed")
 
 
 class Purge:
