@@ -21,7 +21,7 @@ import hashlib
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -63,6 +63,7 @@ class Work:
     gap_request: Request | None = None
     gap_marker: str = ""
     gap_issue_url: str | None = None
+    filed_at: datetime | None = None  # no issue of the case is older (less CLOCK_SKEW)
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ OPERATIONS = frozenset(Mirror)
 RESTORES = frozenset({Mirror.RESTORE_CONFIDENTIAL, Mirror.RESTORE_LABEL})
 HELD_BY = frozenset({Mirror.OPEN_ISSUE.value})  # parked, it holds its case's notes back
 EVENT_OPERATIONS = OPERATIONS - {Mirror.CARD_LINK}  # the rows that mirror one case event
+CLOCK_SKEW = timedelta(hours=1)  # how far GitLab's clock may be behind the database's
 
 
 def gap_marker(case: Case) -> str:
@@ -217,6 +219,7 @@ def _work(
         gap_request=case_repo.request(case),
         gap_marker=gap_marker(case),
         gap_issue_url=case.gap_issue_url,
+        filed_at=case.created_at,
     )
 
 
@@ -284,7 +287,7 @@ class GitLabMirror:
         if work.issue_iid is not None:
             return None
         project, marker = self.config.sirt_project, md.case_marker(work.case_id)
-        issue = self.tracker.find_issue(project, marker=marker) if retrying else None
+        issue = self._find(project, marker, work) if retrying else None
         if issue is None:
             template = self.tracker.template(project, md.TEMPLATE_NAME) or md.bundled_template()
             body = md.issue_body(
@@ -303,6 +306,11 @@ class GitLabMirror:
         else:
             log.info("case %s: adopted GitLab issue %s found by marker", work.case_id, issue.iid)
         return _store(work.case_id, gitlab_issue_iid=issue.iid, gitlab_issue_url=issue.url)
+
+    def _find(self, project: str, marker: str, work: Work) -> Issue | None:
+        """The issue an earlier attempt may have opened (it timed out, or its result was lost)."""
+        since = work.filed_at - CLOCK_SKEW if work.filed_at else None
+        return self.tracker.find_issue(project, marker=marker, created_after=since)
 
     def parked(self, session: Session, message: OutboxMessage, now: datetime) -> None:
         """An issue that could not be opened is told to the case's owner and the leads."""
@@ -332,7 +340,7 @@ class GitLabMirror:
 
     def _open_gap_issue(self, work: Work, retrying: bool) -> Issue:
         project = self.config.gap_project
-        issue = self.tracker.find_issue(project, marker=work.gap_marker) if retrying else None
+        issue = self._find(project, work.gap_marker, work) if retrying else None
         if issue is None:
             text = work.gap_description or ""
             if work.gap_request and (found := disclosures(text, work.gap_request)):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 
@@ -22,8 +23,11 @@ class Tracker(Protocol):
     def template(self, project: str, name: str) -> str | None:
         """The project's issue template of that name, or None when it has none."""
 
-    def find_issue(self, project: str, *, marker: str) -> Issue | None:
-        """The issue whose description holds `marker` (exactly), if one exists."""
+    def find_issue(
+        self, project: str, *, marker: str, created_after: datetime | None = None
+    ) -> Issue | None:
+        """The issue whose description holds `marker` (exactly), if one exists; only issues
+        created from `created_after` on are looked at."""
 
     def create_issue(
         self,

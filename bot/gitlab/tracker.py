@@ -13,19 +13,24 @@ answer Slack within 2 s of starting.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 from bot import telemetry
 from bot.delivery.drain import Permanent, Retry
 from bot.delivery.tracker import Issue
 
+log = logging.getLogger(__name__)
+
 DEFAULT_TIMEOUT = 10.0
 TEMPLATE_TTL = 300.0
 RECENT_NOTES = 50  # notes an idempotency check reads back, newest first
+SEARCH_PAGE, SEARCH_PAGES = 100, 20  # an adoption search reads at most 2,000 hits
 
 
 @contextmanager
@@ -145,14 +150,30 @@ class GitLabTracker:
         self._templates[(project, name)] = (self._clock(), content)
         return content
 
-    def find_issue(self, project: str, *, marker: str) -> Issue | None:
-        with _mapped_errors("issue search", self._retry_after):
-            found = self._project(project).issues.list(
-                search=marker, state="all", get_all=False, per_page=20, **self._call
-            )
-        for issue in found:
-            if f"<!-- {marker} -->" in (issue.description or ""):
-                return Issue(issue.iid, issue.web_url, issue.description or "")
+    def find_issue(
+        self, project: str, *, marker: str, created_after: datetime | None = None
+    ) -> Issue | None:
+        """Pages through the search's hits, oldest first from `created_after`, to the issue
+        holding the marker. GitLab's search matches a part of a word, so case 1's marker also
+        finds the issues of cases 10-19 and 100-199: the first page alone can miss it."""
+        query: dict[str, Any] = {"search": marker, "in": "description", "state": "all"}
+        query |= {"order_by": "created_at", "sort": "asc", "per_page": SEARCH_PAGE}
+        if created_after is not None:
+            query["created_after"] = created_after.isoformat()
+        wanted = f"<!-- {marker} -->"
+        for page in range(1, SEARCH_PAGES + 1):
+            with _mapped_errors("issue search", self._retry_after):
+                found = self._project(project).issues.list(
+                    page=page, get_all=False, **query, **self._call
+                )
+            for issue in found:
+                if wanted in (issue.description or ""):
+                    return Issue(issue.iid, issue.web_url, issue.description or "")
+            if len(found) < SEARCH_PAGE:
+                return None
+        log.warning(
+            "no issue holds %s in the first %s search hits", marker, SEARCH_PAGES * SEARCH_PAGE
+        )
         return None
 
     def create_issue(

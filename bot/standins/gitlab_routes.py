@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import math
+import operator
 import re
 from collections.abc import Callable
 from datetime import datetime
@@ -49,11 +50,11 @@ _NOTE_FIXED: dict[str, Any] = {
 _NOTE_FIXED |= {"noteable_type": "Issue", "imported": False, "imported_from": "none"}
 
 
-def _moment(text: str) -> datetime:
+def _moment(text: str, name: str = "date") -> datetime:
     try:
         return datetime.fromisoformat(text.replace(" ", "+"))
     except ValueError:
-        raise ApiError(400, {"error": "updated_after is invalid"}) from None
+        raise ApiError(400, {"error": f"{name} is invalid"}) from None
 
 
 class GitLabRoutes(GitLabState):
@@ -163,9 +164,11 @@ class GitLabRoutes(GitLabState):
             scopes = parse_list(request.param("in") or "title,description")
             needle = str(search).lower()
             issues = [i for i in issues if any(needle in (i.get(s) or "").lower() for s in scopes)]
-        if after := request.param("updated_after"):  # inclusive, as GitLab's is
-            since = _moment(str(after))
-            issues = [i for i in issues if _moment(i["updated_at"]) >= since]
+        for field in ("created_at", "updated_at"):  # `*_after` and `*_before` are inclusive
+            for name, keep in (("_after", operator.ge), ("_before", operator.le)):
+                if bound := request.param(field.replace("_at", name)):
+                    moment = _moment(str(bound), field.replace("_at", name))
+                    issues = [i for i in issues if keep(_moment(i[field]), moment)]
         order_by = request.param("order_by") or "created_at"
         key = "updated_at" if order_by == "updated_at" else "id"
         issues.sort(key=lambda i: (i[key], i["id"]), reverse=request.param("sort") != "asc")

@@ -14,7 +14,7 @@ from bot.app.filing import Filing, Requester
 from bot.cases.model import Limits
 from bot.cases.permissions import Actor, Role
 from bot.config import Settings
-from bot.delivery.drain import MAX_ATTEMPTS
+from bot.delivery.drain import MAX_ATTEMPTS, MAX_DELAY
 from bot.gitlab import build_gitlab_drain
 from bot.standins.gitlab_api import FakeGitLab
 from db import outbox
@@ -91,6 +91,35 @@ def test_a_create_that_hangs_past_the_timeout_is_adopted_not_repeated(gdesk, fak
     drain_all(drain)
     assert_mirrored_once(bot.sessions, fake, 1)
     assert len(fake.requests("GET", r"/issues$")) >= 1  # the marker search ran
+
+
+def test_a_lost_create_is_found_among_every_issue_its_search_matches(gdesk, fake):
+    """GitLab's search matches part of a word: case 1's marker also finds the issues of cases
+    10-19, 100-199, 1000-1999... The issue a lost create opened is found past the first page."""
+
+    def similar(numbers: range) -> None:
+        for n in numbers:
+            marker = f"<!-- info-request-bot:case-{n} -->"
+            fake.add_issue(SIRT_PROJECT, f"Case {n}", description=marker, confidential=True)
+
+    clock = Clock(datetime.now(UTC))
+    drain = replace(gdesk.bot.delivery.gitlab_drain, clock=clock)
+    fake.down()
+    file_cases(gdesk, 1)
+    similar(range(100, 250))  # opened after case 1 was filed, before its issue
+    fake.up()
+    fake.succeed_then_fail("POST", r"/issues$", times=1)  # case 1's issue opens; the bot sees 502
+    clock.advance(MAX_DELAY + 1)
+    drain.run()
+    assert [i["title"] for i in fake.issues(SIRT_PROJECT)][-1].endswith("(case 1)")
+    similar(range(1000, 1030))  # and more after it
+    drain_all(gdesk.bot.delivery.gitlab_drain)
+    ones = [i for i in fake.issues(SIRT_PROJECT) if "info-request-bot:case-1 " in i["description"]]
+    assert len(ones) == 1
+    with transaction(gdesk.bot.sessions) as session:
+        assert session.get(Case, 1).gitlab_issue_iid == ones[0]["iid"]
+    searched = fake.requests("GET", r"/issues$")
+    assert {r.query_value("page") for r in searched} >= {"1", "2"}
 
 
 def test_writes_that_succeed_then_answer_502_are_not_duplicated(gdesk, fake):

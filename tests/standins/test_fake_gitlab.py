@@ -125,6 +125,19 @@ def test_list_with_search_labels_and_state(fake: FakeGitLab, gl: gitlab.Gitlab) 
     assert fake.requests("GET", r"/issues$")[0].query_value("search") == "ACME"
 
 
+def test_list_by_creation_time(fake: FakeGitLab, gl: gitlab.Gitlab) -> None:
+    first = fake.add_issue(PROJECT, "first")
+    second = fake.add_issue(PROJECT, "second")
+    issues = _project(gl).issues
+    since = issues.list(created_after=second["created_at"], get_all=True)
+    assert [i.iid for i in since] == [2]
+    until = issues.list(created_before=first["created_at"], sort="asc", get_all=True)
+    assert [i.iid for i in until] == [1]
+    with pytest.raises(gitlab.GitlabListError) as refused:
+        issues.list(created_after="yesterday", get_all=True)
+    assert refused.value.response_code == 400 and "created_after" in str(refused.value)
+
+
 def test_update_labels_and_close(fake: FakeGitLab, gl: gitlab.Gitlab) -> None:
     fake.add_issue(PROJECT, "case", labels=["c", "keep"])
     _project(gl).issues.update(
