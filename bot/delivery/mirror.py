@@ -22,14 +22,14 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from bot.cases.disclosure import Request, disclosures
 from bot.cases.model import ENDED_STATES, Route, State
-from bot.delivery.drain import Apply, Permanent, Retry
+from bot.delivery.drain import Apply, Permanent, Retry, Rows
 from bot.delivery.kinds import Mirror, Notice, To, Topic
 from bot.delivery.tracker import Issue, Tracker
 from db import cases as case_repo
@@ -199,35 +199,37 @@ def _work(
     texts: Mapping[int, str],
     reason: str | None,
 ) -> Work:
-    opening = operation is Mirror.OPEN_ISSUE
-    return Work(
+    work = Work(
         case_id=case.id,
         operation=operation,
         facts=_facts(session, case, event, config, texts, reason),
         route=Route(case.route),
         issue_iid=case.gitlab_issue_iid,
-        title=md.issue_title(case.organisation, case.id),
-        body_args={
-            "number": case.id,
-            "intake": case_repo.intake(case),
-            "route": Route(case.route),
-            "people": md.People(case.requester_id, case.relay_contact_id, dict(case.people or {})),
-        }
-        if opening
-        else None,
         gap_description=case.gap_description,
-        gap_request=case_repo.request(case),
-        gap_marker=gap_marker(case),
         gap_issue_url=case.gap_issue_url,
         filed_at=case.created_at,
     )
+    # What only the issue's opening or a gap's public issue needs, only for them.
+    if operation is Mirror.OPEN_ISSUE:
+        people = md.People(case.requester_id, case.relay_contact_id, dict(case.people or {}))
+        body_args = {
+            "number": case.id,
+            "intake": case_repo.intake(case),
+            "route": Route(case.route),
+            "people": people,
+        }
+        work = replace(work, title=md.issue_title(case.organisation, case.id), body_args=body_args)
+    elif operation is Mirror.GAP_NOTE:
+        work = replace(work, gap_request=case_repo.request(case), gap_marker=gap_marker(case))
+    return work
+
+
+CASES = cast(Table, Case.__table__)
 
 
 def _store(case_id: int, **values: Any) -> Apply:
-    def apply(session: Session) -> None:
-        session.execute(update(Case).where(Case.id == case_id).values(**values))
-
-    return apply
+    """Records what GitLab answered on the case (with the others of the same commit)."""
+    return Rows(CASES, case_id, tuple(values.items()))
 
 
 @dataclass

@@ -14,6 +14,7 @@ answer Slack within 2 s of starting.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -69,6 +70,18 @@ def encoded_id(project: str) -> Any:
     return EncodedId(project)
 
 
+def _environment_once(session: Any, url: str) -> bool | str:
+    """Reads what requests would read from the environment on every call (the proxies for the
+    GitLab host, the CA bundle; python-gitlab's token rules out ~/.netrc) once, for the one
+    host the bot calls: scanning the environment took a good share of the CPU of a call to a
+    nearby GitLab. Returns the `verify` setting."""
+    from requests.utils import get_environ_proxies
+
+    session.proxies.update(get_environ_proxies(url))
+    session.trust_env = False
+    return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+
+
 def _echo(event_uuid: str | None) -> dict[str, Any]:
     """Per-call headers (the client's own are shared between threads): the webhook event a
     write answers, so GitLab's recursion detection stops the hook firing for it again."""
@@ -97,6 +110,7 @@ class GitLabTracker:
         }
         self._templates: dict[tuple[str, str], tuple[float, str | None]] = {}
         self._projects: dict[str, Any] = {}
+        self._paths: dict[str, str] = {}
         self._clock = clock
 
     @property
@@ -114,6 +128,7 @@ class GitLabTracker:
                     private_token=self._token,
                     timeout=self._timeout,
                     retry_transient_errors=False,
+                    ssl_verify=_environment_once(session, self._url),
                     session=session,
                 )
             return self._client
@@ -133,6 +148,12 @@ class GitLabTracker:
         if project not in self._projects:
             self._projects[project] = self._gl.projects.get(project, lazy=True)
         return self._projects[project]
+
+    def _issues_path(self, project: str) -> str:
+        """`/projects/<encoded path>/issues`, worked out once a project."""
+        if project not in self._paths:
+            self._paths[project] = f"/projects/{encoded_id(project)}/issues"
+        return self._paths[project]
 
     def template(self, project: str, name: str) -> str | None:
         cached = self._templates.get((project, name))
@@ -187,9 +208,11 @@ class GitLabTracker:
     ) -> Issue:
         data: dict[str, Any] = {"title": title, "description": description, "labels": list(labels)}
         data["confidential"] = confidential
+        # Posted to the issues endpoint as python-gitlab's `issues.create` posts it (labels a
+        # JSON list), without building an issue object and its dozens of managers from the answer.
         with _mapped_errors("issue create", self._retry_after):
-            issue = self._project(project).issues.create(data, **self._call)
-        return Issue(issue.iid, issue.web_url, issue.description or "")
+            issue = self._gl.http_post(self._issues_path(project), post_data=data, **self._call)
+        return Issue(issue["iid"], issue["web_url"], issue.get("description") or "")
 
     def has_note(self, project: str, iid: int, *, marker: str) -> bool:
         with _mapped_errors("note check", self._retry_after):
@@ -206,7 +229,7 @@ class GitLabTracker:
     def add_note(self, project: str, iid: int, body: str, *, event_uuid: str | None = None) -> None:
         # Most mirror writes are notes: post to the notes endpoint directly rather than build
         # an issue object and a note object (with their managers) for every one.
-        path = f"/projects/{encoded_id(project)}/issues/{iid}/notes"
+        path = f"{self._issues_path(project)}/{iid}/notes"
         with _mapped_errors("note", self._retry_after):
             self._gl.http_post(
                 path,
@@ -240,6 +263,6 @@ class GitLabTracker:
             changes["assignee_ids"] = list(assignee_ids)
         if not changes:
             return
-        path = f"/projects/{encoded_id(project)}/issues/{iid}"
+        path = f"{self._issues_path(project)}/{iid}"
         with _mapped_errors("issue update", self._retry_after):
             self._gl.http_put(path, post_data=changes, **self._call, **_echo(event_uuid))
