@@ -72,21 +72,25 @@ class CadenceSweep:
 
     # -- 1. due times ----------------------------------------------------------------------
     def schedule(self, now: datetime) -> tuple[int, int]:
-        """Gives every running clock without a due time one; returns (done, failed)."""
+        """Gives every running clock without a due time one; returns (done, failed).
+
+        The ids come first, unordered: found through the state index, they are the few
+        running cases. Asked for in id order a batch at a time, the planner would walk the
+        primary key through the whole history looking for them (a tenth of a second a sweep
+        at 100,000 cases, every minute)."""
         done = failed = 0
-        after = 0
-        while True:
+        with transaction(self.sessions) as session:
+            unscheduled = select(Case.id).where(_running(), Case.next_update_due_at.is_(None))
+            ids = sorted(session.scalars(unscheduled))
+        for start in range(0, len(ids), self.batch):
+            batch = ids[start : start + self.batch]
             with transaction(self.sessions) as session:
                 rows = session.execute(
                     select(Case.id, Case.relay_contact_id, Case.requester_tz)
                     .add_columns(Case.last_customer_update_at, Case.created_at)
-                    .where(_running(), Case.next_update_due_at.is_(None), Case.id > after)
+                    .where(Case.id.in_(batch), _running(), Case.next_update_due_at.is_(None))
                     .order_by(Case.id)
-                    .limit(self.batch)
                 ).all()
-            if not rows:
-                return done, failed
-            after = rows[-1].id
             dues: list[dict[str, Any]] = []
             for row in rows:
                 try:
@@ -95,6 +99,7 @@ class CadenceSweep:
                     log.exception("could not compute the update due time of case %s", row.id)
                     failed += 1
             done += self._store_dues(dues)
+        return done, failed
 
     def _due(self, row: Any) -> dict[str, Any]:
         tz = self._zone(row.relay_contact_id) or row.requester_tz or "UTC"

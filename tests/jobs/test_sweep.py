@@ -212,3 +212,16 @@ def test_a_sweep_killed_half_way_loses_and_doubles_nothing(sessions, monkeypatch
     sweep(sessions, batch=100).run(MON_9 + MINUTE)
     sweep(sessions, batch=100).run(MON_9 + 2 * MINUTE)
     assert count(sessions, Notice.REMINDER) == (300, 300)
+
+
+def test_every_running_clock_gets_a_due_time_however_many_batches_it_takes(sessions):
+    bulk_due_cases(sessions, 250, due=MON_9)
+    with sessions.begin() as session:  # 240 running clocks to (re)time, 10 ended cases
+        session.execute(update(Case).values(next_update_due_at=None))
+        session.execute(update(Case).where(Case.id > 240).values(state="closed"))
+    assert sweep(sessions, batch=100).schedule(FRI_EVENING) == (240, 0)
+    with sessions() as session:
+        timed = {c.id: c.next_update_due_at for c in session.query(Case)}
+    assert all(timed[n] is not None for n in range(1, 241))
+    assert [timed[n] for n in range(241, 251)] == [None] * 10
+    assert sweep(sessions, batch=100).schedule(FRI_EVENING) == (0, 0)
