@@ -14,7 +14,6 @@ answer Slack within 2 s of starting.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -71,15 +70,14 @@ def encoded_id(project: str) -> Any:
 
 
 def _environment_once(session: Any, url: str) -> bool | str:
-    """Reads what requests would read from the environment on every call (the proxies for the
+    """Takes what requests would read from the environment on every call (the proxies for the
     GitLab host, the CA bundle; python-gitlab's token rules out ~/.netrc) once, for the one
-    host the bot calls: scanning the environment took a good share of the CPU of a call to a
-    nearby GitLab. Returns the `verify` setting."""
-    from requests.utils import get_environ_proxies
-
-    session.proxies.update(get_environ_proxies(url))
+    host the bot calls, with requests' own reading of it: scanning the environment took a good
+    share of the CPU of a call to a nearby GitLab. Returns the `verify` setting."""
+    found = session.merge_environment_settings(url, {}, None, None, None)
+    session.proxies.update(found["proxies"])
     session.trust_env = False
-    return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+    return found["verify"]
 
 
 def _echo(event_uuid: str | None) -> dict[str, Any]:
