@@ -22,11 +22,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import Table, bindparam, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import logs
 from bot.delivery.lease import KEEPER, LEASE
+from bot.delivery.rows import apply_all
 from db import outbox
 from db.models import OutboxMessage
 from db.session import transaction
@@ -58,43 +58,7 @@ class Permanent(Exception):
     """Retrying cannot help (bad request, missing channel): park it for a person to look at."""
 
 
-Apply = Callable[[Session], None]
-
-
-@dataclass(frozen=True)
-class Rows:
-    """An `Apply` that sets columns of one row of a table, by its id. The drain records the
-    `Rows` of one commit that set the same columns of the same table as one statement, run
-    for every row at once (one round trip, not one a message)."""
-
-    table: Table
-    row_id: int
-    values: tuple[tuple[str, Any], ...]
-
-    def __call__(self, session: Session) -> None:
-        statement = update(self.table).where(self.table.c.id == self.row_id)
-        session.execute(statement.values(dict(self.values)))
-
-
-def _apply_all(session: Session, applies: Sequence[Apply]) -> None:
-    """Runs each apply; the `Rows` that set the same columns go as one executemany."""
-    together: dict[tuple[Table, tuple[str, ...]], list[Rows]] = {}
-    for apply in applies:
-        if isinstance(apply, Rows):
-            together.setdefault((apply.table, tuple(k for k, _ in apply.values)), []).append(apply)
-        else:
-            apply(session)
-    for (table, columns), rows in together.items():
-        if len(rows) == 1:
-            rows[0](session)
-            continue
-        statement = update(table).where(table.c.id == bindparam("row_id"))
-        statement = statement.values({name: bindparam(f"set_{name}") for name in columns})
-        params = [
-            {"row_id": row.row_id} | {f"set_{name}": value for name, value in row.values}
-            for row in rows
-        ]
-        session.connection().execute(statement, params)
+Apply = Callable[[Session], None]  # what a sender's answer writes, in the recording commit
 
 
 # Called in the transaction that parks a message, with the drain's time.
@@ -299,7 +263,7 @@ class Drain:
             owner=self.owner,
             now=self.clock(),
         )
-        _apply_all(session, [o.apply for o in sent if o.apply and o.message.id in marked])
+        apply_all(session, [o.apply for o in sent if o.apply and o.message.id in marked])
         for outcome in outcomes:
             if outcome.error is None:
                 continue

@@ -29,8 +29,9 @@ from sqlalchemy.orm import Session
 
 from bot.cases.disclosure import Request, disclosures
 from bot.cases.model import ENDED_STATES, Route, State
-from bot.delivery.drain import Apply, Permanent, Retry, Rows
+from bot.delivery.drain import Apply, Permanent, Retry
 from bot.delivery.kinds import Mirror, Notice, To, Topic
+from bot.delivery.rows import Rows
 from bot.delivery.tracker import Issue, Tracker
 from db import cases as case_repo
 from db import outbox
