@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bench.report import median
+from bench.report import median, settle_heap
 from bench.seed import Seeded
 from bot.app.queries import DEFAULT_UNCLAIMED_AFTER, Status
 from bot.cases.permissions import Actor, Role
@@ -60,6 +60,7 @@ def _in_turn(runs: int, *pieces: Timed) -> list[float]:
             reset()
     samples: list[list[float]] = [[] for _ in pieces]
     for _ in range(runs):
+        settle_heap()
         for (work, reset), times in zip(pieces, samples, strict=True):
             started = time.perf_counter()
             work()

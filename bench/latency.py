@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bench.report import percentile
+from bench.report import percentile, settle_heap
 from bench.served import Served, bot_has_command, filed, start_bare, start_bot
 from bot.standins.slack_api import FakeSlack
 from bot.standins.slack_requests import SlackSender
@@ -64,6 +64,7 @@ class HttpResult:
 
 def _hammer(url: str, per_client: int, request: Callable[[SlackSender, int], None]) -> list[float]:
     """Each of CLIENTS threads sends `per_client` requests back to back; returns latencies."""
+    settle_heap()
     start = threading.Barrier(CLIENTS)
 
     def client(index: int) -> list[float]:

@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 
 import gitlab
 
-from bench.report import median
+from bench.report import median, settle_heap
 from bench.seed import FINDING_COLUMNS, Spec, case_row
 from bench.writer import TableWriter
 from bot.cases.model import State
@@ -129,6 +129,7 @@ def _round(build, url: str, operations: int) -> Throughput:
             dotenv_path=None,
         )
         drain = build(settings, make_session_factory(engine), lambda: datetime.now(UTC))
+        settle_heap()
         started = time.perf_counter()
         sent = drain.run(max_rounds=100_000)
         bot_seconds = time.perf_counter() - started
@@ -147,6 +148,7 @@ def replay(calls) -> float:
     try:
         gl = gitlab.Gitlab(fake.url, private_token=fake.token, timeout=10)
         verbs = {"GET": gl.http_get, "POST": gl.http_post, "PUT": gl.http_put}
+        settle_heap()
         started = time.perf_counter()
         for call in calls:
             path = call.raw_path.removeprefix("/api/v4")
