@@ -10,6 +10,9 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
+	# Compile the bot's modules once, as pip does for what it installs: a restarted replica
+	# then starts without compiling them again (PYTHONDONTWRITEBYTECODE stops the cache).
+	$(PY) -m compileall -q bot db messages migrations
 	touch $@
 
 # Serve the bot on SQLite when Slack credentials are set (environment or .env); otherwise
