@@ -19,8 +19,6 @@ import collections
 import os
 import re
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -44,6 +42,7 @@ from db.models import Case, OutboxMessage
 from db.session import transaction
 from tests.gitlab.conftest import GAP_PROJECT, SIRT_PROJECT, drain_all, gitlab_env
 from tests.reliability.conftest import migrated_url
+from tests.reliability.processes import Bot
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENTS, PER_CLIENT = 20, 10
@@ -64,38 +63,6 @@ def _load_database(tmp_path: Path) -> str:
 
 
 # -- the moving parts --------------------------------------------------------------------------
-class Worker:
-    """`python -m bot worker` (or `tick`) as a subprocess, its stderr kept."""
-
-    def __init__(self, env: dict[str, str], cwd: Path, *args: str) -> None:
-        self.lines: list[str] = []
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot", *args],
-            cwd=cwd,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        self.reader = threading.Thread(
-            target=lambda: self.lines.extend(self.process.stdout), daemon=True
-        )
-        self.reader.start()
-
-    def wait_for(self, words: str, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while not any(words in line for line in self.lines):
-            assert self.process.poll() is None, "".join(self.lines)
-            assert time.monotonic() < deadline, "".join(self.lines)
-            time.sleep(0.05)
-
-    def finish(self, timeout: float = 300) -> int:
-        # A tick sending 200 reminders took over 60 s with a busy loop on each core.
-        code = self.process.wait(timeout=timeout)
-        self.reader.join(timeout=5)
-        return code
-
-
 def _flap(fake: FakeGitLab, stop: threading.Event) -> None:
     """GitLab down and up every 0.3 s; every fourth time up, two 429s on issue calls."""
     cycle = 0
@@ -241,7 +208,7 @@ def load(tmp_path_factory) -> Iterator[dict[str, Any]]:
         threading.Thread(target=_client, args=(desk.url, desk.slack, n, filed, failures))
         for n in range(CLIENTS)
     ]
-    workers: list[Worker] = []
+    workers: list[Bot] = []
     facts: dict[str, Any] = {}
     try:
         flapper.start()
@@ -253,8 +220,8 @@ def load(tmp_path_factory) -> Iterator[dict[str, Any]]:
         # The kill lands between a Slack post and its outbox row being marked sent: Slack
         # carries out each post, then holds its answer for 3 s.
         desk.slack.set_hang("chat.postMessage", 3.0, after=True)
-        workers.append(Worker(env, tmp_path, "worker"))
-        workers[0].wait_for("worker started")
+        workers.append(Bot(env, tmp_path, "worker"))
+        workers[0].wait_for("worker started", timeout=60)
         pid = workers[0].process.pid
         facts["held"] = _held(desk.bot.sessions, pid, 60)
         deadline = time.monotonic() + 60  # its first post, held for 3 s: kill it then
@@ -264,15 +231,15 @@ def load(tmp_path_factory) -> Iterator[dict[str, Any]]:
         assert workers[0].finish() == -signal.SIGKILL
         facts["posted_unrecorded"] = _posted_unrecorded(desk, pid)
         desk.slack.set_hang("chat.postMessage", 0)
-        workers.append(Worker(env, tmp_path, "worker"))
-        workers[1].wait_for("worker started")
+        workers.append(Bot(env, tmp_path, "worker"))
+        workers[1].wait_for("worker started", timeout=60)
         for client in clients:
             client.join(timeout=120)
         facts["load_seconds"] = time.monotonic() - started
         stop_flapping.set()
         flapper.join(timeout=5)
         workers[1].process.send_signal(signal.SIGTERM)
-        assert workers[1].finish() == 0, "".join(workers[1].lines)
+        assert workers[1].finish() == 0, workers[1].output()
         assert failures == [], failures[:5]
         facts["filed"] = sorted(filed)
 
@@ -306,8 +273,9 @@ def load(tmp_path_factory) -> Iterator[dict[str, Any]]:
         due = (datetime.now(UTC) + timedelta(days=14)).isoformat()
         for run in ("first", "second"):
             before = len(desk.slack.calls("chat.postMessage"))
-            tick = Worker(env, tmp_path, "tick", "--now", due)
-            assert tick.finish() == 0, "".join(tick.lines)
+            tick = Bot(env, tmp_path, "tick", "--now", due)
+            # A tick sending 200 reminders took over 60 s with a busy loop on each core.
+            assert tick.finish(timeout=300) == 0, tick.output()
             facts[f"{run}_posts"] = _dm_posts(desk.slack, before)
             with sessions() as session:
                 facts[f"{run}_rows"] = session.execute(
