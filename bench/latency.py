@@ -34,8 +34,12 @@ from db.session import make_engine, make_session_factory
 
 CLIENTS = 20
 LONE = 20  # submissions sent one at a time on a quiet desk
-COMMAND_ROUNDS = 10  # each of 20 clients x a quarter of `per_client` commands, in turn
-SUBMISSION_ROUNDS = 5  # each of 20 clients x a fifth of `per_client` submissions, in turn
+# Rounds a side, taken in turn. A round's percentiles swing widely on a loaded two-core
+# machine (p50 30-120 ms for the same server, round to round, with a busy loop per core),
+# so the median of ten rounds still moved a ratio by a third from run to run: thirty
+# command rounds and twelve submission rounds.
+COMMAND_ROUNDS = 30  # each of 20 clients x a quarter of `per_client` commands
+SUBMISSION_ROUNDS = 12  # each of 20 clients x a fifth of `per_client` submissions
 REQUESTERS = ("UREQ", "UREQ2")
 
 
@@ -153,7 +157,7 @@ def submissions(
     timings = {name: Timings() for name in servers}
     for name, server in servers.items():
         _hammer(server.url, 1, _submission(view, Timings(), f"{name.upper()}W"))
-    each = max(1, per_client // SUBMISSION_ROUNDS)
+    each = max(1, per_client // 5)
     for round_ in range(SUBMISSION_ROUNDS):
         for name, server in servers.items():
             into = timings[name]
