@@ -4,7 +4,7 @@
 (open the issue, then three notes with their label moves). The bot's drain sends them; the
 baseline then makes exactly the HTTP calls the drain made, in the same order, with a bare
 python-gitlab loop against a fresh fake. The ratio is throughput: baseline time / bot time.
-The two take turns over three rounds, each on a freshly seeded desk, and each side's median
+The two take turns over five rounds, each on a freshly seeded desk, and each side's median
 is kept, so a busy spell of the machine falls on both rather than on whichever ran then.
 """
 
@@ -98,7 +98,7 @@ def _fake() -> FakeGitLab:
     return fake
 
 
-def measure(fresh: Callable[[], str], operations: int = 1000, rounds: int = 3) -> Throughput:
+def measure(fresh: Callable[[], str], operations: int = 1000, rounds: int = 5) -> Throughput:
     """The bot's drain and the bare loop in turn, `rounds` times; each side's median."""
     build = drain_factory()
     if build is None:
